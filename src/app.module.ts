@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AuthGuard } from './auth/auth.guard';
+import { CampaignsModule } from './campaigns/campaigns.module';
+import { HealthModule } from './health/health.module';
+import { ProblemFilter } from './http/problem.filter';
+import { CoreDeps, CoreModule } from './infra/core.module';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** X-Correlation-Id from the caller when it is a UUID, a new one otherwise; echoed on the response. */
+export function correlationId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-correlation-id'];
+  const id = typeof given === 'string' && UUID.test(given) ? given.toLowerCase() : randomUUID();
+  res.setHeader('X-Correlation-Id', id);
+  return id;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(deps: CoreDeps): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: deps.config.logLevel,
+            genReqId: correlationId,
+            customProps: (req) => ({ correlationId: (req as IncomingMessage & { id?: string }).id }),
+            redact: ['req.headers.authorization'],
+          },
+        }),
+        CqrsModule.forRoot(),
+        CoreModule.forRoot(deps),
+        CampaignsModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

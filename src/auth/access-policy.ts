@@ -1,0 +1,36 @@
+import { ForbiddenException } from '@nestjs/common';
+import { Principal } from '../shared/decider';
+
+/**
+ * Jurisdiction checks, in one place. City admins, auditors and integrations see the whole campaign;
+ * district officers and supervisors act only in the district codes of their token; subject users only on
+ * their own subject.
+ */
+export const AccessPolicy = {
+  hasCityScope(p: Principal): boolean {
+    return p.role === 'city-admin' || p.role === 'auditor' || p.role === 'integration';
+  },
+
+  canActOnDistrict(p: Principal, districtCode: string): boolean {
+    if (AccessPolicy.hasCityScope(p)) return true;
+    if (p.role === 'district-officer' || p.role === 'supervisor') return p.districts.includes(districtCode);
+    return false;
+  },
+
+  assertDistrict(p: Principal, districtCode: string): void {
+    if (!AccessPolicy.canActOnDistrict(p, districtCode)) {
+      throw new ForbiddenException(`district ${districtCode} is outside your districts`);
+    }
+  },
+
+  canActOnSubject(p: Principal, subjectId: string, subjectDistrict: string): boolean {
+    if (p.role === 'subject-user') return p.subjectId === subjectId;
+    return AccessPolicy.canActOnDistrict(p, subjectDistrict);
+  },
+
+  assertSubject(p: Principal, subjectId: string, subjectDistrict: string): void {
+    if (!AccessPolicy.canActOnSubject(p, subjectId, subjectDistrict)) {
+      throw new ForbiddenException(`subject ${subjectId} is outside your scope`);
+    }
+  },
+};

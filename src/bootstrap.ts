@@ -1,0 +1,63 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import express, { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { Pool } from 'pg';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/config';
+import { sendProblem, toProblem } from './http/problem.filter';
+import { problemType } from './http/problem';
+import { StrictValidationPipe } from './http/validation';
+import { migrate } from './infra/migrate';
+import { httpRequests } from './metrics/metrics';
+import { Clock, SystemClock } from './shared/clock';
+
+export interface CreateAppOptions {
+  databaseUrl: string;
+  clock?: Clock;
+  /** runs last on shutdown, after the pool is closed (the embedded Postgres stops here) */
+  onShutdown?: () => Promise<void>;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** Builds the Nest application on a migrated database; the caller listens (or drives it with supertest). */
+export async function createApp(config: AppConfig, options: CreateAppOptions): Promise<INestApplication> {
+  const pool = new Pool({ connectionString: options.databaseUrl, max: config.dbPoolSize });
+  pool.on('error', () => undefined);
+  await migrate(pool);
+  const app = await NestFactory.create(
+    AppModule.forRoot({ config, databaseUrl: options.databaseUrl, pool, clock: options.clock ?? new SystemClock(), onShutdown: options.onShutdown }),
+    { bodyParser: false, bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.on('finish', () => {
+      const route = (req as Request & { route?: { path?: string } }).route?.path ?? 'unmatched';
+      httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (BODY_METHODS.has(req.method) && hasBody && !req.is(['application/json', 'application/*+json'])) {
+      return sendProblem(res, {
+        type: problemType('unsupported-media-type'),
+        title: 'Unsupported Media Type',
+        status: 415,
+        detail: 'send the body as application/json',
+        instance: req.originalUrl,
+      });
+    }
+    next();
+  });
+  app.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
+  // body-parser failures (bad JSON, too large) become problems too
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!err) return next();
+    sendProblem(res, toProblem(err, req.originalUrl));
+  });
+  app.useGlobalPipes(new StrictValidationPipe());
+  app.enableShutdownHooks();
+  return app;
+}

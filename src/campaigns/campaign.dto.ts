@@ -1,0 +1,73 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { PARTIES, Party, PHASES, PhaseId, SUBJECT_TYPES, SubjectType } from './campaign.decider';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_MSG = { message: '$property must be a date YYYY-MM-DD (Asia/Shanghai calendar day)' };
+const CODE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
+const CODE_MSG = { message: '$property must be a GB/T 2260 code or a product code (letters, digits, -)' };
+
+export class DistrictDto {
+  @IsString() @Matches(CODE, CODE_MSG) code: string;
+  @IsString() @IsNotEmpty() @MaxLength(100) name: string;
+}
+
+export class PhasePlanDto {
+  @IsIn(PHASES) id: PhaseId;
+  @IsString() @Matches(DATE, DATE_MSG) start: string;
+  @IsString() @Matches(DATE, DATE_MSG) end: string;
+}
+
+export class DeadlineDto {
+  @IsString() @Matches(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { message: '$property must be kebab-case' }) @MaxLength(64) key: string;
+  @IsString() @IsNotEmpty() @MaxLength(200) title: string;
+  @IsString() @Matches(DATE, DATE_MSG) due: string;
+  @IsIn(PARTIES) owedBy: Party;
+}
+
+export class LaunchCampaignDto {
+  @IsOptional() @IsUUID() id?: string;
+  @IsString() @IsNotEmpty() @MaxLength(300) title: string;
+  @IsString() @IsNotEmpty() @MaxLength(200) issuer: string;
+  @IsString() @Matches(CODE, CODE_MSG) jurisdiction: string;
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => DistrictDto)
+  districts: DistrictDto[];
+  @IsArray() @ArrayMinSize(1) @IsIn(SUBJECT_TYPES, { each: true }) subjectTypes: SubjectType[];
+  @IsArray() @ArrayMinSize(4) @ArrayMaxSize(4) @ValidateNested({ each: true }) @Type(() => PhasePlanDto)
+  phases: PhasePlanDto[];
+  @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => DeadlineDto) deadlines: DeadlineDto[];
+}
+
+export class SetDeadlineDto {
+  @IsString() @Matches(DATE, DATE_MSG) due: string;
+  @IsString() @IsNotEmpty() @MaxLength(1000) reason: string;
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) title?: string;
+  @IsOptional() @IsIn(PARTIES) owedBy?: Party;
+}
+
+export class ListCampaignsQuery {
+  @IsOptional() @IsString() @Matches(CODE, CODE_MSG) jurisdiction?: string;
+  @IsOptional() @IsIn(['launched', 'in-progress', 'completed']) status?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+}
+
+export class HistoryQuery {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) fromVersion?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+}

@@ -1,0 +1,135 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { CommandCtx, READ_ROLES, Roles } from '../auth/auth.decorators';
+import { EventStore } from '../event-store/event-store';
+import { etagOf, notModified, parseIfMatch } from '../http/etag';
+import { eventToJson } from '../http/event-json';
+import { KeyParam, PhaseParam, UuidParam } from '../http/params';
+import { PG_POOL } from '../infra/tokens';
+import { notFound } from '../shared/decider';
+import { CommandContext, ExecuteDecider } from '../shared/execute-decider.command';
+import { CampaignCommand, campaignDecider, campaignStream, PhaseId } from './campaign.decider';
+import { HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, SetDeadlineDto } from './campaign.dto';
+import { rowToCampaign } from './campaigns.projection';
+
+const BASE = '/api/v1/campaigns';
+
+@Controller('api/v1/campaigns')
+export class CampaignsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly store: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  @Post()
+  @Roles('city-admin')
+  async launch(@Body() body: LaunchCampaignDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    const id = body.id ?? randomUUID();
+    const { id: _id, ...rest } = body;
+    const result = await this.run(id, { type: 'LaunchCampaign', campaignId: id, ...rest }, ctx);
+    res.status(201).setHeader('Location', `${BASE}/${id}`).setHeader('ETag', etagOf(result.version));
+    return { id, version: result.version };
+  }
+
+  @Get()
+  @Roles(...READ_ROLES)
+  async list(@Query() q: ListCampaignsQuery) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.jurisdiction) where.push(`jurisdiction = $${params.push(q.jurisdiction)}`);
+    if (q.status) where.push(`status = $${params.push(q.status)}`);
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_campaigns ${filter}`, params);
+    const rows = await this.pool.query(
+      `SELECT * FROM rm_campaigns ${filter} ORDER BY launched_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return { items: rows.rows.map(rowToCampaign), total: total.rows[0].n, limit, offset };
+  }
+
+  @Get(':id')
+  @Roles(...READ_ROLES)
+  async get(@Param('id', UuidParam) id: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    const { rows } = await this.pool.query('SELECT * FROM rm_campaigns WHERE id = $1', [id]);
+    if (!rows.length) throw notFound(`campaign ${id} not found`);
+    const campaign = rowToCampaign(rows[0]);
+    const etag = etagOf(campaign.version);
+    res.setHeader('ETag', etag);
+    if (notModified(ifNoneMatch, etag)) {
+      res.status(304);
+      return undefined;
+    }
+    return campaign;
+  }
+
+  @Post(':id/phases/:phase/open')
+  @HttpCode(200)
+  @Roles('city-admin')
+  async openPhase(
+    @Param('id', UuidParam) id: string,
+    @Param('phase', PhaseParam) phase: PhaseId,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.run(id, { type: 'OpenPhase', phase }, ctx, ifMatch);
+    res.setHeader('ETag', etagOf(result.version));
+    return { id, version: result.version };
+  }
+
+  @Post(':id/phases/:phase/close')
+  @HttpCode(200)
+  @Roles('city-admin')
+  async closePhase(
+    @Param('id', UuidParam) id: string,
+    @Param('phase', PhaseParam) phase: PhaseId,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.run(id, { type: 'ClosePhase', phase }, ctx, ifMatch);
+    res.setHeader('ETag', etagOf(result.version));
+    return { id, version: result.version };
+  }
+
+  @Put(':id/deadlines/:key')
+  @Roles('city-admin')
+  async setDeadline(
+    @Param('id', UuidParam) id: string,
+    @Param('key', KeyParam) key: string,
+    @Body() body: SetDeadlineDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.run(id, { type: 'SetDeadline', key, ...body }, ctx, ifMatch);
+    const added = result.events.some((e) => e.type === 'campaign.deadline-added');
+    res.status(added ? 201 : 200).setHeader('ETag', etagOf(result.version));
+    if (added) res.setHeader('Location', `${BASE}/${id}/deadlines/${key}`);
+    return { id, version: result.version, key, changed: result.events.length > 0 };
+  }
+
+  @Get(':id/events')
+  @Roles(...READ_ROLES)
+  async history(@Param('id', UuidParam) id: string, @Query() q: HistoryQuery) {
+    const from = q.fromVersion ?? 1;
+    const limit = q.limit ?? 100;
+    const events = await this.store.readStream(campaignStream(id), { fromVersion: from, toVersion: from + limit - 1 });
+    if (!events.length && from === 1) throw notFound(`campaign ${id} not found`);
+    return {
+      items: events.map(eventToJson),
+      nextFromVersion: events.length === limit ? events[events.length - 1].streamVersion + 1 : null,
+    };
+  }
+
+  private run(id: string, command: CampaignCommand, ctx: CommandContext, ifMatch?: string) {
+    const stream = campaignStream(id);
+    return this.commands.execute(new ExecuteDecider(campaignDecider, stream, command, ctx, parseIfMatch(ifMatch, stream)));
+  }
+}

@@ -1,0 +1,101 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/** Configuration from the environment, validated once at start with messages that say what to fix. */
+export interface AppConfig {
+  nodeEnv: string;
+  port: number;
+  host: string;
+  /** undefined: start the embedded Postgres under dataDir */
+  databaseUrl?: string;
+  /** undefined: BullMQ runs on its Postgres backend in the same database */
+  redisUrl?: string;
+  jwtSecret: string;
+  jwtSecretIsDefault: boolean;
+  jwtPublicKey?: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  logLevel: string;
+  seedDemo: boolean;
+  dbPoolSize: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+const DEV_SECRET = 'rectify-local-development-secret-change-me';
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return def;
+    }
+    return n;
+  };
+  const url = (name: string, schemes: string[]): string | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    try {
+      const u = new URL(raw);
+      if (!schemes.includes(u.protocol)) problems.push(`${name} must use ${schemes.join(' or ')} (got ${u.protocol})`);
+    } catch {
+      problems.push(`${name} is not a URL`);
+    }
+    return raw;
+  };
+
+  const port = int('PORT', 3000, 0, 65535);
+  const embeddedPgPort = int('EMBEDDED_PG_PORT', 54329, 1024, 65535);
+  const dbPoolSize = int('DB_POOL_SIZE', 20, 2, 500);
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+
+  let jwtSecret = env.JWT_SECRET ?? '';
+  let jwtSecretIsDefault = false;
+  if (!jwtSecret) {
+    if (nodeEnv === 'production') problems.push('JWT_SECRET is required when NODE_ENV=production');
+    jwtSecret = DEV_SECRET;
+    jwtSecretIsDefault = true;
+  } else if (Buffer.byteLength(jwtSecret) < 32) {
+    problems.push('JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)');
+  }
+  const jwtPublicKey = env.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n') || undefined;
+  if (jwtPublicKey && !jwtPublicKey.includes('-----BEGIN')) problems.push('JWT_PUBLIC_KEY must be a PEM public key');
+
+  const logLevel = env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info');
+  if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+
+  const dataDirRaw = env.DATA_DIR ?? '.data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw);
+
+  const seedRaw = env.SEED_DEMO ?? (databaseUrl ? 'false' : 'true');
+  if (!['true', 'false'].includes(seedRaw)) problems.push('SEED_DEMO must be true or false');
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    nodeEnv,
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl,
+    redisUrl,
+    jwtSecret,
+    jwtSecretIsDefault,
+    jwtPublicKey,
+    dataDir,
+    embeddedPgPort,
+    logLevel,
+    seedDemo: seedRaw === 'true',
+    dbPoolSize,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

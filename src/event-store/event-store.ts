@@ -1,0 +1,120 @@
+/** The event store port: what the rest of the product may ask of the log. */
+
+export type ExpectedVersion = number | 'no-stream' | 'stream-exists' | 'any';
+
+export interface Actor {
+  id: string;
+  role: string;
+}
+
+export interface EventMetadata {
+  actor: Actor;
+  correlationId: string;
+  causationId?: string | null;
+  [key: string]: unknown;
+}
+
+export interface EventToAppend {
+  /** uuid; generated when absent. Re-appending the same ids to the same stream is idempotent. */
+  id?: string;
+  type: string;
+  schemaVersion?: number;
+  data: object;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<D = any> {
+  eventId: string;
+  streamId: string;
+  streamVersion: number;
+  globalPosition: number;
+  type: string;
+  schemaVersion: number;
+  data: D;
+  metadata: EventMetadata;
+  actor: string;
+  correlationId: string;
+  causationId: string | null;
+  recordedAt: Date;
+}
+
+export interface StoredEvent<D = any> extends RecordedEvent<D> {
+  /** hex SHA-256 of the previous hash of the stream and this event's canonical JSON */
+  hash: string;
+}
+
+export interface AppendResult {
+  nextExpectedVersion: number;
+  firstPosition: number;
+  lastPosition: number;
+  idempotent: boolean;
+  events: RecordedEvent[];
+}
+
+export interface ReadStreamOptions {
+  fromVersion?: number;
+  toVersion?: number;
+  /** only events recorded at or before this instant */
+  asOf?: Date;
+}
+
+export interface ReadAllOptions {
+  /** exclusive global position */
+  after?: number;
+  limit?: number;
+  types?: string[];
+  streamPrefix?: string;
+  streamId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export interface ReadAllResult {
+  events: StoredEvent[];
+  /** the cursor to pass as `after` next time */
+  next: number;
+}
+
+export abstract class EventStore {
+  abstract appendToStream(
+    streamId: string,
+    events: EventToAppend[],
+    options: { expectedVersion: ExpectedVersion },
+  ): Promise<AppendResult>;
+
+  abstract readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+
+  /** The global log in commit-safe order: an event that commits late is never skipped by a cursor. */
+  abstract readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+
+  /** The highest position a commit-safe reader can see now. */
+  abstract headPosition(): Promise<number>;
+
+  /** Called after each commit of this process and on notifications from other processes. */
+  abstract onAppended(listener: (lastPosition: number) => void): () => void;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected version ${String(expected)}, actual ${actual}`);
+  }
+}
+
+export class EventIdConflictError extends Error {
+  constructor(readonly streamId: string) {
+    super(`event ids appended to ${streamId} were already used by another append`);
+  }
+}
+
+export class InvalidEventError extends Error {
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+  ) {
+    super(`${field}: ${rule}`);
+  }
+}

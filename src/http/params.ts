@@ -1,0 +1,35 @@
+import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { PHASES } from '../campaigns/campaign.decider';
+import { ValidationProblem } from './problem';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function refuse(meta: ArgumentMetadata, rule: string, message: string): never {
+  throw new ValidationProblem([{ field: meta.data ?? 'path', rule, message }]);
+}
+
+@Injectable()
+export class UuidParam implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!UUID.test(value)) refuse(meta, 'isUuid', `${meta.data} must be a UUID`);
+    return value.toLowerCase();
+  }
+}
+
+@Injectable()
+export class PhaseParam implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!(PHASES as readonly string[]).includes(value)) refuse(meta, 'isIn', `${meta.data} must be one of ${PHASES.join(', ')}`);
+    return value;
+  }
+}
+
+@Injectable()
+export class KeyParam implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(value) || value.length > 64) {
+      refuse(meta, 'matches', `${meta.data} must be kebab-case (a-z, 0-9, -), at most 64 characters`);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,43 @@
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { FieldError, ValidationProblem } from './problem';
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
+    for (const [rule, message] of Object.entries(e.constraints ?? {})) {
+      const unknown = rule === 'whitelistValidation';
+      out.push({
+        field,
+        rule: unknown ? 'unknown-field' : rule,
+        message: unknown ? `${field} is not a known field` : message,
+      });
+    }
+    if (e.children?.length) out.push(...flatten(e.children, field));
+  }
+  return out;
+}
+
+/** class-validator with unknown fields refused; every failure is a 400 naming field and rule. */
+export class StrictValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => new ValidationProblem(flatten(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new ValidationProblem([{ field: 'body', rule: 'isObject', message: 'the body must be a JSON object' }]);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry for the process; /metrics exposes it. */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'rectify_' });
+
+export const eventsAppended = new Counter({
+  name: 'rectify_events_appended_total',
+  help: 'Events appended to the event store by this process',
+  registers: [registry],
+});
+
+export const appendDuration = new Histogram({
+  name: 'rectify_append_duration_seconds',
+  help: 'Duration of one appendToStream call',
+  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+  registers: [registry],
+});
+
+export const projectionPosition = new Gauge({
+  name: 'rectify_projection_position',
+  help: 'Global position of the last event a projection has applied',
+  labelNames: ['projection'],
+  registers: [registry],
+});
+
+export const projectionLag = new Gauge({
+  name: 'rectify_projection_lag_events',
+  help: 'Committed events a projection has not applied yet (head position minus checkpoint)',
+  labelNames: ['projection'],
+  registers: [registry],
+});
+
+export const projectionErrors = new Counter({
+  name: 'rectify_projection_errors_total',
+  help: 'Failed projection batches (retried)',
+  labelNames: ['projection'],
+  registers: [registry],
+});
+
+export const httpRequests = new Counter({
+  name: 'rectify_http_requests_total',
+  help: 'HTTP requests by method, route and status',
+  labelNames: ['method', 'route', 'status'],
+  registers: [registry],
+});

@@ -1,0 +1,251 @@
+import { EventEmitter } from 'node:events';
+import { Pool } from 'pg';
+import { EventStore, StoredEvent } from '../event-store/event-store';
+import { projectionErrors, projectionLag, projectionPosition } from '../metrics/metrics';
+import { Projection } from './projection';
+
+export interface RunnerOptions {
+  batchSize?: number;
+  /** fallback poll when no append notification arrives */
+  pollMs?: number;
+  onError?: (projection: string, err: unknown) => void;
+}
+
+export interface RebuildReport {
+  projection: string;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+/**
+ * Runs projections catch-up-then-live from their checkpoints. Each batch is one transaction: lock the
+ * checkpoint row, apply the events after it, move it. Several processes may run the same projection; the
+ * row lock makes them take turns and a batch read against a stale checkpoint is dropped and re-read.
+ */
+export class ProjectionRunner {
+  private readonly progress = new EventEmitter();
+  private readonly positions = new Map<string, number>();
+  private readonly wakers = new Map<string, () => void>();
+  private readonly woken = new Set<string>();
+  private readonly loops: Promise<void>[] = [];
+  private running = false;
+  private unsubscribe: (() => void) | null = null;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: EventStore,
+    private readonly projections: Projection[],
+    private readonly options: RunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollMs = options.pollMs ?? 1000;
+    this.progress.setMaxListeners(0);
+  }
+
+  get names(): string[] {
+    return this.projections.map((p) => p.name);
+  }
+
+  find(name: string): Projection {
+    const p = this.projections.find((x) => x.name === name);
+    if (!p) throw new Error(`unknown projection ${name}; known: ${this.names.join(', ')}`);
+    return p;
+  }
+
+  async ensureCheckpoints(): Promise<void> {
+    for (const p of this.projections) {
+      await this.pool.query(
+        'INSERT INTO projection_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING',
+        [p.name],
+      );
+    }
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.store.onAppended(() => this.wakeAll());
+    for (const p of this.projections) this.loops.push(this.loop(p));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wakeAll();
+    await Promise.allSettled(this.loops);
+    this.loops.length = 0;
+  }
+
+  /** Resolves once every projection has applied `position` (or the timeout passes). */
+  async waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
+    const done = () => this.projections.every((p) => (this.positions.get(p.name) ?? 0) >= position);
+    if (done()) return true;
+    this.wakeAll();
+    return new Promise<boolean>((resolve) => {
+      const onProgress = () => {
+        if (done()) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.progress.off('progress', onProgress);
+        resolve(ok);
+      };
+      this.progress.on('progress', onProgress);
+    });
+  }
+
+  /** Apply everything committed so far; returns the number of events applied. */
+  async catchUp(projection: Projection): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.processBatch(projection);
+      if (n < 0) continue;
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  /** Empty the projection's tables and replay the whole log into them. */
+  async rebuild(projection: Projection): Promise<RebuildReport> {
+    const started = process.hrtime.bigint();
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE', [projection.name]);
+      if (projection.tables.length) await client.query(`TRUNCATE ${projection.tables.join(', ')}`);
+      await client.query(
+        `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, 0, now())
+         ON CONFLICT (name) DO UPDATE SET position = 0, updated_at = now()`,
+        [projection.name],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    this.positions.set(projection.name, 0);
+    const events = await this.catchUp(projection);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { projection: projection.name, events, seconds, eventsPerSecond: seconds > 0 ? events / seconds : 0 };
+  }
+
+  async checkpoint(name: string): Promise<number> {
+    const res = await this.pool.query('SELECT position FROM projection_checkpoints WHERE name = $1', [name]);
+    return res.rows.length ? Number(res.rows[0].position) : 0;
+  }
+
+  /** Prometheus lag, read at scrape time. */
+  async refreshLagMetrics(): Promise<void> {
+    const head = await this.store.headPosition();
+    const res = await this.pool.query('SELECT name, position FROM projection_checkpoints');
+    for (const row of res.rows) {
+      projectionPosition.set({ projection: row.name }, Number(row.position));
+      projectionLag.set({ projection: row.name }, Math.max(0, head - Number(row.position)));
+    }
+  }
+
+  /**
+   * One batch: read after the checkpoint we last saw, then lock the checkpoint row; if it moved meanwhile
+   * (another process, a rebuild) drop the batch and return -1 so the caller re-reads.
+   */
+  private async processBatch(projection: Projection): Promise<number> {
+    const seen = await this.checkpoint(projection.name);
+    this.noteProgress(projection.name, seen);
+    const { events } = await this.store.readAll({ after: seen, limit: this.batchSize });
+    if (events.length === 0) return 0;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const locked = await client.query(
+        'SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE',
+        [projection.name],
+      );
+      const current = locked.rows.length ? Number(locked.rows[0].position) : 0;
+      if (current !== seen) {
+        await client.query('ROLLBACK');
+        return -1;
+      }
+      const wanted = projection.eventTypes ? new Set(projection.eventTypes) : null;
+      for (const event of events) {
+        if (!wanted || wanted.has(event.type)) await projection.apply(client, event);
+      }
+      const last = events[events.length - 1].globalPosition;
+      await client.query(
+        `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (name) DO UPDATE SET position = $2, updated_at = now()`,
+        [projection.name, last],
+      );
+      await client.query('COMMIT');
+      this.noteProgress(projection.name, last);
+      return events.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private noteProgress(name: string, position: number): void {
+    if ((this.positions.get(name) ?? -1) < position) {
+      this.positions.set(name, position);
+      this.progress.emit('progress');
+    }
+  }
+
+  private async loop(projection: Projection): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      this.woken.delete(projection.name);
+      try {
+        const n = await this.catchUp(projection);
+        failures = 0;
+        if (n > 0) continue;
+        // Committed rows may still wait behind an older transaction that is in flight: look again soon.
+        if ((await this.newestRow()) > (this.positions.get(projection.name) ?? 0)) {
+          await this.sleep(projection.name, 20);
+          continue;
+        }
+      } catch (err) {
+        failures++;
+        projectionErrors.inc({ projection: projection.name });
+        this.options.onError?.(projection.name, err);
+        await this.sleep(projection.name, Math.min(30000, 200 * 2 ** Math.min(failures, 8)));
+        continue;
+      }
+      await this.sleep(projection.name, this.pollMs);
+    }
+  }
+
+  private async newestRow(): Promise<number> {
+    const res = await this.pool.query('SELECT coalesce(max(global_position), 0) AS p FROM events');
+    return Number(res.rows[0].p);
+  }
+
+  private sleep(name: string, ms: number): Promise<void> {
+    if (this.woken.has(name) || !this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakers.set(name, done);
+    }).then(() => {
+      this.wakers.delete(name);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const p of this.projections) this.woken.add(p.name);
+    for (const wake of [...this.wakers.values()]) wake();
+  }
+}
+
+export type { StoredEvent };

@@ -1,0 +1,15 @@
+import { PoolClient } from 'pg';
+import { StoredEvent } from '../event-store/event-store';
+
+/**
+ * A named projection of the log into read-model tables. `apply` runs inside the transaction that also moves
+ * the projection's checkpoint, so a read-model write and its checkpoint commit together or not at all.
+ */
+export interface Projection {
+  name: string;
+  /** Read-model tables this projection owns: emptied by a rebuild. */
+  tables: string[];
+  /** Event types it reads; others still advance the checkpoint. Omit for all. */
+  eventTypes?: string[];
+  apply(tx: PoolClient, event: StoredEvent): Promise<void>;
+}

@@ -1,0 +1,59 @@
+import { Queue, QueueOptions, Worker, WorkerOptions, Processor, createPostgresBackend, withBackend } from 'bullmq';
+import { Redis } from 'ioredis';
+
+export type QueueBackendKind = 'redis' | 'postgres';
+
+/**
+ * Builds BullMQ queues and workers on Redis (REDIS_URL) or, without it, on BullMQ 6's own Postgres backend in
+ * the product's database. Everything it builds is closed on shutdown.
+ */
+export class QueueFactory {
+  readonly kind: QueueBackendKind;
+  private readonly closables: { close(): Promise<void> }[] = [];
+  private readonly pgClasses = withBackend(createPostgresBackend);
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly redisUrl?: string,
+    private readonly prefix = 'rectify',
+  ) {
+    this.kind = redisUrl ? 'redis' : 'postgres';
+  }
+
+  queue<D = unknown>(name: string, opts: Partial<QueueOptions> = {}): Queue<D> {
+    const q = this.redisUrl
+      ? new Queue<D>(name, { ...opts, prefix: this.prefix, connection: this.redisConnection() })
+      : (new this.pgClasses.Queue<D>(name, {
+          ...(opts as object),
+          prefix: this.prefix,
+          connection: { connectionString: this.databaseUrl, migrate: true },
+        }) as unknown as Queue<D>);
+    this.closables.push(q);
+    return q;
+  }
+
+  worker<D = unknown>(name: string, processor: Processor<D>, opts: Partial<WorkerOptions> = {}): Worker<D> {
+    const w = this.redisUrl
+      ? new Worker<D>(name, processor, { ...opts, prefix: this.prefix, connection: this.redisConnection(true) })
+      : (new this.pgClasses.Worker<D>(name, processor as never, {
+          ...(opts as object),
+          prefix: this.prefix,
+          connection: { connectionString: this.databaseUrl, migrate: true },
+        }) as unknown as Worker<D>);
+    this.closables.unshift(w);
+    return w;
+  }
+
+  async close(): Promise<void> {
+    const all = this.closables.splice(0);
+    for (const c of all) await c.close().catch(() => undefined);
+  }
+
+  /** Workers need blocking connections that retry forever; producers fail fast when Redis is down. */
+  private redisConnection(blocking = false): Redis {
+    const client = new Redis(this.redisUrl!, { maxRetriesPerRequest: blocking ? null : 1 });
+    client.on('error', () => undefined);
+    this.closables.push({ close: async () => void (await client.quit().catch(() => client.disconnect())) });
+    return client;
+  }
+}

@@ -1,0 +1,58 @@
+import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
+import { EventStore, WrongExpectedVersionError } from '../event-store/event-store';
+import { ProjectionRunner } from '../projections/projection-runner';
+import { Clock } from './clock';
+import { fold } from './decider';
+import { CommandResult, ConcurrencyConflictError, ExecuteDecider, PreconditionFailedError } from './execute-decider.command';
+import { StoredEventPublished } from './stored-event-published';
+
+const MAX_ATTEMPTS = 4;
+
+@CommandHandler(ExecuteDecider)
+export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
+  constructor(
+    private readonly store: EventStore,
+    private readonly eventBus: EventBus,
+    private readonly clock: Clock,
+    private readonly projections: ProjectionRunner,
+  ) {}
+
+  async execute(cmd: ExecuteDecider): Promise<CommandResult> {
+    const { decider, streamId, context } = cmd;
+    for (let attempt = 1; ; attempt++) {
+      const history = await this.store.readStream(streamId);
+      const version = history.length ? history[history.length - 1].streamVersion : 0;
+      if (cmd.ifMatch === '*' ? version === 0 : cmd.ifMatch !== undefined && cmd.ifMatch !== version) {
+        throw new PreconditionFailedError(streamId, cmd.ifMatch!, version);
+      }
+      const state = fold(decider, history.map((e) => ({ type: e.type, data: e.data })));
+      const decided = decider.decide(cmd.command, state, { now: this.clock.now(), principal: context.principal });
+      if (decided.length === 0) return { streamId, version, events: [], position: null };
+      const metadata = {
+        actor: { id: context.principal.sub, role: context.principal.role },
+        correlationId: context.correlationId,
+        causationId: context.causationId ?? null,
+      };
+      try {
+        const result = await this.store.appendToStream(
+          streamId,
+          decided.map((e) => ({
+            type: e.type,
+            schemaVersion: (decider.schemaVersions as Record<string, number> | undefined)?.[e.type] ?? 1,
+            data: e.data as object,
+            metadata,
+          })),
+          { expectedVersion: version },
+        );
+        this.eventBus.publishAll(result.events.map((e) => new StoredEventPublished(e)));
+        // Read-your-writes for the caller: give the local projections a moment to apply what we wrote.
+        await this.projections.waitFor(result.lastPosition, 2000);
+        return { streamId, version: result.nextExpectedVersion, events: result.events, position: result.lastPosition };
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw err;
+        if (typeof cmd.ifMatch === 'number') throw new PreconditionFailedError(streamId, cmd.ifMatch, err.actual);
+        if (attempt >= MAX_ATTEMPTS) throw new ConcurrencyConflictError(streamId);
+      }
+    }
+  }
+}
