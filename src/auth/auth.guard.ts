@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config';
+import type { AppConfig } from '../config/config';
 import { Role } from '../shared/decider';
 import { AuthedRequest, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import { InvalidTokenError, verifyToken } from './jwt';

@@ -15,7 +15,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { PARTIES, Party, PHASES, PhaseId, SUBJECT_TYPES, SubjectType } from './campaign.decider';
+import { PARTIES, PHASES, SUBJECT_TYPES } from './campaign.decider';
+import type { Party, PhaseId, SubjectType } from './campaign.decider';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_MSG = { message: '$property must be a date YYYY-MM-DD (Asia/Shanghai calendar day)' };

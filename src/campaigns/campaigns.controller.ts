@@ -10,8 +10,10 @@ import { eventToJson } from '../http/event-json';
 import { KeyParam, PhaseParam, UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
 import { notFound } from '../shared/decider';
-import { CommandContext, ExecuteDecider } from '../shared/execute-decider.command';
-import { CampaignCommand, campaignDecider, campaignStream, PhaseId } from './campaign.decider';
+import { ExecuteDecider } from '../shared/execute-decider.command';
+import type { CommandContext } from '../shared/execute-decider.command';
+import { campaignDecider, campaignStream } from './campaign.decider';
+import type { CampaignCommand, PhaseId } from './campaign.decider';
 import { HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, SetDeadlineDto } from './campaign.dto';
 import { rowToCampaign } from './campaigns.projection';
 

@@ -1,0 +1,294 @@
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import {
+  EventIdConflictError,
+  EventToAppend,
+  InvalidEventError,
+  StoredEvent,
+  WrongExpectedVersionError,
+} from '../src/event-store/event-store';
+import { chainHash, StreamChainVerifier } from '../src/event-store/hash-chain';
+import { PgEventStore } from '../src/event-store/pg-event-store';
+import { createTestDatabase, TestDatabase } from './support/database';
+
+const meta = () => ({ actor: { id: 'tester', role: 'city-admin' }, correlationId: randomUUID() });
+const ev = (n: number, extra: Partial<EventToAppend> = {}): EventToAppend => ({
+  type: 'test.happened',
+  data: { n, 名称: '安全培训机构' },
+  metadata: meta(),
+  ...extra,
+});
+
+let db: TestDatabase;
+let store: PgEventStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase(40);
+  store = new PgEventStore(db.pool);
+});
+afterAll(async () => {
+  await store.close();
+  await db.drop();
+});
+
+describe('expected version', () => {
+  it('no-stream: appends to a new stream and refuses an existing one', async () => {
+    const s = `t-${randomUUID()}`;
+    const r = await store.appendToStream(s, [ev(1)], { expectedVersion: 'no-stream' });
+    expect(r.nextExpectedVersion).toBe(1);
+    await expect(store.appendToStream(s, [ev(2)], { expectedVersion: 'no-stream' })).rejects.toMatchObject({
+      constructor: WrongExpectedVersionError,
+      actual: 1,
+    });
+  });
+
+  it('stream-exists: refuses a missing stream and appends to an existing one', async () => {
+    const s = `t-${randomUUID()}`;
+    await expect(store.appendToStream(s, [ev(1)], { expectedVersion: 'stream-exists' })).rejects.toBeInstanceOf(
+      WrongExpectedVersionError,
+    );
+    expect(await store.readStream(s)).toHaveLength(0);
+    await store.appendToStream(s, [ev(1)], { expectedVersion: 'no-stream' });
+    const r = await store.appendToStream(s, [ev(2), ev(3)], { expectedVersion: 'stream-exists' });
+    expect(r.nextExpectedVersion).toBe(3);
+  });
+
+  it('a number: must equal the current version (0 = no stream)', async () => {
+    const s = `t-${randomUUID()}`;
+    await store.appendToStream(s, [ev(1)], { expectedVersion: 0 });
+    await expect(store.appendToStream(s, [ev(2)], { expectedVersion: 0 })).rejects.toMatchObject({ actual: 1 });
+    await expect(store.appendToStream(s, [ev(2)], { expectedVersion: 2 })).rejects.toMatchObject({ actual: 1 });
+    const r = await store.appendToStream(s, [ev(2)], { expectedVersion: 1 });
+    expect(r.nextExpectedVersion).toBe(2);
+  });
+
+  it('any: appends whatever the stream holds', async () => {
+    const s = `t-${randomUUID()}`;
+    expect((await store.appendToStream(s, [ev(1)], { expectedVersion: 'any' })).nextExpectedVersion).toBe(1);
+    expect((await store.appendToStream(s, [ev(2)], { expectedVersion: 'any' })).nextExpectedVersion).toBe(2);
+  });
+
+  it('returns the next version and global positions, and a refused append writes nothing', async () => {
+    const s = `t-${randomUUID()}`;
+    const r = await store.appendToStream(s, [ev(1), ev(2), ev(3)], { expectedVersion: 'no-stream' });
+    expect(r.lastPosition - r.firstPosition).toBe(2);
+    expect(r.events.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    await expect(store.appendToStream(s, [ev(4)], { expectedVersion: 1 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    const events = await store.readStream(s);
+    expect(events.map((e) => e.globalPosition)).toEqual([r.firstPosition, r.firstPosition + 1, r.lastPosition]);
+  });
+});
+
+describe('idempotency', () => {
+  it('re-appending the same event ids returns the original result and writes nothing', async () => {
+    const s = `t-${randomUUID()}`;
+    const batch = [ev(1, { id: randomUUID() }), ev(2, { id: randomUUID() })];
+    const first = await store.appendToStream(s, batch, { expectedVersion: 'no-stream' });
+    const again = await store.appendToStream(s, batch, { expectedVersion: 'no-stream' });
+    expect(again.idempotent).toBe(true);
+    expect(again.nextExpectedVersion).toBe(first.nextExpectedVersion);
+    expect(again.firstPosition).toBe(first.firstPosition);
+    expect(await store.readStream(s)).toHaveLength(2);
+  });
+
+  it('reusing an event id in another append is a typed error', async () => {
+    const id = randomUUID();
+    await store.appendToStream(`t-${randomUUID()}`, [ev(1, { id })], { expectedVersion: 'any' });
+    await expect(store.appendToStream(`t-${randomUUID()}`, [ev(1, { id })], { expectedVersion: 'any' })).rejects.toBeInstanceOf(
+      EventIdConflictError,
+    );
+  });
+});
+
+describe('validation', () => {
+  it('refuses bad stream ids, types and metadata before touching the database', async () => {
+    await expect(store.appendToStream('bad stream', [ev(1)], { expectedVersion: 'any' })).rejects.toBeInstanceOf(InvalidEventError);
+    await expect(store.appendToStream('t-x', [ev(1, { type: '中文' })], { expectedVersion: 'any' })).rejects.toBeInstanceOf(
+      InvalidEventError,
+    );
+    await expect(
+      store.appendToStream('t-x', [ev(1, { metadata: { actor: { id: 'a', role: 'r' }, correlationId: 'nope' } })], { expectedVersion: 'any' }),
+    ).rejects.toMatchObject({ field: 'events[0].metadata.correlationId' });
+    await expect(store.appendToStream('t-x', [ev(1, { data: { x: '\u0000' } })], { expectedVersion: 'any' })).rejects.toBeInstanceOf(
+      InvalidEventError,
+    );
+    expect(await store.readStream('t-x')).toHaveLength(0);
+  });
+});
+
+describe('stored events', () => {
+  it('carry id, type, schema version, versions, position, recorded time, actor, correlation and causation', async () => {
+    const s = `t-${randomUUID()}`;
+    const cause = randomUUID();
+    const m = { actor: { id: 'alice', role: 'city-admin' }, correlationId: randomUUID(), causationId: cause };
+    await store.appendToStream(s, [{ type: 'test.meta', schemaVersion: 3, data: { 名称: '重庆市“走过场”' }, metadata: m }], {
+      expectedVersion: 'no-stream',
+    });
+    const [e] = await store.readStream(s);
+    expect(e).toMatchObject({
+      streamId: s,
+      streamVersion: 1,
+      type: 'test.meta',
+      schemaVersion: 3,
+      actor: 'alice',
+      correlationId: m.correlationId,
+      causationId: cause,
+      data: { 名称: '重庆市“走过场”' },
+    });
+    expect(e.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(e.globalPosition).toBeGreaterThan(0);
+    expect(Math.abs(e.recordedAt.getTime() - Date.now())).toBeLessThan(60000);
+  });
+
+  it('are hash-chained per stream: the database hash is sha256(previous || canonical JSON)', async () => {
+    const s = `t-${randomUUID()}`;
+    await store.appendToStream(s, [ev(1), ev(2)], { expectedVersion: 'no-stream' });
+    await store.appendToStream(s, [ev(3, { data: { nested: { z: 1, a: [1, 'x', null, true] }, text: '引号"\\' } })], {
+      expectedVersion: 2,
+    });
+    const events = await store.readStream(s);
+    expect(events[0].hash).toBe(chainHash('', events[0]));
+    expect(events[1].hash).toBe(chainHash(events[0].hash, events[1]));
+    expect(events[2].hash).toBe(chainHash(events[1].hash, events[2]));
+    const v = new StreamChainVerifier(s);
+    expect(events.map((e) => v.next(e)).filter(Boolean)).toEqual([]);
+  });
+
+  it('an altered row breaks the chain at that event', async () => {
+    const s = `t-${randomUUID()}`;
+    await store.appendToStream(s, [ev(1), ev(2), ev(3)], { expectedVersion: 'no-stream' });
+    await db.pool.query(`UPDATE events SET data = jsonb_set(data, '{n}', '99') WHERE stream_id = $1 AND stream_version = 2`, [s]);
+    const v = new StreamChainVerifier(s);
+    const broken = (await store.readStream(s)).map((e) => v.next(e)).find(Boolean);
+    expect(broken).toMatchObject({ streamVersion: 2 });
+  });
+
+  it('readStream honours fromVersion, toVersion and asOf', async () => {
+    const s = `t-${randomUUID()}`;
+    await store.appendToStream(s, [ev(1), ev(2), ev(3), ev(4)], { expectedVersion: 'no-stream' });
+    expect((await store.readStream(s, { fromVersion: 2, toVersion: 3 })).map((e) => e.streamVersion)).toEqual([2, 3]);
+    expect(await store.readStream(s, { asOf: new Date(Date.now() - 3600_000) })).toEqual([]);
+  });
+
+  it('readAll filters by type and stream prefix and pages with its cursor', async () => {
+    const prefix = `rp${randomUUID().slice(0, 8)}`;
+    await store.appendToStream(`${prefix}-a`, [ev(1), ev(2, { type: 'test.other' })], { expectedVersion: 'any' });
+    await store.appendToStream(`${prefix}-b`, [ev(3)], { expectedVersion: 'any' });
+    const all = await store.readAll({ streamPrefix: prefix, limit: 10 });
+    expect(all.events.map((e) => e.data.n)).toEqual([1, 2, 3]);
+    const typed = await store.readAll({ streamPrefix: prefix, types: ['test.other'] });
+    expect(typed.events.map((e) => e.data.n)).toEqual([2]);
+    const page1 = await store.readAll({ streamPrefix: prefix, limit: 2 });
+    const page2 = await store.readAll({ streamPrefix: prefix, limit: 2, after: page1.next });
+    expect([...page1.events, ...page2.events].map((e) => e.data.n)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('concurrency', () => {
+  it('50 concurrent appends to one stream at the same expected version: exactly one wins each version', async () => {
+    const s = `t-${randomUUID()}`;
+    await store.appendToStream(s, [ev(0)], { expectedVersion: 'no-stream' });
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => store.appendToStream(s, [ev(i + 1)], { expectedVersion: 1 })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected).toHaveLength(49);
+    rejected.forEach((r) => expect(r.reason).toBeInstanceOf(WrongExpectedVersionError));
+    expect((await store.readStream(s)).map((e) => e.streamVersion)).toEqual([1, 2]);
+  });
+
+  it('50 writers racing version by version each get exactly one winner per version', async () => {
+    const s = `t-${randomUUID()}`;
+    const wins = new Map<number, number>();
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, w) => {
+        for (let attempt = 0; attempt < 200; attempt++) {
+          const current = (await store.readStream(s)).length;
+          if (current >= 20) return;
+          try {
+            await store.appendToStream(s, [ev(w)], { expectedVersion: current });
+            wins.set(current + 1, (wins.get(current + 1) ?? 0) + 1);
+          } catch (err) {
+            if (!(err instanceof WrongExpectedVersionError)) throw err;
+          }
+        }
+      }),
+    );
+    const versions = (await store.readStream(s)).map((e) => e.streamVersion);
+    expect(versions.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    for (const [version, count] of wins) expect([version, count]).toEqual([version, 1]);
+  });
+
+  it('an event that commits after a later-numbered one is not skipped by a reader', async () => {
+    const s1 = `t-${randomUUID()}`;
+    const s2 = `t-${randomUUID()}`;
+    const start = await store.headPosition();
+    const slow = await db.pool.connect();
+    try {
+      await slow.query('BEGIN');
+      // The slow transaction reserves its position first and stays open.
+      const r = await slow.query(
+        `SELECT * FROM rectify_append($1, 'any', 0, $2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::uuid[])`,
+        [s1, [randomUUID()], ['test.slow'], [1], ['{"n":1}'], [JSON.stringify(meta())], ['tester'], [randomUUID()], [null]],
+      );
+      const slowPosition = Number(r.rows[0].last_position);
+      const fast = await store.appendToStream(s2, [ev(2)], { expectedVersion: 'any' });
+      expect(fast.lastPosition).toBeGreaterThan(slowPosition);
+      // The later-numbered event has committed, but a reader must not pass the open one.
+      const seen = await store.readAll({ after: start });
+      expect(seen.events.map((e) => e.globalPosition)).not.toContain(fast.lastPosition);
+      await slow.query('COMMIT');
+      const after = await store.readAll({ after: seen.next });
+      expect(after.events.map((e) => e.globalPosition)).toEqual([slowPosition, fast.lastPosition]);
+    } finally {
+      await slow.query('ROLLBACK').catch(() => undefined);
+      slow.release();
+    }
+  });
+
+  it('16 concurrent writers on different streams while a subscriber reads: every event exactly once, in global order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 16, maxLength: 16 }),
+        fc.integer({ min: 3, max: 12 }),
+        fc.integer({ min: 1, max: 50 }),
+        async (batchSizes, appendsPerWriter, readLimit) => {
+          const run = randomUUID().slice(0, 8);
+          const startAt = await store.headPosition();
+          const written = new Set<string>();
+          let writing = true;
+          const seen: StoredEvent[] = [];
+          const subscriber = (async () => {
+            let cursor = startAt;
+            for (;;) {
+              const done = !writing;
+              const page = await store.readAll({ after: cursor, limit: readLimit, streamPrefix: `p${run}` });
+              seen.push(...page.events);
+              cursor = page.next;
+              if (done && page.events.length === 0) return;
+              if (page.events.length === 0) await new Promise((r) => setTimeout(r, 2));
+            }
+          })();
+          await Promise.all(
+            batchSizes.map(async (size, w) => {
+              for (let i = 0; i < appendsPerWriter; i++) {
+                const batch = Array.from({ length: size }, (_, k) => ev(i * 10 + k, { id: randomUUID() }));
+                batch.forEach((b) => written.add(b.id!));
+                await store.appendToStream(`p${run}-w${w}`, batch, { expectedVersion: 'any' });
+              }
+            }),
+          );
+          writing = false;
+          await subscriber;
+          const ids = seen.map((e) => e.eventId);
+          expect(new Set(ids).size).toBe(ids.length);
+          expect(new Set(ids)).toEqual(written);
+          const positions = seen.map((e) => e.globalPosition);
+          expect(positions).toEqual([...positions].sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+});

@@ -1,0 +1,56 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { signToken } from '../../src/auth/jwt';
+import { createApp } from '../../src/bootstrap';
+import { AppConfig, loadConfig } from '../../src/config/config';
+import { Clock } from '../../src/shared/clock';
+import { Role } from '../../src/shared/decider';
+import { createTestDatabase, TestDatabase } from './database';
+import { expectConforms } from './openapi';
+import { REDIS_URL } from './services';
+
+export interface TestApp {
+  app: INestApplication;
+  db: TestDatabase;
+  config: AppConfig;
+  http: TestAgent;
+  token(role: Role, extra?: { sub?: string; districts?: string[]; subjectId?: string }): string;
+  /** a request whose response is checked against openapi.yaml (route template given) */
+  call(method: 'get' | 'post' | 'put' | 'delete', template: string, path: string, role?: Role | null, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(options: { queue?: 'redis' | 'postgres'; clock?: Clock } = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: db.url,
+    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256',
+    ...(options.queue === 'redis' ? { REDIS_URL } : {}),
+  });
+  const app = await createApp(config, { databaseUrl: db.url, clock: options.clock });
+  await app.init();
+  const http = request(app.getHttpServer());
+  const token: TestApp['token'] = (role, extra = {}) => signToken({ sub: extra.sub ?? `t-${role}`, role, ...extra }, config.jwtSecret);
+  return {
+    app,
+    db,
+    config,
+    http,
+    token,
+    async call(method, template, path, role = 'city-admin', body, headers = {}) {
+      let req = http[method](path);
+      if (role) req = req.set('Authorization', `Bearer ${token(role)}`);
+      for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
+      const res = body === undefined ? await req : await req.send(body as object);
+      expectConforms(method, template, res);
+      return res;
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
