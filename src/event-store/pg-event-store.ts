@@ -289,12 +289,17 @@ export class PgEventStore extends EventStore {
       /* reconnected on end */
     });
     client.on('end', () => {
-      if (this.closed) return;
+      if (this.listener !== client) return;
       this.listener = null;
-      setTimeout(() => this.connectListener().catch(() => undefined), 1000).unref();
+      this.reconnectListenerSoon();
     });
-    await client.connect();
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     if (this.closed) {
       await client.end();
       return;
@@ -302,6 +307,12 @@ export class PgEventStore extends EventStore {
     this.listener = client;
     // Something may have been appended while we were not listening: wake everyone once.
     this.emitter.emit('appended', 0);
+  }
+
+  /** Until it is back, subscribers still poll. */
+  private reconnectListenerSoon(): void {
+    if (this.closed) return;
+    setTimeout(() => this.connectListener().catch(() => this.reconnectListenerSoon()), 1000).unref();
   }
 
   private poolConnectionConfig() {

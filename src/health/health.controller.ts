@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Inject, OnModuleInit } from '@nestjs/common';
+import { Controller, Get, Header, Inject, OnModuleInit, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
@@ -20,14 +21,27 @@ export class HealthController implements OnModuleInit {
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
-  onModuleInit(): void {
+  /** Wait for the backend (BullMQ's Postgres backend migrates itself here) before serving. */
+  async onModuleInit(): Promise<void> {
     this.probeQueue = this.queues.queue('health');
+    await this.probeQueue.waitUntilReady();
   }
 
   @Get('health')
   @Public()
   @HealthCheck()
-  check() {
+  async check(@Res({ passthrough: true }) res: Response) {
+    try {
+      return await this.checkAll();
+    } catch (err) {
+      // terminus reports a failed check as a 503 carrying the same health body
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      res.status(503);
+      return err.getResponse();
+    }
+  }
+
+  private checkAll() {
     return this.health.check([
       async () => {
         const s = this.indicators.check('database');
@@ -44,6 +58,10 @@ export class HealthController implements OnModuleInit {
           await withTimeout(this.probeQueue.getJobCounts('waiting'), 3000);
           return s.up({ backend: this.queues.kind });
         } catch (err) {
+          // A queue whose connection failed may stay failed: probe with a fresh one next time.
+          const broken = this.probeQueue;
+          this.probeQueue = this.queues.queue('health');
+          this.queues.discard(broken);
           return s.down({ backend: this.queues.kind, message: (err as Error).message });
         }
       },

@@ -41,7 +41,14 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
               onError: (name, err) => logger.error({ err, projection: name }, 'projection batch failed; retrying'),
             }),
         },
-        { provide: QueueFactory, useFactory: () => new QueueFactory(deps.databaseUrl, deps.config.redisUrl) },
+        {
+          provide: QueueFactory,
+          inject: [Logger],
+          useFactory: (logger: Logger) =>
+            new QueueFactory(deps.databaseUrl, deps.config.redisUrl, 'rectify', (source, err) =>
+              logger.warn({ err: err.message, source }, 'queue backend error'),
+            ),
+        },
         ExecuteDeciderHandler,
         { provide: SHUTDOWN_HOOK, useValue: deps.onShutdown ?? (async () => undefined) },
       ],

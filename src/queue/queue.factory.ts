@@ -16,6 +16,8 @@ export class QueueFactory {
     private readonly databaseUrl: string,
     private readonly redisUrl?: string,
     private readonly prefix = 'rectify',
+    /** connection errors are reported here, never thrown at the process */
+    private readonly onError: (source: string, err: Error) => void = () => undefined,
   ) {
     this.kind = redisUrl ? 'redis' : 'postgres';
   }
@@ -28,6 +30,7 @@ export class QueueFactory {
           prefix: this.prefix,
           connection: { connectionString: this.databaseUrl, migrate: true },
         }) as unknown as Queue<D>);
+    q.on('error', (err) => this.onError(`queue ${name}`, err));
     this.closables.push(q);
     return q;
   }
@@ -40,8 +43,16 @@ export class QueueFactory {
           prefix: this.prefix,
           connection: { connectionString: this.databaseUrl, migrate: true },
         }) as unknown as Worker<D>);
+    w.on('error', (err) => this.onError(`worker ${name}`, err));
     this.closables.unshift(w);
     return w;
+  }
+
+  /** Close one queue or worker now (in the background) and forget it. */
+  discard(item: { close(): Promise<void> }): void {
+    const i = this.closables.indexOf(item);
+    if (i >= 0) this.closables.splice(i, 1);
+    void item.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
