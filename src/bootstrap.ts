@@ -2,13 +2,13 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
-import { Pool } from 'pg';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { sendProblem, toProblem } from './http/problem.filter';
 import { problemType } from './http/problem';
 import { StrictValidationPipe } from './http/validation';
 import { migrate } from './infra/migrate';
+import { createPool } from './infra/pool';
 import { httpRequests } from './metrics/metrics';
 import { Clock, SystemClock } from './shared/clock';
 
@@ -23,8 +23,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** Builds the Nest application on a migrated database; the caller listens (or drives it with supertest). */
 export async function createApp(config: AppConfig, options: CreateAppOptions): Promise<INestApplication> {
-  const pool = new Pool({ connectionString: options.databaseUrl, max: config.dbPoolSize });
-  pool.on('error', () => undefined);
+  const pool = createPool(options.databaseUrl, config.dbPoolSize);
   await migrate(pool);
   const app = await NestFactory.create(
     AppModule.forRoot({ config, databaseUrl: options.databaseUrl, pool, clock: options.clock ?? new SystemClock(), onShutdown: options.onShutdown }),

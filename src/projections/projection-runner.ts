@@ -160,6 +160,7 @@ export class ProjectionRunner {
     const { events } = await this.store.readAll({ after: seen, limit: this.batchSize });
     if (events.length === 0) return 0;
     const client = await this.pool.connect();
+    let broken: unknown;
     try {
       await client.query('BEGIN');
       const locked = await client.query(
@@ -186,9 +187,10 @@ export class ProjectionRunner {
       return events.length;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      broken = err;
       throw err;
     } finally {
-      client.release();
+      client.release(broken as Error | undefined);
     }
   }
 

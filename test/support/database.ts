@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import { createPool } from '../../src/infra/pool';
 import { migrate } from '../../src/infra/migrate';
 import { ADMIN_DATABASE_URL } from './services';
 
@@ -19,8 +20,7 @@ export async function createTestDatabase(poolSize = 20): Promise<TestDatabase> {
   const u = new URL(ADMIN_DATABASE_URL);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const pool = new Pool({ connectionString: url, max: poolSize });
-  pool.on('error', () => undefined);
+  const pool = createPool(url, poolSize);
   await migrate(pool);
   return {
     url,

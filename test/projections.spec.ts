@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { PoolClient } from 'pg';
+import { campaignDecider, campaignStream, CampaignCommand, PhaseId, PHASES } from '../src/campaigns/campaign.decider';
+import { campaignsProjection } from '../src/campaigns/campaigns.projection';
+import { StoredEvent } from '../src/event-store/event-store';
+import { PgEventStore } from '../src/event-store/pg-event-store';
+import { Projection } from '../src/projections/projection';
+import { ProjectionRunner } from '../src/projections/projection-runner';
+import { lianyungang2021 } from '../src/seed/lianyungang-2021';
+import { fold } from '../src/shared/decider';
+import { createTestDatabase, TestDatabase } from './support/database';
+
+let db: TestDatabase;
+let store: PgEventStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  store = new PgEventStore(db.pool);
+  await db.pool.query('CREATE TABLE applied (event_id uuid NOT NULL, position bigint NOT NULL, runner text NOT NULL)');
+});
+afterAll(async () => {
+  await store.close();
+  await db.drop();
+});
+
+const meta = () => ({ actor: { id: 'tester', role: 'city-admin' }, correlationId: randomUUID() });
+
+async function appendMany(prefix: string, count: number, extra: (i: number) => object = () => ({})): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await store.appendToStream(`${prefix}-${i % 7}`, [{ type: 'test.counted', data: { i, ...extra(i) }, metadata: meta() }], {
+      expectedVersion: 'any',
+    });
+  }
+}
+
+/** Records every event it applies, with no uniqueness constraint, so a double application would show. */
+function recording(name: string, runner: string, onApply?: (tx: PoolClient, e: StoredEvent) => Promise<void>): Projection {
+  return {
+    name,
+    tables: [],
+    async apply(tx, e) {
+      await tx.query('INSERT INTO applied (event_id, position, runner) VALUES ($1, $2, $3)', [e.eventId, e.globalPosition, `${name}/${runner}`]);
+      await onApply?.(tx, e);
+    },
+  };
+}
+
+async function appliedBy(name: string): Promise<{ total: number; distinct: number }> {
+  const r = await db.pool.query(
+    `SELECT count(*)::int AS total, count(DISTINCT event_id)::int AS distinct FROM applied WHERE runner LIKE $1`,
+    [`${name}/%`],
+  );
+  return r.rows[0];
+}
+
+describe('checkpoints commit with the read model', () => {
+  it('a batch that fails part-way leaves neither its rows nor its checkpoint', async () => {
+    const name = `fails-${randomUUID().slice(0, 8)}`;
+    await appendMany(`f${name}`, 5);
+    const head = await store.headPosition();
+    await store.appendToStream(`f${name}-x`, [{ type: 'test.poison', data: {}, metadata: meta() }], { expectedVersion: 'any' });
+    const projection = recording(name, 'a', async (_tx, e) => {
+      if (e.type === 'test.poison') throw new Error('cannot apply');
+    });
+    const runner = new ProjectionRunner(db.pool, store, [projection], { batchSize: 100000 });
+    await runner.ensureCheckpoints();
+    await expect(runner.catchUp(projection)).rejects.toThrow('cannot apply');
+    expect(await runner.checkpoint(name)).toBe(0);
+    expect((await appliedBy(name)).total).toBe(0);
+    // With batches that end before the poison, the earlier events are applied and checkpointed exactly.
+    const small = new ProjectionRunner(db.pool, store, [projection], { batchSize: 1 });
+    await expect(small.catchUp(projection)).rejects.toThrow('cannot apply');
+    expect(await small.checkpoint(name)).toBe(head);
+    expect((await appliedBy(name)).total).toBe(head);
+  });
+
+  it('a connection killed inside a batch applies nothing of it; the next run applies every event once', async () => {
+    const name = `killed-${randomUUID().slice(0, 8)}`;
+    await appendMany(`k${name}`, 20);
+    let killed = false;
+    const projection = recording(name, 'a', async (tx, e) => {
+      if (!killed && e.data.i === 10) {
+        killed = true;
+        // The database connection dies between the read-model write and the checkpoint update.
+        await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+      }
+    });
+    const runner = new ProjectionRunner(db.pool, store, [projection], { batchSize: 1000 });
+    await runner.ensureCheckpoints();
+    await expect(runner.catchUp(projection)).rejects.toThrow();
+    expect(await runner.checkpoint(name)).toBe(0);
+    expect((await appliedBy(name)).total).toBe(0);
+    const applied = await runner.catchUp(projection);
+    const head = await store.headPosition();
+    expect(applied).toBe(head);
+    expect(await appliedBy(name)).toEqual({ total: head, distinct: head });
+    expect(await runner.checkpoint(name)).toBe(head);
+  });
+});
+
+describe('several runners of one projection', () => {
+  it('apply each event exactly once while events keep arriving', async () => {
+    const name = `shared-${randomUUID().slice(0, 8)}`;
+    const runners = ['a', 'b', 'c'].map(
+      (r) => new ProjectionRunner(db.pool, store, [recording(name, r)], { batchSize: 7, pollMs: 50 }),
+    );
+    await runners[0].ensureCheckpoints();
+    runners.forEach((r) => r.start());
+    await appendMany(`s${name}`, 150);
+    const head = await store.headPosition();
+    expect(await Promise.all(runners.map((r) => r.waitFor(head, 20000)))).toEqual([true, true, true]);
+    await Promise.all(runners.map((r) => r.stop()));
+    expect(await appliedBy(name)).toEqual({ total: head, distinct: head });
+    expect(await runners[0].checkpoint(name)).toBe(head);
+  });
+});
+
+describe('the campaigns projection', () => {
+  async function runCommands(): Promise<void> {
+    const ctx = { now: new Date('2022-04-01T00:00:00Z'), principal: { sub: 'a', role: 'city-admin' as const, districts: [] } };
+    for (let n = 0; n < 12; n++) {
+      const id = randomUUID();
+      const stream = campaignStream(id);
+      const commands: CampaignCommand[] = [{ ...lianyungang2021, campaignId: id, title: `第${n}号 ${lianyungang2021.title}` }];
+      PHASES.slice(0, n % 5).forEach((phase: PhaseId, i) => {
+        commands.push({ type: 'OpenPhase', phase });
+        if (i < (n % 5) - 1 || n % 2 === 0) commands.push({ type: 'ClosePhase', phase });
+      });
+      if (n % 3 === 0) commands.push({ type: 'SetDeadline', key: 'summary-report', due: '2022-09-30', reason: `改期 ${n}` });
+      let version = 0;
+      for (const c of commands) {
+        const state = fold(campaignDecider, (await store.readStream(stream)).map((e) => ({ type: e.type, data: e.data })));
+        const events = campaignDecider.decide(c, state, ctx);
+        if (!events.length) continue;
+        const r = await store.appendToStream(stream, events.map((e) => ({ type: e.type, data: e.data, metadata: meta() })), {
+          expectedVersion: version,
+        });
+        version = r.nextExpectedVersion;
+      }
+    }
+  }
+
+  const snapshot = async () => (await db.pool.query('SELECT * FROM rm_campaigns ORDER BY id')).rows;
+
+  it('a rebuild from the log produces the same read model as live processing', async () => {
+    const runner = new ProjectionRunner(db.pool, store, [campaignsProjection], { pollMs: 20 });
+    await runner.ensureCheckpoints();
+    runner.start();
+    await runCommands();
+    expect(await runner.waitFor(await store.headPosition(), 20000)).toBe(true);
+    await runner.stop();
+    const live = await snapshot();
+    expect(live).toHaveLength(12);
+    expect(live.map((r) => r.status).sort()).toEqual(expect.arrayContaining(['launched', 'in-progress', 'completed']));
+
+    const report = await runner.rebuild(campaignsProjection);
+    expect(report.events).toBe(await store.headPosition());
+    expect(await snapshot()).toEqual(live);
+
+    await runner.refreshLagMetrics();
+    expect(await runner.checkpoint('campaigns')).toBe(await store.headPosition());
+  });
+});
