@@ -8,7 +8,7 @@ import {
   WrongExpectedVersionError,
 } from '../src/event-store/event-store';
 import { chainHash, StreamChainVerifier } from '../src/event-store/hash-chain';
-import { PgEventStore } from '../src/event-store/pg-event-store';
+import { appendStatement, PgEventStore } from '../src/event-store/pg-event-store';
 import { createTestDatabase, TestDatabase } from './support/database';
 
 const meta = () => ({ actor: { id: 'tester', role: 'city-admin' }, correlationId: randomUUID() });
@@ -72,6 +72,7 @@ describe('expected version', () => {
     const s = `t-${randomUUID()}`;
     const r = await store.appendToStream(s, [ev(1), ev(2), ev(3)], { expectedVersion: 'no-stream' });
     expect(r.lastPosition - r.firstPosition).toBe(2);
+    expect(r.events.map((e) => e.globalPosition)).toEqual([r.firstPosition, r.firstPosition + 1, r.lastPosition]);
     expect(r.events.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
     await expect(store.appendToStream(s, [ev(4)], { expectedVersion: 1 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
     const events = await store.readStream(s);
@@ -221,25 +222,29 @@ describe('concurrency', () => {
   });
 
   it('an event that commits after a later-numbered one is not skipped by a reader', async () => {
-    const s1 = `t-${randomUUID()}`;
-    const s2 = `t-${randomUUID()}`;
+    const prefix = `late${randomUUID().slice(0, 8)}`;
+    const s1 = `${prefix}-slow`;
+    const s2 = `${prefix}-fast`;
     const start = await store.headPosition();
     const slow = await db.pool.connect();
     try {
       await slow.query('BEGIN');
-      // The slow transaction reserves its position first and stays open.
-      const r = await slow.query(
-        `SELECT * FROM rectify_append($1, 'any', 0, $2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::uuid[])`,
-        [s1, [randomUUID()], ['test.slow'], [1], ['{"n":1}'], [JSON.stringify(meta())], ['tester'], [randomUUID()], [null]],
-      );
-      const slowPosition = Number(r.rows[0].last_position);
+      // The slow transaction starts appending first (lower transaction id, lower position) and stays open.
+      const r = await slow.query(appendStatement(s1, 'any', [ev(1)]));
+      const slowPosition = Number(r.rows[0].global_position);
       const fast = await store.appendToStream(s2, [ev(2)], { expectedVersion: 'any' });
       expect(fast.lastPosition).toBeGreaterThan(slowPosition);
       // The later-numbered event has committed, but a reader must not pass the open one.
-      const seen = await store.readAll({ after: start });
+      const seen = await store.readAll({ after: start, streamPrefix: prefix });
       expect(seen.events.map((e) => e.globalPosition)).not.toContain(fast.lastPosition);
       await slow.query('COMMIT');
-      const after = await store.readAll({ after: seen.next });
+      // Both are now committed; a reader gets them in position order (once other transactions on the server,
+      // which may hold the snapshot's xmin for a moment, have finished).
+      let after = await store.readAll({ after: seen.next, streamPrefix: prefix });
+      for (let i = 0; i < 200 && after.events.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        after = await store.readAll({ after: seen.next, streamPrefix: prefix });
+      }
       expect(after.events.map((e) => e.globalPosition)).toEqual([slowPosition, fast.lastPosition]);
     } finally {
       await slow.query('ROLLBACK').catch(() => undefined);
@@ -259,14 +264,16 @@ describe('concurrency', () => {
           const written = new Set<string>();
           let writing = true;
           const seen: StoredEvent[] = [];
+          // Reads until it has as many events as were written (or 20 s pass): a skip shows as a missing id,
+          // a repeat as a duplicate, both as a count that never matches.
           const subscriber = (async () => {
             let cursor = startAt;
-            for (;;) {
-              const done = !writing;
+            const deadline = Date.now() + 20000;
+            while (Date.now() < deadline) {
               const page = await store.readAll({ after: cursor, limit: readLimit, streamPrefix: `p${run}` });
               seen.push(...page.events);
               cursor = page.next;
-              if (done && page.events.length === 0) return;
+              if (!writing && seen.length >= written.size) return;
               if (page.events.length === 0) await new Promise((r) => setTimeout(r, 2));
             }
           })();

@@ -23,8 +23,59 @@ const STREAM_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/;
 const TYPE_RE = /^[A-Za-z][A-Za-z0-9._-]{0,99}$/;
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Rows a commit-safe reader may return: every transaction below the snapshot's xmin has finished. */
-export const COMMITTED_BELOW_XMIN = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+/**
+ * Rows a commit-safe reader may return: positions below the snapshot's xmin × 65536 belong to finished
+ * transactions, and no transaction in flight can commit one there (see migrations/001_event_store.sql).
+ */
+export const COMMITTED_BELOW_XMIN = 'global_position < rectify_safe_position()';
+
+/** At most this many events in one append (positions are xid × 65536 + index). */
+export const MAX_EVENTS_PER_APPEND = 65536;
+
+/**
+ * The append, one statement: the stream's last version and hash, the expected-version check (no row passes
+ * when it fails), the hash chain, the insert. Concurrent appends at the same version meet on the unique
+ * (stream_id, stream_version) index. One event (the common case) chains in a plain expression; several through
+ * the running aggregate rectify_chain.
+ */
+/** One row when the expected version holds: the stream's version and last hash, the position base, the time. */
+const CURRENT = `(
+  SELECT c.* FROM (
+    SELECT coalesce(l.v, 0) AS v, coalesce(l.h, ''::bytea) AS h, rectify_position_base() AS base,
+           date_trunc('milliseconds', now()) AS at
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (SELECT e.stream_version AS v, e.hash AS h FROM events e
+                          WHERE e.stream_id = $1 ORDER BY e.stream_version DESC LIMIT 1) l ON true) c
+   WHERE CASE $2::text WHEN 'exact' THEN c.v = $3::bigint WHEN 'no-stream' THEN c.v = 0
+                       WHEN 'stream-exists' THEN c.v > 0 ELSE true END)`;
+const INSERT_INTO = `INSERT INTO events (global_position, event_id, stream_id, stream_version, type, schema_version, data,
+  metadata, actor, correlation_id, causation_id, recorded_at, hash)`;
+const RETURNING = 'RETURNING global_position, stream_version, recorded_at';
+
+const APPEND_ONE_SQL = `
+${INSERT_INTO}
+SELECT ok.base, $4::uuid, $1, ok.v + 1, $5::text, $6::int, $7::text::jsonb, $8::text::jsonb, $9::text, $10::uuid,
+       $11::uuid, ok.at,
+       sha256(ok.h || convert_to(rectify_event_canonical($7::text, $4::uuid, ok.base, $8::text, ok.at, $6::int, $1,
+                                                          ok.v + 1, $5::text), 'UTF8'))
+  FROM ${CURRENT} AS ok
+${RETURNING}`;
+
+const APPEND_MANY_SQL = `
+${INSERT_INTO}
+SELECT ok.base + t.ord - 1, t.id, $1, ok.v + t.ord, t.typ, t.sv, t.dat::jsonb, t.met::jsonb, t.act, t.cor, t.cau, ok.at,
+       rectify_chain(ok.h, rectify_event_canonical(t.dat, t.id, ok.base + t.ord - 1, t.met, ok.at, t.sv, $1, ok.v + t.ord, t.typ))
+         OVER (ORDER BY t.ord)
+  FROM ${CURRENT} AS ok,
+       unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::uuid[])
+         WITH ORDINALITY AS t(id, typ, sv, dat, met, act, cor, cau, ord)
+${RETURNING}`;
+
+/** After a unique violation on event_id: the rows those ids were stored as, in the order given. */
+const IDEMPOTENT_SQL = `
+SELECT e.stream_id, e.stream_version, e.global_position, e.recorded_at
+  FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) JOIN events e ON e.event_id = t.id ORDER BY t.ord`;
+
 
 export const EVENT_COLUMNS = `global_position, event_id, stream_id, stream_version, type, schema_version, data,
   metadata, actor, correlation_id, causation_id, recorded_at, encode(hash, 'hex') AS hash`;
@@ -62,6 +113,7 @@ interface PreparedEvent {
 function prepare(streamId: string, events: EventToAppend[]): PreparedEvent[] {
   if (!STREAM_ID_RE.test(streamId)) throw new InvalidEventError('streamId', 'must be 1-200 ASCII letters, digits, . _ @ -');
   if (events.length === 0) throw new InvalidEventError('events', 'at least one event is required');
+  if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError('events', `at most ${MAX_EVENTS_PER_APPEND} in one append`);
   return events.map((e, i) => {
     const id = e.id ?? randomUUID();
     if (!UUID_RE.test(id)) throw new InvalidEventError(`events[${i}].id`, 'must be a uuid');
@@ -120,6 +172,7 @@ export class PgEventStore extends EventStore {
   private readonly emitter = new EventEmitter();
   private notifyPending: number | null = null;
   private listener: Client | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
@@ -136,6 +189,7 @@ export class PgEventStore extends EventStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const l = this.listener;
     this.listener = null;
     if (l) await l.end().catch(() => undefined);
@@ -149,74 +203,89 @@ export class PgEventStore extends EventStore {
     const prepared = prepare(streamId, events);
     const [mode, expected] = modeOf(options.expectedVersion);
     const stop = appendDuration.startTimer();
-    let row: QueryResultRow;
     try {
-      row = await this.callAppend(streamId, mode, expected, prepared);
-    } catch (err) {
-      // Two identical requests raced past the idempotency check: the second sees the first's result.
-      if (isUniqueViolation(err, 'events_event_id_key')) {
-        row = await this.callAppend(streamId, mode, expected, prepared);
-      } else {
-        throw this.translate(err, streamId, options.expectedVersion);
+      for (let attempt = 1; ; attempt++) {
+        let res;
+        try {
+          res = await this.pool.query(appendQuery(streamId, mode, expected, prepared));
+        } catch (err) {
+          // A retried request whose first attempt committed meanwhile.
+          if (isUniqueViolation(err, 'events_event_id_key')) return await this.idempotentResult(streamId, prepared, options.expectedVersion);
+          // Another append to this stream committed first at the same version.
+          if (isUniqueViolation(err, 'events_stream_version_uq')) {
+            if (mode === 'any' && attempt < 50) continue;
+            return await this.idempotentResult(streamId, prepared, options.expectedVersion);
+          }
+          throw translate(err);
+        }
+        // The expected version did not hold: a refusal, unless these very events are what moved the stream.
+        if (res.rows.length === 0) return await this.idempotentResult(streamId, prepared, options.expectedVersion);
+        const firstPosition = Math.min(...res.rows.map((r) => Number(r.global_position)));
+        const firstVersion = Math.min(...res.rows.map((r) => Number(r.stream_version)));
+        const result = this.result(streamId, prepared, firstPosition, firstVersion, res.rows[0].recorded_at, false);
+        eventsAppended.inc(prepared.length);
+        this.emitter.emit('appended', result.lastPosition);
+        this.scheduleNotify(result.lastPosition);
+        return result;
       }
     } finally {
       stop();
     }
-    const nextVersion = Number(row.next_version);
-    const first = Number(row.first_position);
-    const last = Number(row.last_position);
-    const baseVersion = nextVersion - prepared.length;
-    const recorded: RecordedEvent[] = prepared.map((p, i) => ({
+  }
+
+  private result(
+    streamId: string,
+    prepared: PreparedEvent[],
+    firstPosition: number,
+    firstVersion: number,
+    recordedAt: Date,
+    idempotent: boolean,
+  ): AppendResult {
+    const events: RecordedEvent[] = prepared.map((p, i) => ({
       eventId: p.id,
       streamId,
-      streamVersion: baseVersion + i + 1,
-      globalPosition: first + i,
+      streamVersion: firstVersion + i,
+      globalPosition: firstPosition + i,
       type: p.type,
       schemaVersion: p.schemaVersion,
-      data: JSON.parse(p.data),
-      metadata: JSON.parse(p.metadata),
+      data: p.parsed.data,
+      metadata: p.parsed.metadata,
       actor: p.actor,
       correlationId: p.correlationId,
       causationId: p.causationId,
-      recordedAt: row.recorded_at,
+      recordedAt,
     }));
-    if (!row.idempotent) {
-      eventsAppended.inc(prepared.length);
-      this.emitter.emit('appended', last);
-      this.scheduleNotify(last);
-    }
-    return { nextExpectedVersion: nextVersion, firstPosition: first, lastPosition: last, idempotent: row.idempotent, events: recorded };
+    return {
+      nextExpectedVersion: firstVersion + prepared.length - 1,
+      firstPosition,
+      lastPosition: firstPosition + prepared.length - 1,
+      idempotent,
+      events,
+    };
   }
 
-  private async callAppend(streamId: string, mode: string, expected: number, prepared: PreparedEvent[]) {
-    const res = await this.pool.query({
-      name: 'rectify_append',
-      text: `SELECT * FROM rectify_append($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[],
-             $9::text[], $10::uuid[], $11::uuid[])`,
-      values: [
-        streamId,
-        mode,
-        expected,
-        prepared.map((p) => p.id),
-        prepared.map((p) => p.type),
-        prepared.map((p) => p.schemaVersion),
-        prepared.map((p) => p.data),
-        prepared.map((p) => p.metadata),
-        prepared.map((p) => p.actor),
-        prepared.map((p) => p.correlationId),
-        prepared.map((p) => p.causationId),
-      ],
-    });
-    return res.rows[0];
+  /**
+   * The original result when these event ids are already stored, in this stream, in this order (a retried
+   * request); an EventIdConflictError when some are stored otherwise; else the expected version was wrong.
+   */
+  private async idempotentResult(streamId: string, prepared: PreparedEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    const { rows } = await this.pool.query({ name: 'rectify_idempotent', text: IDEMPOTENT_SQL, values: [prepared.map((p) => p.id)] });
+    if (rows.length === 0) throw new WrongExpectedVersionError(streamId, expected, await this.currentVersion(streamId));
+    const same =
+      rows.length === prepared.length &&
+      rows.every(
+        (r, i) =>
+          r.stream_id === streamId &&
+          Number(r.stream_version) === Number(rows[0].stream_version) + i &&
+          Number(r.global_position) === Number(rows[0].global_position) + i,
+      );
+    if (!same) throw new EventIdConflictError(streamId);
+    return this.result(streamId, prepared, Number(rows[0].global_position), Number(rows[0].stream_version), rows[0].recorded_at, true);
   }
 
-  private translate(err: unknown, streamId: string, expected: ExpectedVersion): unknown {
-    const e = err as { code?: string; detail?: string; message?: string };
-    if (e.code === 'RX409') return new WrongExpectedVersionError(streamId, expected, Number(e.detail ?? 0));
-    if (e.code === 'RX410') return new EventIdConflictError(streamId);
-    // jsonb refuses some text JSON.stringify accepts (lone surrogates): bad input, not a server fault.
-    if (e.code === '22P02' || e.code === '22P05') return new InvalidEventError('data', e.message ?? 'invalid JSON text');
-    return err;
+  private async currentVersion(streamId: string): Promise<number> {
+    const res = await this.pool.query('SELECT coalesce(max(stream_version), 0) AS v FROM events WHERE stream_id = $1', [streamId]);
+    return Number(res.rows[0].v);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -312,12 +381,58 @@ export class PgEventStore extends EventStore {
   /** Until it is back, subscribers still poll. */
   private reconnectListenerSoon(): void {
     if (this.closed) return;
-    setTimeout(() => this.connectListener().catch(() => this.reconnectListenerSoon()), 1000).unref();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (!this.closed) this.connectListener().catch(() => this.reconnectListenerSoon());
+    }, 1000);
+    this.reconnectTimer.unref();
   }
 
   private poolConnectionConfig() {
     return (this.pool as unknown as { options: Record<string, unknown> }).options;
   }
+}
+
+/** The append statement for one stream, for callers that must run it inside their own transaction (tests). */
+export function appendStatement(streamId: string, expectedVersion: ExpectedVersion, events: EventToAppend[]) {
+  const [mode, expected] = modeOf(expectedVersion);
+  const { text, values } = appendQuery(streamId, mode, expected, prepare(streamId, events));
+  return { text, values };
+}
+
+function appendQuery(streamId: string, mode: string, expected: number, prepared: PreparedEvent[]) {
+  if (prepared.length === 1) {
+    const p = prepared[0];
+    return {
+      name: 'rectify_append_one',
+      text: APPEND_ONE_SQL,
+      values: [streamId, mode, expected, p.id, p.type, p.schemaVersion, p.data, p.metadata, p.actor, p.correlationId, p.causationId],
+    };
+  }
+  return { name: 'rectify_append_many', text: APPEND_MANY_SQL, values: appendValues(streamId, mode, expected, prepared) };
+}
+
+function appendValues(streamId: string, mode: string, expected: number, prepared: PreparedEvent[]): unknown[] {
+  return [
+    streamId,
+    mode,
+    expected,
+    prepared.map((p) => p.id),
+    prepared.map((p) => p.type),
+    prepared.map((p) => p.schemaVersion),
+    prepared.map((p) => p.data),
+    prepared.map((p) => p.metadata),
+    prepared.map((p) => p.actor),
+    prepared.map((p) => p.correlationId),
+    prepared.map((p) => p.causationId),
+  ];
+}
+
+/** jsonb refuses some text JSON.stringify accepts (lone surrogates): bad input, not a server fault. */
+function translate(err: unknown): unknown {
+  const e = err as { code?: string; message?: string };
+  if (e.code === '22P02' || e.code === '22P05') return new InvalidEventError('data', e.message ?? 'invalid JSON text');
+  return err;
 }
 
 function escapeLike(s: string): string {
