@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
-import { startEmbeddedPostgres, EmbeddedDatabase } from './infra/embedded-postgres';
+import { resolveDatabase } from './infra/database';
 import { seedDemo } from './seed/seed-demo';
 
 async function main(): Promise<void> {
@@ -16,18 +16,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const say = (msg: string) => process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg }) + '\n');
-  let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, () => undefined);
-    databaseUrl = embedded.url;
-    say(`embedded Postgres running on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}`);
-  }
+  const database = await resolveDatabase(config);
+  if (database.embedded) say(`embedded Postgres running on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}`);
   if (config.jwtSecretIsDefault) say('JWT_SECRET is not set: using the local development secret (never in production)');
   say(`queue backend: ${config.redisUrl ? 'Redis' : 'BullMQ Postgres backend'}`);
 
   // enableShutdownHooks: SIGTERM/SIGINT close the app (projections, queues, pool), then the embedded Postgres.
-  const app = await createApp(config, { databaseUrl, onShutdown: embedded ? () => embedded!.stop() : undefined });
+  const app = await createApp(config, { databaseUrl: database.url, onShutdown: () => database.stop() });
   await app.init();
   if (config.seedDemo) {
     const seeded = await seedDemo(app);

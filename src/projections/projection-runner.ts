@@ -140,13 +140,16 @@ export class ProjectionRunner {
     return res.rows.length ? Number(res.rows[0].position) : 0;
   }
 
-  /** Prometheus lag, read at scrape time. */
+  /** Prometheus lag, read at scrape time: committed events past each checkpoint (counted up to a million). */
   async refreshLagMetrics(): Promise<void> {
-    const head = await this.store.headPosition();
-    const res = await this.pool.query('SELECT name, position FROM projection_checkpoints');
+    const res = await this.pool.query(
+      `SELECT c.name, c.position,
+              (SELECT count(*) FROM (SELECT 1 FROM events e WHERE e.global_position > c.position LIMIT 1000000) x) AS lag
+         FROM projection_checkpoints c`,
+    );
     for (const row of res.rows) {
       projectionPosition.set({ projection: row.name }, Number(row.position));
-      projectionLag.set({ projection: row.name }, Math.max(0, head - Number(row.position)));
+      projectionLag.set({ projection: row.name }, Number(row.lag));
     }
   }
 

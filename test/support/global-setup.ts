@@ -9,7 +9,7 @@ export default async function globalSetup(): Promise<void> {
     await pg.connect();
     await pg.query('SELECT 1');
   } catch (err) {
-    throw new Error(`tests need Postgres at ${ADMIN_DATABASE_URL} (set TEST_DATABASE_URL): ${(err as Error).message}`);
+    throw new Error(`tests need Postgres at ${ADMIN_DATABASE_URL} (set TEST_DATABASE_URL): ${(err as Error).message}`, { cause: err });
   } finally {
     await pg.end().catch(() => undefined);
   }
@@ -18,7 +18,7 @@ export default async function globalSetup(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(`tests need Redis at ${REDIS_URL} (set TEST_REDIS_URL): ${(err as Error).message}`);
+    throw new Error(`tests need Redis at ${REDIS_URL} (set TEST_REDIS_URL): ${(err as Error).message}`, { cause: err });
   } finally {
     redis.disconnect();
   }

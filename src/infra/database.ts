@@ -1,0 +1,15 @@
+import { AppConfig } from '../config/config';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+export interface ResolvedDatabase {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when set; otherwise the embedded Postgres under DATA_DIR (started here, stopped by stop()). */
+export async function resolveDatabase(config: AppConfig, log: (m: string) => void = () => undefined): Promise<ResolvedDatabase> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
+  const db = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log);
+  return { url: db.url, embedded: true, stop: () => db.stop() };
+}
