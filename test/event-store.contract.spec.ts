@@ -8,6 +8,7 @@ import {
   WrongExpectedVersionError,
 } from '../src/event-store/event-store';
 import { chainHash, StreamChainVerifier } from '../src/event-store/hash-chain';
+import { EventSubscription } from '../src/event-store/subscription';
 import { appendStatement, PgEventStore } from '../src/event-store/pg-event-store';
 import { createTestDatabase, TestDatabase } from './support/database';
 
@@ -262,21 +263,19 @@ describe('concurrency', () => {
           const run = randomUUID().slice(0, 8);
           const startAt = await store.headPosition();
           const written = new Set<string>();
-          let writing = true;
           const seen: StoredEvent[] = [];
-          // Reads until it has as many events as were written (or 20 s pass): a skip shows as a missing id,
-          // a repeat as a duplicate, both as a count that never matches.
-          const subscriber = (async () => {
-            let cursor = startAt;
-            const deadline = Date.now() + 20000;
-            while (Date.now() < deadline) {
-              const page = await store.readAll({ after: cursor, limit: readLimit, streamPrefix: `p${run}` });
-              seen.push(...page.events);
-              cursor = page.next;
-              if (!writing && seen.length >= written.size) return;
-              if (page.events.length === 0) await new Promise((r) => setTimeout(r, 2));
-            }
-          })();
+          // A subscription from the position before the run; it must end with exactly the written events.
+          // A skip shows as a missing id, a repeat as a duplicate.
+          const subscription = new EventSubscription(store, {
+            from: startAt,
+            batchSize: readLimit,
+            streamPrefix: `p${run}`,
+            pollMs: 50,
+            handle: async (events) => {
+              seen.push(...events);
+            },
+          });
+          subscription.start();
           await Promise.all(
             batchSizes.map(async (size, w) => {
               for (let i = 0; i < appendsPerWriter; i++) {
@@ -286,8 +285,8 @@ describe('concurrency', () => {
               }
             }),
           );
-          writing = false;
-          await subscriber;
+          for (let i = 0; i < 2000 && seen.length < written.size; i++) await new Promise((r) => setTimeout(r, 10));
+          await subscription.stop();
           const ids = seen.map((e) => e.eventId);
           expect(new Set(ids).size).toBe(ids.length);
           expect(new Set(ids)).toEqual(written);
@@ -297,5 +296,61 @@ describe('concurrency', () => {
       ),
       { numRuns: 12 },
     );
+  });
+});
+
+describe('subscription', () => {
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  it('catches up from a checkpoint, then goes live, and resumes from where it stopped', async () => {
+    const prefix = `sub${randomUUID().slice(0, 8)}`;
+    await store.appendToStream(`${prefix}-a`, [ev(1), ev(2)], { expectedVersion: 'any' });
+    const got: number[] = [];
+    const first = new EventSubscription(store, {
+      from: 0,
+      streamPrefix: prefix,
+      pollMs: 5000,
+      handle: async (events) => void got.push(...events.map((e) => e.data.n)),
+    });
+    first.start();
+    await until(() => got.length === 2);
+    // Live: woken by this process's append, long before the 5 s poll.
+    await store.appendToStream(`${prefix}-b`, [ev(3)], { expectedVersion: 'any' });
+    await until(() => got.length === 3);
+    await first.stop();
+    expect(got).toEqual([1, 2, 3]);
+
+    await store.appendToStream(`${prefix}-a`, [ev(4)], { expectedVersion: 'any' });
+    const resumed = new EventSubscription(store, {
+      from: first.checkpoint,
+      streamPrefix: prefix,
+      handle: async (events) => void got.push(...events.map((e) => e.data.n)),
+    });
+    resumed.start();
+    await until(() => got.length === 4);
+    await resumed.stop();
+    expect(got).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a failing handler is retried from the same position; nothing is skipped', async () => {
+    const prefix = `subf${randomUUID().slice(0, 8)}`;
+    await store.appendToStream(`${prefix}-a`, [ev(1), ev(2)], { expectedVersion: 'any' });
+    const got: number[] = [];
+    let failures = 0;
+    const sub = new EventSubscription(store, {
+      from: 0,
+      streamPrefix: prefix,
+      handle: async (events) => {
+        if (failures++ < 2) throw new Error('receiver down');
+        got.push(...events.map((e) => e.data.n));
+      },
+    });
+    sub.start();
+    await until(() => got.length === 2);
+    await sub.stop();
+    expect(failures).toBe(3);
+    expect(got).toEqual([1, 2]);
   });
 });

@@ -90,6 +90,12 @@ export abstract class EventStore {
   /** The highest position a commit-safe reader can see now. */
   abstract headPosition(): Promise<number>;
 
+  /**
+   * `safe`: the highest position a commit-safe reader can see now; `last`: the highest committed position. They
+   * differ while an older transaction is still in flight (the newer events are held back, not lost).
+   */
+  abstract positions(): Promise<{ safe: number; last: number }>;
+
   /** Called after each commit of this process and on notifications from other processes. */
   abstract onAppended(listener: (lastPosition: number) => void): () => void;
 }

@@ -329,6 +329,14 @@ export class PgEventStore extends EventStore {
     return Number(res.rows[0].head);
   }
 
+  async positions(): Promise<{ safe: number; last: number }> {
+    const res = await this.pool.query(
+      `SELECT coalesce((SELECT max(global_position) FROM events WHERE ${COMMITTED_BELOW_XMIN}), 0) AS safe,
+              coalesce((SELECT max(global_position) FROM events), 0) AS last`,
+    );
+    return { safe: Number(res.rows[0].safe), last: Number(res.rows[0].last) };
+  }
+
   onAppended(listener: (lastPosition: number) => void): () => void {
     this.emitter.on('appended', listener);
     return () => this.emitter.off('appended', listener);

@@ -213,7 +213,8 @@ export class ProjectionRunner {
         failures = 0;
         if (n > 0) continue;
         // Committed rows may still wait behind an older transaction that is in flight: look again soon.
-        if ((await this.newestRow()) > (this.positions.get(projection.name) ?? 0)) {
+        const { safe, last } = await this.store.positions();
+        if (last > safe) {
           await this.sleep(projection.name, 20);
           continue;
         }
@@ -226,11 +227,6 @@ export class ProjectionRunner {
       }
       await this.sleep(projection.name, this.pollMs);
     }
-  }
-
-  private async newestRow(): Promise<number> {
-    const res = await this.pool.query('SELECT coalesce(max(global_position), 0) AS p FROM events');
-    return Number(res.rows[0].p);
   }
 
   private sleep(name: string, ms: number): Promise<void> {
