@@ -9,7 +9,7 @@ import { PgEventStore } from '../src/event-store/pg-event-store';
 import { migrate } from '../src/infra/migrate';
 import { createPool } from '../src/infra/pool';
 import { canonicalJson } from '../src/shared/canonical-json';
-import { DEFAULT_SERVER_URL, scratchDatabase } from './lib/database';
+import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

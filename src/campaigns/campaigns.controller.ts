@@ -80,9 +80,7 @@ export class CampaignsController {
     @CommandCtx() ctx: CommandContext,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.run(id, { type: 'OpenPhase', phase }, ctx, ifMatch);
-    res.setHeader('ETag', etagOf(result.version));
-    return { id, version: result.version };
+    return this.phaseCommand(id, { type: 'OpenPhase', phase }, ctx, ifMatch, res);
   }
 
   @Post(':id/phases/:phase/close')
@@ -95,9 +93,7 @@ export class CampaignsController {
     @CommandCtx() ctx: CommandContext,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.run(id, { type: 'ClosePhase', phase }, ctx, ifMatch);
-    res.setHeader('ETag', etagOf(result.version));
-    return { id, version: result.version };
+    return this.phaseCommand(id, { type: 'ClosePhase', phase }, ctx, ifMatch, res);
   }
 
   @Put(':id/deadlines/:key')
@@ -128,6 +124,12 @@ export class CampaignsController {
       items: events.map(eventToJson),
       nextFromVersion: events.length === limit ? events[events.length - 1].streamVersion + 1 : null,
     };
+  }
+
+  private async phaseCommand(id: string, command: CampaignCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
+    const result = await this.run(id, command, ctx, ifMatch);
+    res.setHeader('ETag', etagOf(result.version));
+    return { id, version: result.version };
   }
 
   private run(id: string, command: CampaignCommand, ctx: CommandContext, ifMatch?: string) {

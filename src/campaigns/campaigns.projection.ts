@@ -65,15 +65,9 @@ export function rowToState(row: QueryResultRow): CampaignState {
 }
 
 export function rowToCampaign(row: QueryResultRow) {
+  const { exists: _exists, ...state } = rowToState(row);
   return {
-    id: row.id,
-    title: row.title,
-    issuer: row.issuer,
-    jurisdiction: row.jurisdiction,
-    districts: row.districts,
-    subjectTypes: row.subject_types,
-    phases: row.phases,
-    deadlines: row.deadlines,
+    ...state,
     currentPhase: row.current_phase,
     status: row.status,
     version: Number(row.version),

@@ -62,7 +62,7 @@ export class EventSubscription {
     let failures = 0;
     while (this.running) {
       this.woken = false;
-      let read = 0;
+      let read: number;
       try {
         const page = await this.store.readAll({
           after: this.position,
@@ -99,13 +99,12 @@ export class EventSubscription {
   private sleep(ms: number): Promise<void> {
     if (this.woken || !this.running) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wake = null;
+        this.wake = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
