@@ -42,36 +42,44 @@ CREATE INDEX events_stream_prefix_idx ON events (stream_id text_pattern_ops, glo
 -- The canonical text whose SHA-256 (after the previous hash of the stream) is the event's hash.
 -- Keys in code-point order, no white space; data and metadata arrive already canonical from the writer,
 -- which checks that ids, stream ids and types are plain ASCII (so to_json and JSON.stringify agree).
--- STABLE like to_char inside it, so the planner inlines it into the append (an IMMUTABLE label would stop
--- inlining and cost a function-executor call per event).
+-- The recorded time and the stream id come preformatted (rectify_time_text, to_json) once per append.
 CREATE FUNCTION rectify_event_canonical(
-  p_data text, p_event_id uuid, p_position bigint, p_metadata text, p_recorded_at timestamptz,
-  p_schema_version int, p_stream_id text, p_stream_version bigint, p_type text
+  p_data text, p_event_id uuid, p_position bigint, p_metadata text, p_recorded_at text,
+  p_schema_version int, p_stream_id_json text, p_stream_version bigint, p_type text
 ) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT '{"data":' || p_data
-      || ',"eventId":' || to_json(p_event_id::text)::text
+      || ',"eventId":"' || p_event_id::text || '"'
       || ',"globalPosition":' || p_position::text
       || ',"metadata":' || p_metadata
-      || ',"recordedAt":"' || to_char(p_recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'
+      || ',"recordedAt":"' || p_recorded_at || '"'
       || ',"schemaVersion":' || p_schema_version::text
-      || ',"streamId":' || to_json(p_stream_id)::text
+      || ',"streamId":' || p_stream_id_json
       || ',"streamVersion":' || p_stream_version::text
       || ',"type":' || to_json(p_type)::text
       || '}'
 $$;
 
--- The hash chain as a running aggregate: over the events of one append, in order, each row's value is
--- sha256(previous value (the stream's last hash for the first row) || canonical JSON of the row's event).
--- (PL/pgSQL: an aggregate's step function is never inlined, and PL/pgSQL evaluates this simple expression
--- far faster than the SQL-function executor would.)
-CREATE FUNCTION rectify_chain_step(state bytea, previous bytea, canonical text) RETURNS bytea
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  RETURN sha256(coalesce(state, previous) || convert_to(canonical, 'UTF8'));
-END;
+-- The recorded time as the canonical JSON has it (and JavaScript's toISOString prints it).
+CREATE FUNCTION rectify_time_text(p_at timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 $$;
 
-CREATE AGGREGATE rectify_chain(bytea, text) (SFUNC = rectify_chain_step, STYPE = bytea);
+-- The hash chain of one append of several events: element i is sha256(element i-1 (the stream's last hash
+-- for the first) || canonical JSON of event i). One PL/pgSQL call per append, not one per event.
+CREATE FUNCTION rectify_chain(previous bytea, canonicals text[]) RETURNS bytea[]
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  h bytea := previous;
+  out bytea[] := '{}';
+  c text;
+BEGIN
+  FOREACH c IN ARRAY canonicals LOOP
+    h := sha256(h || convert_to(c, 'UTF8'));
+    out := out || h;
+  END LOOP;
+  RETURN out;
+END;
+$$;
 
 -- Appending is one prepared statement issued by the application (src/event-store/pg-event-store.ts): read the
 -- stream's last version and hash, check the expected version, chain the hashes, insert. The unique

@@ -11,8 +11,8 @@ import { createPool } from '../src/infra/pool';
 import { canonicalJson } from '../src/shared/canonical-json';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const payload = (i: number) => ({
   campaignId: randomUUID(),
@@ -66,8 +66,11 @@ async function main(): Promise<void> {
     await pool.query('CREATE SEQUENCE bench_raw_seq');
     const store = new PgEventStore(pool);
     const rows: { scenario: string; raw: number; store: number; ratio: number }[] = [];
+    // BENCH_ONLY=10x8 (events x writers) runs one scenario.
+    const only = process.env.BENCH_ONLY;
     for (const size of [1, 10]) {
       for (const writers of [1, 8]) {
+        if (only && only !== `${size}x${writers}`) continue;
         const tag = randomUUID().slice(0, 8);
         const rawStreams = Array.from({ length: writers }, (_, w) => `raw-${tag}-${w}`);
         const rawVersions = rawStreams.map(() => 0);

@@ -36,13 +36,14 @@ export const MAX_EVENTS_PER_APPEND = 65536;
  * The append, one statement: the stream's last version and hash, the expected-version check (no row passes
  * when it fails), the hash chain, the insert. Concurrent appends at the same version meet on the unique
  * (stream_id, stream_version) index. One event (the common case) chains in a plain expression; several through
- * the running aggregate rectify_chain.
+ * one call of rectify_chain.
  */
 /** One row when the expected version holds: the stream's version and last hash, the position base, the time. */
 const CURRENT = `(
   SELECT c.* FROM (
     SELECT coalesce(l.v, 0) AS v, coalesce(l.h, ''::bytea) AS h, rectify_position_base() AS base,
-           date_trunc('milliseconds', now()) AS at
+           date_trunc('milliseconds', now()) AS at, rectify_time_text(date_trunc('milliseconds', now())) AS att,
+           to_json($1::text)::text AS sid
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (SELECT e.stream_version AS v, e.hash AS h FROM events e
                           WHERE e.stream_id = $1 ORDER BY e.stream_version DESC LIMIT 1) l ON true) c
@@ -56,19 +57,24 @@ const APPEND_ONE_SQL = `
 ${INSERT_INTO}
 SELECT ok.base, $4::uuid, $1, ok.v + 1, $5::text, $6::int, $7::text::jsonb, $8::text::jsonb, $9::text, $10::uuid,
        $11::uuid, ok.at,
-       sha256(ok.h || convert_to(rectify_event_canonical($7::text, $4::uuid, ok.base, $8::text, ok.at, $6::int, $1,
+       sha256(ok.h || convert_to(rectify_event_canonical($7::text, $4::uuid, ok.base, $8::text, ok.att, $6::int, ok.sid,
                                                           ok.v + 1, $5::text), 'UTF8'))
   FROM ${CURRENT} AS ok
 ${RETURNING}`;
 
 const APPEND_MANY_SQL = `
-${INSERT_INTO}
-SELECT ok.base + t.ord - 1, t.id, $1, ok.v + t.ord, t.typ, t.sv, t.dat::jsonb, t.met::jsonb, t.act, t.cor, t.cau, ok.at,
-       rectify_chain(ok.h, rectify_event_canonical(t.dat, t.id, ok.base + t.ord - 1, t.met, ok.at, t.sv, $1, ok.v + t.ord, t.typ))
-         OVER (ORDER BY t.ord)
-  FROM ${CURRENT} AS ok,
-       unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::uuid[])
+WITH ok AS ${CURRENT}, input AS (
+  SELECT t.*, ok.base + t.ord - 1 AS pos, ok.v + t.ord AS ver
+    FROM ok, unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::uuid[])
          WITH ORDINALITY AS t(id, typ, sv, dat, met, act, cor, cau, ord)
+), chain AS (
+  SELECT rectify_chain(ok.h, array_agg(rectify_event_canonical(i.dat, i.id, i.pos, i.met, ok.att, i.sv, ok.sid, i.ver, i.typ)
+                                       ORDER BY i.ord)) AS hashes
+    FROM ok, input i GROUP BY ok.h
+)
+${INSERT_INTO}
+SELECT i.pos, i.id, $1, i.ver, i.typ, i.sv, i.dat::jsonb, i.met::jsonb, i.act, i.cor, i.cau, ok.at, chain.hashes[i.ord]
+  FROM ok, input i, chain
 ${RETURNING}`;
 
 /** After a unique violation on event_id: the rows those ids were stored as, in the order given. */
