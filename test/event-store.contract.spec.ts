@@ -354,3 +354,50 @@ describe('subscription', () => {
     expect(got).toEqual([1, 2]);
   });
 });
+
+describe('appendToStreams', () => {
+  it('appends to several streams in one transaction, each chained from its own last hash', async () => {
+    const a = `m-${randomUUID()}`;
+    const b = `m-${randomUUID()}`;
+    await store.appendToStream(a, [ev(0)], { expectedVersion: 'no-stream' });
+    const results = await store.appendToStreams([
+      { streamId: a, events: [ev(1), ev(2)], expectedVersion: 1 },
+      { streamId: b, events: [ev(3)], expectedVersion: 'no-stream' },
+    ]);
+    expect(results.map((r) => r.nextExpectedVersion)).toEqual([3, 1]);
+    expect(results[1].firstPosition).toBe(results[0].lastPosition + 1);
+    for (const s of [a, b]) {
+      const v = new StreamChainVerifier(s);
+      expect((await store.readStream(s)).map((e) => v.next(e)).filter(Boolean)).toEqual([]);
+    }
+  });
+
+  it('writes nothing when one expected version fails, and names that stream', async () => {
+    const a = `m-${randomUUID()}`;
+    const b = `m-${randomUUID()}`;
+    await store.appendToStream(b, [ev(0)], { expectedVersion: 'no-stream' });
+    await expect(
+      store.appendToStreams([
+        { streamId: a, events: [ev(1)], expectedVersion: 'no-stream' },
+        { streamId: b, events: [ev(2)], expectedVersion: 'no-stream' },
+      ]),
+    ).rejects.toMatchObject({ constructor: WrongExpectedVersionError, streamId: b, actual: 1 });
+    expect(await store.readStream(a)).toEqual([]);
+    expect(await store.readStream(b)).toHaveLength(1);
+  });
+
+  it('of two concurrent batches claiming the same new stream, exactly one commits', async () => {
+    const shared = `m-${randomUUID()}`;
+    const results = await Promise.allSettled(
+      [0, 1].map((k) =>
+        store.appendToStreams([
+          { streamId: `m-${randomUUID()}`, events: [ev(k)], expectedVersion: 'no-stream' },
+          { streamId: shared, events: [ev(k)], expectedVersion: 'no-stream' },
+        ]),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedVersionError);
+    expect(await store.readStream(shared)).toHaveLength(1);
+  });
+});

@@ -23,6 +23,12 @@ export interface EventToAppend {
   metadata: EventMetadata;
 }
 
+export interface StreamAppend {
+  streamId: string;
+  events: EventToAppend[];
+  expectedVersion: ExpectedVersion;
+}
+
 export interface RecordedEvent<D = any> {
   eventId: string;
   streamId: string;
@@ -81,6 +87,12 @@ export abstract class EventStore {
     events: EventToAppend[],
     options: { expectedVersion: ExpectedVersion },
   ): Promise<AppendResult>;
+
+  /**
+   * Appends to several streams in one transaction: every expected version holds and all events are stored, or
+   * nothing is (the first stream whose expected version failed is named in the WrongExpectedVersionError).
+   */
+  abstract appendToStreams(items: StreamAppend[]): Promise<AppendResult[]>;
 
   abstract readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 

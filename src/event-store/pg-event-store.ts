@@ -15,6 +15,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
   StoredEvent,
+  StreamAppend,
   WrongExpectedVersionError,
 } from './event-store';
 
@@ -76,6 +77,42 @@ ${INSERT_INTO}
 SELECT i.pos, i.id, $1, i.ver, i.typ, i.sv, i.dat::jsonb, i.met::jsonb, i.act, i.cor, i.cau, ok.at, chain.hashes[i.ord]
   FROM ok, input i, chain
 ${RETURNING}`;
+
+/**
+ * Several streams in one statement, all or nothing: when any stream's expected version fails, `meta` has no row
+ * and nothing is inserted. Each stream's events chain from its own last hash.
+ */
+const APPEND_STREAMS_SQL = `
+WITH input AS (
+  SELECT t.* FROM unnest($1::text[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[],
+                         $9::text[], $10::uuid[], $11::uuid[])
+         WITH ORDINALITY AS t(sid, mode, exp, id, typ, sv, dat, met, act, cor, cau, ord)
+), cur AS (
+  SELECT s.sid, s.mode, s.exp, coalesce(l.v, 0) AS v, coalesce(l.h, ''::bytea) AS h, to_json(s.sid)::text AS sidj
+    FROM (SELECT DISTINCT sid, mode, exp FROM input) s
+    LEFT JOIN LATERAL (SELECT e.stream_version AS v, e.hash AS h FROM events e
+                        WHERE e.stream_id = s.sid ORDER BY e.stream_version DESC LIMIT 1) l ON true
+), meta AS (
+  SELECT rectify_position_base() AS base, date_trunc('milliseconds', now()) AS at,
+         rectify_time_text(date_trunc('milliseconds', now())) AS att
+   WHERE NOT EXISTS (
+     SELECT 1 FROM cur WHERE NOT CASE cur.mode WHEN 'exact' THEN cur.v = cur.exp WHEN 'no-stream' THEN cur.v = 0
+                                               WHEN 'stream-exists' THEN cur.v > 0 ELSE true END)
+), rows AS (
+  SELECT i.*, meta.base + i.ord - 1 AS pos, meta.at, meta.att, cur.h AS prev, cur.sidj,
+         row_number() OVER (PARTITION BY i.sid ORDER BY i.ord) AS rn, cur.v AS base_version
+    FROM input i JOIN cur ON cur.sid = i.sid CROSS JOIN meta
+), chains AS (
+  SELECT r.sid, rectify_chain((array_agg(r.prev))[1],
+           array_agg(rectify_event_canonical(r.dat, r.id, r.pos, r.met, r.att, r.sv, r.sidj, r.base_version + r.rn, r.typ)
+                     ORDER BY r.ord)) AS hashes
+    FROM rows r GROUP BY r.sid
+)
+${INSERT_INTO}
+SELECT r.pos, r.id, r.sid, r.base_version + r.rn, r.typ, r.sv, r.dat::jsonb, r.met::jsonb, r.act, r.cor, r.cau, r.at,
+       c.hashes[r.rn]
+  FROM rows r JOIN chains c ON c.sid = r.sid
+RETURNING stream_id, global_position, stream_version, recorded_at`;
 
 /** After a unique violation on event_id: the rows those ids were stored as, in the order given. */
 const IDEMPOTENT_SQL = `
@@ -237,6 +274,65 @@ export class PgEventStore extends EventStore {
     } finally {
       stop();
     }
+  }
+
+  async appendToStreams(items: StreamAppend[]): Promise<AppendResult[]> {
+    if (items.length === 0) return [];
+    const seen = new Set<string>();
+    const prepared = items.map((item, k) => {
+      if (seen.has(item.streamId)) throw new InvalidEventError(`items[${k}].streamId`, 'each stream at most once per call');
+      seen.add(item.streamId);
+      return { item, events: prepare(item.streamId, item.events), mode: modeOf(item.expectedVersion) };
+    });
+    const flat = prepared.flatMap((p) => p.events.map((e) => ({ p, e })));
+    if (flat.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError('items', `at most ${MAX_EVENTS_PER_APPEND} events in one call`);
+    const stop = appendDuration.startTimer();
+    let res;
+    try {
+      res = await this.pool.query({
+        name: 'rectify_append_streams',
+        text: APPEND_STREAMS_SQL,
+        values: [
+          flat.map(({ p }) => p.item.streamId),
+          flat.map(({ p }) => p.mode[0]),
+          flat.map(({ p }) => p.mode[1]),
+          ...eventArrays(flat.map(({ e }) => e)),
+        ],
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'events_event_id_key')) throw new EventIdConflictError(items.map((i) => i.streamId).join(', '));
+      if (isUniqueViolation(err, 'events_stream_version_uq')) throw await this.firstWrongVersion(items);
+      throw translate(err);
+    } finally {
+      stop();
+    }
+    if (res.rows.length === 0) throw await this.firstWrongVersion(items);
+    const firsts = new Map<string, { position: number; version: number; at: Date }>();
+    for (const r of res.rows) {
+      const f = firsts.get(r.stream_id);
+      const position = Number(r.global_position);
+      if (!f || position < f.position) firsts.set(r.stream_id, { position, version: Number(r.stream_version), at: r.recorded_at });
+    }
+    const results = prepared.map((p) => {
+      const f = firsts.get(p.item.streamId)!;
+      return this.result(p.item.streamId, p.events, f.position, f.version, f.at, false);
+    });
+    eventsAppended.inc(flat.length);
+    const last = Math.max(...results.map((r) => r.lastPosition));
+    this.emitter.emit('appended', last);
+    this.scheduleNotify(last);
+    return results;
+  }
+
+  private async firstWrongVersion(items: StreamAppend[]): Promise<WrongExpectedVersionError> {
+    for (const item of items) {
+      const actual = await this.currentVersion(item.streamId);
+      const e = item.expectedVersion;
+      const holds = typeof e === 'number' ? actual === e : e === 'no-stream' ? actual === 0 : e === 'stream-exists' ? actual > 0 : true;
+      if (!holds) return new WrongExpectedVersionError(item.streamId, e, actual);
+    }
+    // A concurrent append moved a stream between the statement and this look: report the first as conflicting.
+    return new WrongExpectedVersionError(items[0].streamId, items[0].expectedVersion, await this.currentVersion(items[0].streamId));
   }
 
   private result(
@@ -427,10 +523,12 @@ function appendQuery(streamId: string, mode: string, expected: number, prepared:
 }
 
 function appendValues(streamId: string, mode: string, expected: number, prepared: PreparedEvent[]): unknown[] {
+  return [streamId, mode, expected, ...eventArrays(prepared)];
+}
+
+/** The eight per-event arrays ($4…$11 of the append statements). */
+function eventArrays(prepared: PreparedEvent[]): unknown[][] {
   return [
-    streamId,
-    mode,
-    expected,
     prepared.map((p) => p.id),
     prepared.map((p) => p.type),
     prepared.map((p) => p.schemaVersion),
