@@ -1,4 +1,5 @@
-import { DecideContext, DomainError, fold } from '../shared/decider';
+import { DecideContext, fold } from '../shared/decider';
+import { refusalOf } from '../shared/decider.testing';
 import { chongqing2022 } from '../seed/chongqing-2022';
 import { lianyungang2021 } from '../seed/lianyungang-2021';
 import {
@@ -30,16 +31,7 @@ function when(given: CampaignEvent[], command: CampaignCommand): CampaignEvent[]
   return campaignDecider.decide(command, fold(campaignDecider, given), ctx);
 }
 
-/** given events, when a command: the refusal */
-function refusal(given: CampaignEvent[], command: CampaignCommand): DomainError {
-  try {
-    when(given, command);
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal, the command was accepted');
-}
+const refusal = (given: CampaignEvent[], command: CampaignCommand) => refusalOf(() => when(given, command));
 
 describe('LaunchCampaign', () => {
   it('launches a new campaign with the command as its data', () => {

@@ -1,4 +1,5 @@
-import { DomainError, fold } from '../shared/decider';
+import { fold } from '../shared/decider';
+import { refusalOf } from '../shared/decider.testing';
 import { RegisterSubject, SubjectCommand, subjectDecider, SubjectEvent, subjectIdFor } from './subject.decider';
 
 const ctx = { now: new Date('2022-01-10T00:00:00Z'), principal: { sub: 'o', role: 'district-officer' as const, districts: ['500103'] } };
@@ -18,15 +19,7 @@ const register: RegisterSubject = {
 const registered = subjectDecider.decide(register, subjectDecider.initialState, ctx)[0];
 
 const when = (given: SubjectEvent[], c: SubjectCommand) => subjectDecider.decide(c, fold(subjectDecider, given), ctx);
-function refusal(given: SubjectEvent[], c: SubjectCommand): DomainError {
-  try {
-    when(given, c);
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-}
+const refusal = (given: SubjectEvent[], command: SubjectCommand) => refusalOf(() => when(given, command));
 
 describe('RegisterSubject', () => {
   it('registers with the campaign, and the Chinese text as given', () => {
