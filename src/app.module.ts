@@ -9,13 +9,12 @@ import { CampaignsModule } from './campaigns/campaigns.module';
 import { HealthModule } from './health/health.module';
 import { ProblemFilter } from './http/problem.filter';
 import { CoreDeps, CoreModule } from './infra/core.module';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_RE } from './shared/ids';
 
 /** X-Correlation-Id from the caller when it is a UUID, a new one otherwise; echoed on the response. */
 export function correlationId(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers['x-correlation-id'];
-  const id = typeof given === 'string' && UUID.test(given) ? given.toLowerCase() : randomUUID();
+  const id = typeof given === 'string' && UUID_RE.test(given) ? given.toLowerCase() : randomUUID();
   res.setHeader('X-Correlation-Id', id);
   return id;
 }

@@ -226,7 +226,7 @@ describe('concurrency', () => {
     const prefix = `late${randomUUID().slice(0, 8)}`;
     const s1 = `${prefix}-slow`;
     const s2 = `${prefix}-fast`;
-    const start = await store.headPosition();
+    const start = (await store.positions()).safe;
     const slow = await db.pool.connect();
     try {
       await slow.query('BEGIN');
@@ -261,7 +261,7 @@ describe('concurrency', () => {
         fc.integer({ min: 1, max: 50 }),
         async (batchSizes, appendsPerWriter, readLimit) => {
           const run = randomUUID().slice(0, 8);
-          const startAt = await store.headPosition();
+          const startAt = (await store.positions()).safe;
           const written = new Set<string>();
           const seen: StoredEvent[] = [];
           // A subscription from the position before the run; it must end with exactly the written events.

@@ -67,7 +67,7 @@ async function catchUpFully(runner: ProjectionRunner, projection: Projection): P
 /** Waits until everything written is safe to read (another test database's transaction may hold it back). */
 async function settled(): Promise<void> {
   const target = await lastPosition();
-  for (let i = 0; i < 500 && (await store.headPosition()) < target; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && ((await store.positions()).safe) < target; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 async function eventCount(): Promise<number> {

@@ -99,9 +99,6 @@ export abstract class EventStore {
   /** The global log in commit-safe order: an event that commits late is never skipped by a cursor. */
   abstract readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
 
-  /** The highest position a commit-safe reader can see now. */
-  abstract headPosition(): Promise<number>;
-
   /**
    * `safe`: the highest position a commit-safe reader can see now; `last`: the highest committed position. They
    * differ while an older transaction is still in flight (the newer events are held back, not lost).

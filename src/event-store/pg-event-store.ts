@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Client, Pool, QueryResultRow } from 'pg';
 import { canonicalJson, NonCanonicalValueError } from '../shared/canonical-json';
+import { UUID_RE } from '../shared/ids';
 import { appendDuration, eventsAppended } from '../metrics/metrics';
 import {
   AppendResult,
@@ -22,7 +23,6 @@ import {
 const NOTIFY_CHANNEL = 'rectify_events';
 const STREAM_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/;
 const TYPE_RE = /^[A-Za-z][A-Za-z0-9._-]{0,99}$/;
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Rows a commit-safe reader may return: positions below the snapshot's xmin × 65536 belong to finished
@@ -422,13 +422,6 @@ export class PgEventStore extends EventStore {
     );
     const events = res.rows.map(rowToEvent);
     return { events, next: events.length ? events[events.length - 1].globalPosition : after };
-  }
-
-  async headPosition(): Promise<number> {
-    const res = await this.pool.query(
-      `SELECT coalesce(max(global_position), 0) AS head FROM events WHERE ${COMMITTED_BELOW_XMIN}`,
-    );
-    return Number(res.rows[0].head);
   }
 
   async positions(): Promise<{ safe: number; last: number }> {

@@ -1,8 +1,8 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { PHASES } from '../campaigns/campaign.decider';
+import { UUID_RE } from '../shared/ids';
 import { ValidationProblem } from './problem';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function refuse(meta: ArgumentMetadata, rule: string, message: string): never {
   throw new ValidationProblem([{ field: meta.data ?? 'path', rule, message }]);
@@ -11,7 +11,7 @@ function refuse(meta: ArgumentMetadata, rule: string, message: string): never {
 @Injectable()
 export class UuidParam implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
-    if (!UUID.test(value)) refuse(meta, 'isUuid', `${meta.data} must be a UUID`);
+    if (!UUID_RE.test(value)) refuse(meta, 'isUuid', `${meta.data} must be a UUID`);
     return value.toLowerCase();
   }
 }

@@ -32,7 +32,8 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         { provide: APP_CONFIG, useValue: deps.config },
         { provide: PG_POOL, useValue: deps.pool },
         { provide: Clock, useValue: deps.clock },
-        { provide: EventStore, useFactory: () => new PgEventStore(deps.pool, { listen: true, notify: true }) },
+        { provide: PgEventStore, useFactory: () => new PgEventStore(deps.pool, { listen: true, notify: true }) },
+        { provide: EventStore, useExisting: PgEventStore },
         {
           provide: ProjectionRunner,
           inject: [EventStore, Logger],
@@ -57,7 +58,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   constructor(
-    private readonly store: EventStore,
+    private readonly store: PgEventStore,
     private readonly projections: ProjectionRunner,
     private readonly queues: QueueFactory,
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -65,7 +66,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await (this.store as PgEventStore).start();
+    await this.store.start();
     await this.projections.ensureCheckpoints();
     this.projections.start();
   }
@@ -73,7 +74,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
   async onApplicationShutdown(): Promise<void> {
     await this.projections.stop();
     await this.queues.close();
-    await (this.store as PgEventStore).close();
+    await this.store.close();
     await this.pool.end().catch(() => undefined);
     await this.onShutdown();
   }

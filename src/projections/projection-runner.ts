@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
-import { EventStore, StoredEvent } from '../event-store/event-store';
+import { EventStore } from '../event-store/event-store';
 import { projectionErrors, projectionLag, projectionPosition } from '../metrics/metrics';
 import { Projection } from './projection';
 
@@ -249,4 +249,3 @@ export class ProjectionRunner {
   }
 }
 
-export type { StoredEvent };
