@@ -20,6 +20,8 @@ export interface CreateAppOptions {
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** bulk routes that also take text/csv */
+const CSV_ROUTES = new Set(['/api/v1/subjects/import']);
 
 /** Builds the Nest application on a migrated database; the caller listens (or drives it with supertest). */
 export async function createApp(config: AppConfig, options: CreateAppOptions): Promise<INestApplication> {
@@ -39,18 +41,21 @@ export async function createApp(config: AppConfig, options: CreateAppOptions): P
   });
   app.use((req: Request, res: Response, next: NextFunction) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (BODY_METHODS.has(req.method) && hasBody && !req.is(['application/json', 'application/*+json'])) {
+    const csvAllowed = CSV_ROUTES.has(req.path);
+    const accepted = csvAllowed ? ['application/json', 'application/*+json', 'text/csv'] : ['application/json', 'application/*+json'];
+    if (BODY_METHODS.has(req.method) && hasBody && !req.is(accepted)) {
       return sendProblem(res, {
         type: problemType('unsupported-media-type'),
         title: 'Unsupported Media Type',
         status: 415,
-        detail: 'send the body as application/json',
+        detail: `send the body as ${csvAllowed ? 'application/json or text/csv' : 'application/json'}`,
         instance: req.originalUrl,
       });
     }
     next();
   });
   app.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.text({ limit: '10mb', type: 'text/csv' }));
   // body-parser failures (bad JSON, too large) become problems too
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

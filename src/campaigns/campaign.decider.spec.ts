@@ -16,7 +16,7 @@ const NOW = new Date('2022-04-01T01:00:00.000Z');
 const ctx: DecideContext = { now: NOW, principal: { sub: 'admin', role: 'city-admin', districts: [] } };
 const launch: LaunchCampaign = { ...lianyungang2021, campaignId: 'c1' };
 const { type: _t, ...launchedData } = launch;
-const launched: CampaignEvent = { type: 'campaign.launched', data: launchedData };
+const launched = { type: 'campaign.launched', data: launchedData } as CampaignEvent;
 const opened = (phase: PhaseId): CampaignEvent => ({
   type: 'campaign.phase-opened',
   data: { campaignId: 'c1', phase, openedAt: NOW.toISOString() },

@@ -1,3 +1,4 @@
+import { CHECKLISTS, TemplateRef } from '../checklists/checklist';
 import { isCalendarDate } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
@@ -26,6 +27,10 @@ export interface Deadline {
   due: string;
   owedBy: Party;
 }
+/** The checklist template (and version) a campaign uses for one subject type. */
+export interface ChecklistChoice extends TemplateRef {
+  subjectType: SubjectType;
+}
 
 // ---- commands -------------------------------------------------------------------------------------------
 export interface LaunchCampaign {
@@ -38,6 +43,8 @@ export interface LaunchCampaign {
   subjectTypes: SubjectType[];
   phases: PhasePlan[];
   deadlines: Deadline[];
+  /** versions default to the latest */
+  checklists?: (Omit<ChecklistChoice, 'version'> & { version?: number })[];
 }
 export interface OpenPhase {
   type: 'OpenPhase';
@@ -55,12 +62,19 @@ export interface SetDeadline {
   title?: string;
   owedBy?: Party;
 }
-export type CampaignCommand = LaunchCampaign | OpenPhase | ClosePhase | SetDeadline;
+export interface ChooseChecklist {
+  type: 'ChooseChecklist';
+  subjectType: SubjectType;
+  templateId: string;
+  /** latest when omitted */
+  version?: number;
+}
+export type CampaignCommand = LaunchCampaign | OpenPhase | ClosePhase | SetDeadline | ChooseChecklist;
 
 // ---- events ---------------------------------------------------------------------------------------------
 export type CampaignLaunched = DomainEvent<
   'campaign.launched',
-  Omit<LaunchCampaign, 'type'>
+  Omit<LaunchCampaign, 'type' | 'checklists'> & { checklists?: ChecklistChoice[] }
 >;
 export type PhaseOpened = DomainEvent<'campaign.phase-opened', { campaignId: string; phase: PhaseId; openedAt: string }>;
 export type PhaseClosed = DomainEvent<'campaign.phase-closed', { campaignId: string; phase: PhaseId; closedAt: string }>;
@@ -69,13 +83,15 @@ export type DeadlineAmended = DomainEvent<
   { campaignId: string; key: string; previousDue: string; due: string; previousTitle: string; title: string; reason: string }
 >;
 export type DeadlineAdded = DomainEvent<'campaign.deadline-added', { campaignId: string; reason: string } & Deadline>;
-export type CampaignEvent = CampaignLaunched | PhaseOpened | PhaseClosed | DeadlineAmended | DeadlineAdded;
+export type ChecklistChosen = DomainEvent<'campaign.checklist-chosen', { campaignId: string } & ChecklistChoice>;
+export type CampaignEvent = CampaignLaunched | PhaseOpened | PhaseClosed | DeadlineAmended | DeadlineAdded | ChecklistChosen;
 export const CAMPAIGN_EVENT_TYPES: CampaignEvent['type'][] = [
   'campaign.launched',
   'campaign.phase-opened',
   'campaign.phase-closed',
   'campaign.deadline-amended',
   'campaign.deadline-added',
+  'campaign.checklist-chosen',
 ];
 
 // ---- state ----------------------------------------------------------------------------------------------
@@ -95,6 +111,8 @@ export interface CampaignState {
   subjectTypes: SubjectType[];
   phases: PhaseState[];
   deadlines: Deadline[];
+  /** subject type → the template its forms are started against */
+  checklists: Partial<Record<SubjectType, TemplateRef>>;
 }
 export type CampaignStatus = 'launched' | 'in-progress' | 'completed';
 
@@ -108,6 +126,7 @@ export const initialCampaignState: CampaignState = {
   subjectTypes: [],
   phases: [],
   deadlines: [],
+  checklists: {},
 };
 
 export function campaignStatus(s: CampaignState): CampaignStatus {
@@ -158,6 +177,27 @@ function validateLaunch(c: LaunchCampaign): void {
     if (keys.has(d.key)) throw invalid(`deadlines[${i}].key`, 'must be unique', `deadline ${d.key} is listed twice`);
     keys.add(d.key);
   });
+  const types = new Set<string>();
+  (c.checklists ?? []).forEach((choice, i) => {
+    validateChoice(choice, `checklists[${i}]`, c.subjectTypes);
+    if (types.has(choice.subjectType)) throw invalid(`checklists[${i}].subjectType`, 'must be unique');
+    types.add(choice.subjectType);
+  });
+}
+
+/** The template must exist in that version and be made for the subject type. */
+function validateChoice(c: { subjectType: SubjectType; templateId: string; version?: number }, path: string, subjectTypes: SubjectType[]): TemplateRef {
+  if (!subjectTypes.includes(c.subjectType)) {
+    throw invalid(`${path}.subjectType`, 'must be a subject type of the campaign', `the campaign has no ${c.subjectType} subjects`);
+  }
+  const t = CHECKLISTS.get(c.templateId, c.version);
+  if (!t) {
+    throw invalid(`${path}.templateId`, 'must name a published checklist template', `no checklist template ${c.templateId}${c.version ? ` version ${c.version}` : ''}`);
+  }
+  if (t.subjectType !== c.subjectType) {
+    throw invalid(`${path}.templateId`, 'must be a template for the subject type', `${c.templateId} is a ${t.subjectType} checklist, not ${c.subjectType}`);
+  }
+  return { templateId: t.templateId, version: t.version };
 }
 
 function validateDeadline(d: Deadline, path: string, subjectTypes: SubjectType[]): void {
@@ -187,7 +227,8 @@ function decide(command: CampaignCommand, s: CampaignState, ctx: DecideContext):
     case 'LaunchCampaign': {
       if (s.exists) throw conflict(`campaign ${command.campaignId} already exists`, 'already-exists');
       validateLaunch(command);
-      const { type: _type, ...data } = command;
+      const { type: _type, checklists, ...rest } = command;
+      const data = { ...rest, checklists: (checklists ?? []).map((c) => ({ subjectType: c.subjectType, ...validateChoice(c, 'checklists', command.subjectTypes) })) };
       return [{ type: 'campaign.launched', data }];
     }
     case 'OpenPhase': {
@@ -251,6 +292,14 @@ function decide(command: CampaignCommand, s: CampaignState, ctx: DecideContext):
         },
       ];
     }
+    case 'ChooseChecklist': {
+      requireExists(s);
+      if (campaignStatus(s) === 'completed') throw conflict('the campaign is completed; its checklists are final', 'completed');
+      const ref = validateChoice(command, 'body', s.subjectTypes);
+      const current = s.checklists[command.subjectType];
+      if (current && current.templateId === ref.templateId && current.version === ref.version) return [];
+      return [{ type: 'campaign.checklist-chosen', data: { campaignId: s.id, subjectType: command.subjectType, ...ref } }];
+    }
   }
 }
 
@@ -267,6 +316,7 @@ function evolve(s: CampaignState, e: CampaignEvent): CampaignState {
         subjectTypes: e.data.subjectTypes,
         phases: e.data.phases.map((p) => ({ ...p, status: 'pending' as const })),
         deadlines: e.data.deadlines,
+        checklists: Object.fromEntries((e.data.checklists ?? []).map((c) => [c.subjectType, { templateId: c.templateId, version: c.version }])),
       };
     case 'campaign.phase-opened':
       return {
@@ -288,9 +338,25 @@ function evolve(s: CampaignState, e: CampaignEvent): CampaignState {
         ...s,
         deadlines: [...s.deadlines, { key: e.data.key, title: e.data.title, due: e.data.due, owedBy: e.data.owedBy }],
       };
+    case 'campaign.checklist-chosen':
+      return { ...s, checklists: { ...s.checklists, [e.data.subjectType]: { templateId: e.data.templateId, version: e.data.version } } };
     default:
       return s;
   }
+}
+
+/** Whether a phase is open now; the refusal names the phase's actual status. */
+export function requirePhaseOpen(s: CampaignState, phase: PhaseId): void {
+  const p = s.phases.find((x) => x.id === phase);
+  if (!p || p.status !== 'open') {
+    throw conflict(`the campaign's ${phase} phase is ${p?.status === 'closed' ? 'closed' : 'not open yet'}`, 'phase-not-open');
+  }
+}
+
+/** Whether a phase has opened (it may since have closed): follow-up work on its records goes on. */
+export function requirePhaseStarted(s: CampaignState, phase: PhaseId): void {
+  const p = s.phases.find((x) => x.id === phase);
+  if (!p || p.status === 'pending') throw conflict(`the campaign's ${phase} phase has not opened yet`, 'phase-not-open');
 }
 
 export const campaignDecider: Decider<CampaignCommand, CampaignEvent, CampaignState> = {

@@ -21,6 +21,8 @@ import type { Party, PhaseId, SubjectType } from './campaign.decider';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_MSG = { message: '$property must be a date YYYY-MM-DD (Asia/Shanghai calendar day)' };
 const CODE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
+const TEMPLATE_ID = /^[A-Z][A-Z0-9]*-[A-Z]{2}$/;
+const TEMPLATE_MSG = { message: '$property must be a template id such as CQ2022-TI' };
 const CODE_MSG = { message: '$property must be a GB/T 2260 code or a product code (letters, digits, -)' };
 
 export class DistrictDto {
@@ -41,6 +43,17 @@ export class DeadlineDto {
   @IsIn(PARTIES) owedBy: Party;
 }
 
+export class ChecklistChoiceDto {
+  @IsIn(SUBJECT_TYPES) subjectType: SubjectType;
+  @IsString() @Matches(TEMPLATE_ID, TEMPLATE_MSG) templateId: string;
+  @IsOptional() @IsInt() @Min(1) version?: number;
+}
+
+export class ChooseChecklistDto {
+  @IsString() @Matches(TEMPLATE_ID, TEMPLATE_MSG) templateId: string;
+  @IsOptional() @IsInt() @Min(1) version?: number;
+}
+
 export class LaunchCampaignDto {
   @IsOptional() @IsUUID() id?: string;
   @IsString() @IsNotEmpty() @MaxLength(300) title: string;
@@ -52,6 +65,8 @@ export class LaunchCampaignDto {
   @IsArray() @ArrayMinSize(4) @ArrayMaxSize(4) @ValidateNested({ each: true }) @Type(() => PhasePlanDto)
   phases: PhasePlanDto[];
   @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => DeadlineDto) deadlines: DeadlineDto[];
+  @IsOptional() @IsArray() @ArrayMaxSize(4) @ValidateNested({ each: true }) @Type(() => ChecklistChoiceDto)
+  checklists?: ChecklistChoiceDto[];
 }
 
 export class SetDeadlineDto {

@@ -7,14 +7,14 @@ import { CommandCtx, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { EventStore } from '../event-store/event-store';
 import { etagOf, notModified, parseIfMatch } from '../http/etag';
 import { eventToJson } from '../http/event-json';
-import { KeyParam, PhaseParam, UuidParam } from '../http/params';
+import { KeyParam, PhaseParam, SubjectTypeParam, UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
 import { notFound } from '../shared/decider';
 import { ExecuteDecider } from '../shared/execute-decider.command';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { campaignDecider, campaignStream } from './campaign.decider';
-import type { CampaignCommand, PhaseId } from './campaign.decider';
-import { HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, SetDeadlineDto } from './campaign.dto';
+import type { CampaignCommand, PhaseId, SubjectType } from './campaign.decider';
+import { ChooseChecklistDto, HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, SetDeadlineDto } from './campaign.dto';
 import { rowToCampaign } from './campaigns.projection';
 
 const BASE = '/api/v1/campaigns';
@@ -111,6 +111,22 @@ export class CampaignsController {
     res.status(added ? 201 : 200).setHeader('ETag', etagOf(result.version));
     if (added) res.setHeader('Location', `${BASE}/${id}/deadlines/${key}`);
     return { id, version: result.version, key, changed: result.events.length > 0 };
+  }
+
+  @Put(':id/checklists/:subjectType')
+  @Roles('city-admin')
+  async chooseChecklist(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectType', SubjectTypeParam) subjectType: SubjectType,
+    @Body() body: ChooseChecklistDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.run(id, { type: 'ChooseChecklist', subjectType, ...body }, ctx, ifMatch);
+    res.setHeader('ETag', etagOf(result.version));
+    const chosen = result.events[0]?.data as { templateId: string; version: number } | undefined;
+    return { id, version: result.version, subjectType, changed: result.events.length > 0, ...(chosen ? { templateId: chosen.templateId, templateVersion: chosen.version } : {}) };
   }
 
   @Get(':id/events')

@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { CampaignReader } from './campaign.reader';
 import { CampaignsController } from './campaigns.controller';
 
-@Module({ controllers: [CampaignsController] })
+@Global()
+@Module({ controllers: [CampaignsController], providers: [CampaignReader], exports: [CampaignReader] })
 export class CampaignsModule {}

@@ -99,6 +99,9 @@ export abstract class EventStore {
   /** The global log in commit-safe order: an event that commits late is never skipped by a cursor. */
   abstract readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
 
+  /** The events at these global positions (as an index such as a subject's timeline found them), in position order. */
+  abstract readPositions(positions: number[]): Promise<StoredEvent[]>;
+
   /**
    * `safe`: the highest position a commit-safe reader can see now; `last`: the highest committed position. They
    * differ while an older transaction is still in flight (the newer events are held back, not lost).

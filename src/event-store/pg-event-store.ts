@@ -424,6 +424,15 @@ export class PgEventStore extends EventStore {
     return { events, next: events.length ? events[events.length - 1].globalPosition : after };
   }
 
+  async readPositions(positions: number[]): Promise<StoredEvent[]> {
+    if (positions.length === 0) return [];
+    const res = await this.pool.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE global_position = ANY($1::bigint[]) ORDER BY global_position`,
+      [positions],
+    );
+    return res.rows.map(rowToEvent);
+  }
+
   async positions(): Promise<{ safe: number; last: number }> {
     const res = await this.pool.query(
       `SELECT coalesce((SELECT max(global_position) FROM events WHERE ${COMMITTED_BELOW_XMIN}), 0) AS safe,

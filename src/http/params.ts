@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { PHASES } from '../campaigns/campaign.decider';
+import { PHASES, SUBJECT_TYPES } from '../campaigns/campaign.decider';
 import { UUID_RE } from '../shared/ids';
 import { ValidationProblem } from './problem';
 
@@ -30,6 +30,14 @@ export class KeyParam implements PipeTransform<string, string> {
     if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(value) || value.length > 64) {
       refuse(meta, 'matches', `${meta.data} must be kebab-case (a-z, 0-9, -), at most 64 characters`);
     }
+    return value;
+  }
+}
+
+@Injectable()
+export class SubjectTypeParam implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!(SUBJECT_TYPES as readonly string[]).includes(value)) refuse(meta, 'isIn', `${meta.data} must be one of ${SUBJECT_TYPES.join(', ')}`);
     return value;
   }
 }

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { EventIdConflictError, InvalidEventError, WrongExpectedVersionError } from '../event-store/event-store';
 import { DomainError } from '../shared/decider';
 import { ConcurrencyConflictError, PreconditionFailedError } from '../shared/execute-decider.command';
-import { Problem, PROBLEM_CONTENT_TYPE, problemType, ValidationProblem } from './problem';
+import { Problem, PROBLEM_CONTENT_TYPE, problemType, RowsRejected, ValidationProblem } from './problem';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -44,6 +44,7 @@ export function toProblem(err: unknown, instance?: string): Problem {
     detail,
     ...(instance ? { instance } : {}),
   });
+  if (err instanceof RowsRejected) return { ...base(422, err.message, 'rows-rejected'), rows: err.rows, errors: err.errors };
   if (err instanceof ValidationProblem) return { ...base(err.status, err.message, 'validation'), errors: err.errors };
   if (err instanceof DomainError) {
     switch (err.kind) {

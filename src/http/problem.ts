@@ -28,3 +28,18 @@ export class ValidationProblem extends Error {
     super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
   }
 }
+
+export interface RowError extends FieldError {
+  /** 1-based data row (the CSV header is not counted) */
+  row: number;
+}
+
+/** A bulk input with bad rows: a 422 that reports every bad row; nothing is written. */
+export class RowsRejected extends Error {
+  constructor(
+    readonly errors: RowError[],
+    readonly rows: number,
+  ) {
+    super(`${new Set(errors.map((e) => e.row)).size} of ${rows} rows cannot be imported; nothing was written`);
+  }
+}

@@ -1,7 +1,7 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, ValidationProblem } from './problem';
 
-function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
@@ -13,7 +13,7 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
         message: unknown ? `${field} is not a known field` : message,
       });
     }
-    if (e.children?.length) out.push(...flatten(e.children, field));
+    if (e.children?.length) out.push(...flattenValidationErrors(e.children, field));
   }
   return out;
 }
@@ -28,7 +28,7 @@ export class StrictValidationPipe extends ValidationPipe {
       transform: true,
       transformOptions: { enableImplicitConversion: false },
       validationError: { target: false, value: false },
-      exceptionFactory: (errors) => new ValidationProblem(flatten(errors)),
+      exceptionFactory: (errors) => new ValidationProblem(flattenValidationErrors(errors)),
     });
   }
 

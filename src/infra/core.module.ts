@@ -7,6 +7,7 @@ import { PgEventStore } from '../event-store/pg-event-store';
 import { ALL_PROJECTIONS } from '../projections/all-projections';
 import { ProjectionRunner } from '../projections/projection-runner';
 import { QueueFactory } from '../queue/queue.factory';
+import { AggregateReader } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
 import { ExecuteDeciderHandler } from '../shared/execute-decider.handler';
 import { PG_POOL } from './tokens';
@@ -51,9 +52,10 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
             ),
         },
         ExecuteDeciderHandler,
+        AggregateReader,
         { provide: SHUTDOWN_HOOK, useValue: deps.onShutdown ?? (async () => undefined) },
       ],
-      exports: [APP_CONFIG, PG_POOL, Clock, EventStore, ProjectionRunner, QueueFactory],
+      exports: [APP_CONFIG, PG_POOL, Clock, EventStore, ProjectionRunner, QueueFactory, AggregateReader],
     };
   }
 

@@ -38,4 +38,10 @@ export const chongqing2022: LaunchCampaign = {
     { key: 'typical-cases', title: '未报送典型案例的区县报送典型案例', due: '2022-08-15', owedBy: 'district-bureau' },
     { key: 'summary-report', title: '专项整治工作总结报告', due: '2022-09-30', owedBy: 'district-bureau' },
   ],
+  checklists: [
+    { subjectType: 'training-institution', templateId: 'CQ2022-TI', version: 1 },
+    { subjectType: 'exam-institution', templateId: 'CQ2022-EI', version: 1 },
+    { subjectType: 'exam-site', templateId: 'CQ2022-ES', version: 1 },
+    { subjectType: 'production-unit', templateId: 'CQ2022-PU', version: 1 },
+  ],
 };

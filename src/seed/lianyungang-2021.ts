@@ -40,4 +40,9 @@ export const lianyungang2021: LaunchCampaign = {
     })),
     { key: 'summary-report', title: '专项整治工作总结', due: '2022-09-25', owedBy: 'district-bureau' },
   ],
+  checklists: [
+    { subjectType: 'training-institution', templateId: 'LYG2021-TI', version: 1 },
+    { subjectType: 'exam-institution', templateId: 'LYG2021-EI', version: 1 },
+    { subjectType: 'production-unit', templateId: 'LYG2021-PU', version: 1 },
+  ],
 };

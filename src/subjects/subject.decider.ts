@@ -84,6 +84,10 @@ export interface SubjectState extends Partial<SubjectDetails> {
 }
 export const initialSubjectState: SubjectState = { exists: false, active: false };
 
+export function campaignScopeOf(c: { id: string; districts: { code: string }[]; subjectTypes: SubjectType[] }): CampaignScope {
+  return { campaignId: c.id, districtCodes: c.districts.map((d) => d.code), subjectTypes: c.subjectTypes };
+}
+
 /** Subject ids are derived from (campaign, USCC): registering the same code twice meets the same stream. */
 export function subjectIdFor(campaignId: string, uscc: string): string {
   const h = createHash('sha1').update(`rectify:subject:${campaignId}:${uscc}`).digest();

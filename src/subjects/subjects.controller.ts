@@ -1,0 +1,184 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Request, Response } from 'express';
+import { Pool } from 'pg';
+import { AccessPolicy } from '../auth/access-policy';
+import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
+import { CampaignReader } from '../campaigns/campaign.reader';
+import { EventStore } from '../event-store/event-store';
+import { etagOf, notModified, parseIfMatch } from '../http/etag';
+import { eventToJson } from '../http/event-json';
+import { UuidParam } from '../http/params';
+import { PG_POOL } from '../infra/tokens';
+import { AggregateReader } from '../shared/aggregate-reader';
+import { Clock } from '../shared/clock';
+import { notFound } from '../shared/decider';
+import type { Principal } from '../shared/decider';
+import type { CommandContext } from '../shared/execute-decider.command';
+import { ExecuteDecider } from '../shared/execute-decider.command';
+import { SubjectImportService } from './subject-import.service';
+import { campaignScopeOf, subjectDecider, subjectIdFor, subjectStream } from './subject.decider';
+import type { SubjectCommand, SubjectState } from './subject.decider';
+import { AmendSubjectDto, DeactivateSubjectDto, ImportQuery, ListSubjectsQuery, RegisterSubjectDto, TimelineQuery } from './subject.dto';
+import { rowToSubject } from './subjects.projection';
+
+const BASE = '/api/v1/subjects';
+
+@Controller('api/v1/subjects')
+export class SubjectsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly campaigns: CampaignReader,
+    private readonly reader: AggregateReader,
+    private readonly imports: SubjectImportService,
+    private readonly store: EventStore,
+    private readonly clock: Clock,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  @Post()
+  @Roles('city-admin', 'district-officer')
+  async register(@Body() body: RegisterSubjectDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    AccessPolicy.assertDistrict(ctx.principal, body.districtCode);
+    const campaign = await this.campaigns.get(body.campaignId);
+    const { campaignId, ...fields } = body;
+    const id = subjectIdFor(campaignId, body.uscc);
+    const result = await this.commands.execute(
+      new ExecuteDecider(subjectDecider, subjectStream(id), {
+        kind: 'RegisterSubject',
+        subjectId: id,
+        campaign: campaignScopeOf(campaign),
+        ...fields,
+        contact: fields.contact ?? {},
+      } satisfies SubjectCommand, ctx),
+    );
+    res.status(201).setHeader('Location', `${BASE}/${id}`).setHeader('ETag', etagOf(result.version));
+    return { id, version: result.version };
+  }
+
+  @Post('import')
+  @Roles('city-admin', 'district-officer')
+  async import(
+    @Query() q: ImportQuery,
+    @Req() req: Request,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const campaign = await this.campaigns.get(q.campaign);
+    const rows = this.imports.parse(req.body, req.headers['content-type']);
+    const dryRun = q.dryRun === 'true';
+    const result = await this.imports.run(campaign, rows, ctx, this.clock.now(), dryRun);
+    res.status(dryRun ? 200 : 201);
+    return result;
+  }
+
+  @Get()
+  @Roles(...READ_ROLES)
+  async list(@Query() q: ListSubjectsQuery, @CurrentPrincipal() p: Principal) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.district) {
+      AccessPolicy.assertDistrict(p, q.district);
+      where.push(`district_code = $${params.push(q.district)}`);
+    }
+    if (p.role === 'subject-user') where.push(`id = $${params.push(p.subjectId ?? '00000000-0000-0000-0000-000000000000')}`);
+    else if (!AccessPolicy.hasCityScope(p)) where.push(`district_code = ANY($${params.push(p.districts)}::text[])`);
+    if (q.campaign) where.push(`campaign_id = $${params.push(q.campaign)}`);
+    if (q.type) where.push(`type = $${params.push(q.type)}`);
+    if (q.highRisk) where.push(`high_risk = $${params.push(q.highRisk === 'true')}`);
+    if (q.active) where.push(`active = $${params.push(q.active === 'true')}`);
+    if (q.q) where.push(`(strpos(name, $${params.push(q.q)}) > 0 OR uscc = upper($${params.length}))`);
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_subjects ${filter}`, params);
+    const rows = await this.pool.query(
+      `SELECT * FROM rm_subjects ${filter} ORDER BY district_code, name, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return { items: rows.rows.map(rowToSubject), total: total.rows[0].n, limit, offset };
+  }
+
+  @Get(':id')
+  @Roles(...READ_ROLES)
+  async get(
+    @Param('id', UuidParam) id: string,
+    @CurrentPrincipal() p: Principal,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { rows } = await this.pool.query('SELECT * FROM rm_subjects WHERE id = $1', [id]);
+    if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code)) throw notFound(`subject ${id} not found`);
+    const subject = rowToSubject(rows[0]);
+    const etag = etagOf(subject.version);
+    res.setHeader('ETag', etag);
+    if (notModified(ifNoneMatch, etag)) {
+      res.status(304);
+      return undefined;
+    }
+    return subject;
+  }
+
+  @Patch(':id')
+  @Roles('city-admin', 'district-officer')
+  async amend(
+    @Param('id', UuidParam) id: string,
+    @Body() body: AmendSubjectDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const subject = await this.loadInScope(id, ctx.principal);
+    if (body.districtCode !== undefined) AccessPolicy.assertDistrict(ctx.principal, body.districtCode);
+    const campaign = await this.campaigns.get(subject.campaignId!);
+    const result = await this.run(id, { kind: 'AmendSubject', changes: body, campaign: campaignScopeOf(campaign) }, ctx, ifMatch);
+    res.setHeader('ETag', etagOf(result.version));
+    return { id, version: result.version, changed: result.events.length > 0 };
+  }
+
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  @Roles('city-admin', 'district-officer')
+  async deactivate(
+    @Param('id', UuidParam) id: string,
+    @Body() body: DeactivateSubjectDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    await this.loadInScope(id, ctx.principal);
+    const result = await this.run(id, { kind: 'DeactivateSubject', reason: body.reason }, ctx, ifMatch);
+    res.setHeader('ETag', etagOf(result.version));
+    return { id, version: result.version };
+  }
+
+  /** Everything that happened to the subject, in log order: registry, self-inspection, inspections. */
+  @Get(':id/timeline')
+  @Roles(...READ_ROLES)
+  async timeline(@Param('id', UuidParam) id: string, @Query() q: TimelineQuery, @CurrentPrincipal() p: Principal) {
+    const { rows } = await this.pool.query('SELECT district_code FROM rm_subjects WHERE id = $1', [id]);
+    if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code)) throw notFound(`subject ${id} not found`);
+    const limit = q.limit ?? 100;
+    const { rows: positions } = await this.pool.query<{ global_position: string }>(
+      `SELECT global_position FROM rm_subject_timeline WHERE subject_id = $1 AND global_position > $2
+        ORDER BY global_position LIMIT $3`,
+      [id, q.after ?? 0, limit],
+    );
+    const events = await this.store.readPositions(positions.map((r) => Number(r.global_position)));
+    return {
+      items: events.map(eventToJson),
+      next: positions.length === limit ? Number(positions[positions.length - 1].global_position) : null,
+    };
+  }
+
+  private async loadInScope(id: string, p: Principal): Promise<SubjectState> {
+    const { state } = await this.reader.load(subjectDecider, subjectStream(id));
+    if (!state.exists || !AccessPolicy.canActOnSubject(p, id, state.districtCode!)) throw notFound(`subject ${id} not found`);
+    return state;
+  }
+
+  private run(id: string, command: SubjectCommand, ctx: CommandContext, ifMatch?: string) {
+    const stream = subjectStream(id);
+    return this.commands.execute(new ExecuteDecider(subjectDecider, stream, command, ctx, parseIfMatch(ifMatch, stream)));
+  }
+}
