@@ -6,6 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthGuard } from './auth/auth.guard';
 import { CampaignsModule } from './campaigns/campaigns.module';
+import { ChecklistsModule } from './checklists/checklists.module';
+import { EnforcementModule } from './enforcement/enforcement.module';
+import { SelfCorrectionModule } from './self-correction/self-correction.module';
+import { SubjectsModule } from './subjects/subjects.module';
 import { HealthModule } from './health/health.module';
 import { ProblemFilter } from './http/problem.filter';
 import { CoreDeps, CoreModule } from './infra/core.module';
@@ -36,6 +40,10 @@ export class AppModule {
         CqrsModule.forRoot(),
         CoreModule.forRoot(deps),
         CampaignsModule,
+        ChecklistsModule,
+        SubjectsModule,
+        SelfCorrectionModule,
+        EnforcementModule,
         HealthModule,
       ],
       providers: [

@@ -23,6 +23,16 @@ export const AccessPolicy = {
     }
   },
 
+  /**
+   * A SQL condition limiting a read model to the caller's scope (pushes its parameters), or null for city scope.
+   * A subject user sees its own subject only.
+   */
+  sqlScope(p: Principal, params: unknown[], districtColumn = 'district_code', subjectColumn = 'subject_id'): string | null {
+    if (p.role === 'subject-user') return `${subjectColumn} = $${params.push(p.subjectId ?? '00000000-0000-0000-0000-000000000000')}::uuid`;
+    if (AccessPolicy.hasCityScope(p)) return null;
+    return `${districtColumn} = ANY($${params.push(p.districts)}::text[])`;
+  },
+
   canActOnSubject(p: Principal, subjectId: string, subjectDistrict: string): boolean {
     if (p.role === 'subject-user') return p.subjectId === subjectId;
     return AccessPolicy.canActOnDistrict(p, subjectDistrict);

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { CampaignReader } from './campaign.reader';
 import { CampaignsController } from './campaigns.controller';
+import { ProgressController } from './progress.controller';
 
 @Global()
-@Module({ controllers: [CampaignsController], providers: [CampaignReader], exports: [CampaignReader] })
+@Module({ controllers: [CampaignsController, ProgressController], providers: [CampaignReader], exports: [CampaignReader] })
 export class CampaignsModule {}

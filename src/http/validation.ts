@@ -34,6 +34,8 @@ export class StrictValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
+      // no body at all is an empty object: a DTO whose fields are all optional accepts it, others name what is missing
+      if (value === undefined) value = {};
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw new ValidationProblem([{ field: 'body', rule: 'isObject', message: 'the body must be a JSON object' }]);
       }

@@ -1,4 +1,7 @@
-import { Pool } from 'pg';
+import { Pool, types } from 'pg';
+
+// A SQL date is a calendar day (Asia/Shanghai in this product): keep it 'YYYY-MM-DD', never a local-time Date.
+types.setTypeParser(types.builtins.DATE, (v: string) => v);
 
 /**
  * A pg pool whose connections never crash the process: a connection that dies (Postgres restarted, a backend

@@ -1,5 +1,6 @@
 import { campaignsProjection } from '../campaigns/campaigns.projection';
+import { rectificationProjection } from '../enforcement/rectification.projection';
+import { subjectsProjection, subjectTimelineProjection } from '../subjects/subjects.projection';
 import { Projection } from './projection';
 
-/** Every projection of the product, in the order a full rebuild runs them. */
-export const ALL_PROJECTIONS: Projection[] = [campaignsProjection];
+export const ALL_PROJECTIONS: Projection[] = [campaignsProjection, subjectsProjection, subjectTimelineProjection, rectificationProjection];

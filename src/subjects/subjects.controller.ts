@@ -81,8 +81,8 @@ export class SubjectsController {
       AccessPolicy.assertDistrict(p, q.district);
       where.push(`district_code = $${params.push(q.district)}`);
     }
-    if (p.role === 'subject-user') where.push(`id = $${params.push(p.subjectId ?? '00000000-0000-0000-0000-000000000000')}`);
-    else if (!AccessPolicy.hasCityScope(p)) where.push(`district_code = ANY($${params.push(p.districts)}::text[])`);
+    const scope = AccessPolicy.sqlScope(p, params, 'district_code', 'id');
+    if (scope) where.push(scope);
     if (q.campaign) where.push(`campaign_id = $${params.push(q.campaign)}`);
     if (q.type) where.push(`type = $${params.push(q.type)}`);
     if (q.highRisk) where.push(`high_risk = $${params.push(q.highRisk === 'true')}`);

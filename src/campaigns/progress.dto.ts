@@ -1,0 +1,22 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { SUBJECT_TYPES } from './campaign.decider';
+import type { SubjectType } from './campaign.decider';
+
+const CODE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
+
+export class ProblemsQuery {
+  @IsOptional() @IsString() @Matches(CODE) district?: string;
+  @IsOptional() @IsIn(SUBJECT_TYPES) type?: SubjectType;
+  @IsOptional() @IsString() @Matches(/^[A-Z][A-Z0-9]*-[A-Z]{2}-\d{2}$/) itemCode?: string;
+  @IsOptional() @IsIn(['open', 'rectified', 'verified', 'overdue']) status?: string;
+  @IsOptional() @IsIn(['self-correction', 'enforcement']) source?: string;
+  @IsOptional() @IsUUID() subjectId?: string;
+  @IsOptional() @IsIn(['deadline', '-deadline']) sort?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+}
+
+export class ProgressQuery {
+  @IsOptional() @IsString() @Matches(CODE) district?: string;
+}

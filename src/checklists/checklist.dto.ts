@@ -1,0 +1,31 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+
+export const DATE = /^\d{4}-\d{2}-\d{2}$/;
+export const DATE_MSG = { message: '$property must be a date YYYY-MM-DD (Asia/Shanghai calendar day)' };
+export const ITEM_CODE = /^[A-Z][A-Z0-9]*-[A-Z]{2}-\d{2}$/;
+export const ITEM_MSG = { message: '$property must be an item code such as CQ2022-TI-01' };
+
+export class AnswerDto {
+  @IsString() @Matches(ITEM_CODE, ITEM_MSG) itemCode: string;
+  @IsBoolean() problemPresent: boolean;
+  @IsOptional() @IsString() @MaxLength(4000) manifestation?: string;
+}
+
+export class AnswersDto {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => AnswerDto) answers: AnswerDto[];
+}
+
+export class EvidenceDto {
+  @IsString() @IsNotEmpty() @MaxLength(4000) text: string;
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(500) fileRef?: string;
+}
+
+export class RectificationDto {
+  @ValidateNested() @Type(() => EvidenceDto) evidence: EvidenceDto;
+}
+
+export class VerificationDto {
+  @IsIn(['passed', 'failed']) result: 'passed' | 'failed';
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(2000) reason?: string;
+}

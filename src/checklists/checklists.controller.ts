@@ -1,0 +1,35 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Min } from 'class-validator';
+import { READ_ROLES, Roles } from '../auth/auth.decorators';
+import { ValidationProblem } from '../http/problem';
+import { notFound } from '../shared/decider';
+import { CHECKLISTS } from './checklist';
+
+export class TemplateQuery {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) version?: number;
+}
+
+/** The versioned checklist templates (domain.md §3), item texts verbatim from the source documents. */
+@Controller('api/v1/checklists')
+export class ChecklistsController {
+  @Get()
+  @Roles(...READ_ROLES)
+  list() {
+    return {
+      items: CHECKLISTS.list().map(({ items, ...t }) => ({ ...t, itemCount: items.length })),
+    };
+  }
+
+  @Get(':templateId')
+  @Roles(...READ_ROLES)
+  get(@Param('templateId') templateId: string, @Query() q: TemplateQuery) {
+    if (!/^[A-Z][A-Z0-9]*-[A-Z]{2}$/.test(templateId)) {
+      throw new ValidationProblem([{ field: 'templateId', rule: 'matches', message: 'templateId must be a template id such as CQ2022-TI' }]);
+    }
+    const t = CHECKLISTS.get(templateId, q.version);
+    if (!t) throw notFound(`no checklist template ${templateId}${q.version ? ` version ${q.version}` : ''}`);
+    const versions = CHECKLISTS.list().filter((x) => x.templateId === templateId).map((x) => x.version);
+    return { ...t, versions };
+  }
+}

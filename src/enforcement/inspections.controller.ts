@@ -1,0 +1,187 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { AccessPolicy } from '../auth/access-policy';
+import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
+import { CampaignReader } from '../campaigns/campaign.reader';
+import type { CampaignState } from '../campaigns/campaign.decider';
+import { AnswersDto, RectificationDto, VerificationDto } from '../checklists/checklist.dto';
+import { templateFor } from '../checklists/template-for';
+import { executeWithEtag } from '../http/command-response';
+import { etagOf, notModified } from '../http/etag';
+import { UuidParam } from '../http/params';
+import { PG_POOL } from '../infra/tokens';
+import { AggregateReader } from '../shared/aggregate-reader';
+import { notFound } from '../shared/decider';
+import type { Principal } from '../shared/decider';
+import type { CommandContext } from '../shared/execute-decider.command';
+import { SubjectReader } from '../subjects/subject.reader';
+import { inspectionDecider, inspectionStream } from './inspection.decider';
+import type { InspectionCommand, InspectionState } from './inspection.decider';
+import { ConductDto, IssueOrderDto, ListInspectionsQuery, PenaltyDto, ScheduleInspectionDto } from './inspection.dto';
+import { rowToInspection } from './rectification.projection';
+
+/** 执法检查: inspections (one visit, one form), their rectification orders and penalties. */
+@Controller('api/v1/campaigns/:id/inspections')
+export class InspectionsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly campaigns: CampaignReader,
+    private readonly subjects: SubjectReader,
+    private readonly reader: AggregateReader,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  @Post()
+  @Roles('district-officer')
+  async schedule(@Param('id', UuidParam) id: string, @Body() body: ScheduleInspectionDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    const campaign = await this.campaigns.get(id);
+    const subject = await this.subjects.getInScope(id, body.subjectId.toLowerCase(), ctx.principal);
+    const { rows } = await this.pool.query(
+      `SELECT id FROM rm_inspections WHERE subject_id = $1 AND status <> 'completed' ORDER BY planned_on LIMIT 1`,
+      [subject.subjectId],
+    );
+    const inspectionId = randomUUID();
+    const result = await executeWithEtag(this.commands, inspectionDecider, inspectionStream(inspectionId), {
+      kind: 'ScheduleInspection',
+      phase: this.phase(campaign),
+      inspectionId,
+      campaignId: id,
+      subject: { subjectId: subject.subjectId!, subjectType: subject.type!, districtCode: subject.districtCode!, active: subject.active },
+      template: templateFor(campaign, subject.type!),
+      plannedOn: body.plannedOn,
+      openInspectionId: rows[0]?.id ?? null,
+    } satisfies InspectionCommand, ctx, undefined, res);
+    res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/inspections/${inspectionId}`);
+    return { inspectionId, version: result.version };
+  }
+
+  @Get()
+  @Roles(...READ_ROLES)
+  async list(@Param('id', UuidParam) id: string, @Query() q: ListInspectionsQuery, @CurrentPrincipal() p: Principal) {
+    const params: unknown[] = [id];
+    const where = ['campaign_id = $1'];
+    if (q.district) {
+      AccessPolicy.assertDistrict(p, q.district);
+      where.push(`district_code = $${params.push(q.district)}`);
+    }
+    const scope = AccessPolicy.sqlScope(p, params);
+    if (scope) where.push(scope);
+    if (q.type) where.push(`subject_type = $${params.push(q.type)}`);
+    if (q.subjectId) where.push(`subject_id = $${params.push(q.subjectId)}`);
+    if (q.status) where.push(`status = $${params.push(q.status)}`);
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const filter = where.join(' AND ');
+    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_inspections WHERE ${filter}`, params);
+    const rows = await this.pool.query(
+      `SELECT * FROM rm_inspections WHERE ${filter} ORDER BY district_code, planned_on, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return { items: rows.rows.map(rowToInspection), total: total.rows[0].n, limit, offset };
+  }
+
+  @Get(':inspectionId')
+  @Roles(...READ_ROLES)
+  async get(
+    @Param('id', UuidParam) id: string,
+    @Param('inspectionId', UuidParam) inspectionId: string,
+    @CurrentPrincipal() p: Principal,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { rows } = await this.pool.query('SELECT * FROM rm_inspections WHERE id = $1 AND campaign_id = $2', [inspectionId, id]);
+    if (!rows.length || !AccessPolicy.canActOnSubject(p, rows[0].subject_id, rows[0].district_code)) throw notFound(`inspection ${inspectionId} not found`);
+    const etag = etagOf(Number(rows[0].version));
+    res.setHeader('ETag', etag);
+    if (notModified(ifNoneMatch, etag)) {
+      res.status(304);
+      return undefined;
+    }
+    return rowToInspection(rows[0]);
+  }
+
+  @Post(':inspectionId/conduct')
+  @HttpCode(200)
+  @Roles('district-officer')
+  async conduct(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Body() body: ConductDto,
+    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, iid, ctx, ifMatch, res, (c) => ({ kind: 'RecordConduct', phase: this.phase(c), ...body }));
+  }
+
+  @Put(':inspectionId/answers')
+  @Roles('district-officer')
+  async answer(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Body() body: AnswersDto,
+    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, iid, ctx, ifMatch, res, (c) => ({ kind: 'AnswerInspection', phase: this.phase(c), answers: body.answers }));
+  }
+
+  @Post(':inspectionId/complete')
+  @HttpCode(200)
+  @Roles('district-officer')
+  async complete(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string,
+    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, iid, ctx, ifMatch, res, (c) => ({ kind: 'CompleteInspection', phase: this.phase(c) }));
+  }
+
+  @Post(':inspectionId/orders')
+  @Roles('district-officer')
+  async issueOrder(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Body() body: IssueOrderDto,
+    @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    const orderId = randomUUID();
+    const out = await this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'IssueOrder', phase: this.phase(c), orderId, ...body }));
+    res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/problems/${orderId}`);
+    return { ...out, orderId };
+  }
+
+  @Post(':inspectionId/orders/:orderId/rectification')
+  @HttpCode(200)
+  @Roles('district-officer', 'subject-user')
+  async rectify(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Param('orderId', UuidParam) orderId: string,
+    @Body() body: RectificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'ReportOrderRectified', phase: this.phase(c), orderId, evidence: body.evidence }));
+  }
+
+  @Post(':inspectionId/orders/:orderId/verification')
+  @HttpCode(200)
+  @Roles('district-officer')
+  async verify(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Param('orderId', UuidParam) orderId: string,
+    @Body() body: VerificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'VerifyOrder', phase: this.phase(c), orderId, ...body }));
+  }
+
+  @Post(':inspectionId/penalties')
+  @Roles('district-officer')
+  async penalty(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Body() body: PenaltyDto,
+    @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    const penaltyId = randomUUID();
+    const out = await this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'RecordPenalty', phase: this.phase(c), penaltyId, penalty: { ...body } }));
+    res.status(201);
+    return { ...out, penaltyId };
+  }
+
+  private phase(c: CampaignState) {
+    return c.phases.find((p) => p.id === 'enforcement')!.status;
+  }
+
+  /** Loads the campaign and the inspection; an inspection outside the caller's scope does not exist for it. */
+  private async command(
+    campaignId: string,
+    inspectionId: string,
+    ctx: CommandContext,
+    ifMatch: string | undefined,
+    res: Response,
+    build: (c: CampaignState, s: InspectionState) => InspectionCommand,
+  ) {
+    const campaign = await this.campaigns.get(campaignId);
+    const stream = inspectionStream(inspectionId);
+    const { state } = await this.reader.load(inspectionDecider, stream);
+    if (!state.exists || state.campaignId !== campaignId || !AccessPolicy.canActOnSubject(ctx.principal, state.subjectId, state.districtCode)) {
+      throw notFound(`inspection ${inspectionId} not found`);
+    }
+    const result = await executeWithEtag(this.commands, inspectionDecider, stream, build(campaign, state), ctx, ifMatch, res);
+    return { inspectionId, version: result.version };
+  }
+}

@@ -1,0 +1,193 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { AccessPolicy } from '../auth/access-policy';
+import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
+import { CampaignReader } from '../campaigns/campaign.reader';
+import type { CampaignState } from '../campaigns/campaign.decider';
+import { AnswersDto, RectificationDto, VerificationDto } from '../checklists/checklist.dto';
+import { templateFor } from '../checklists/template-for';
+import { rowToSelfInspection } from '../enforcement/rectification.projection';
+import { executeWithEtag } from '../http/command-response';
+import { etagOf, notModified } from '../http/etag';
+import { UuidParam } from '../http/params';
+import { PG_POOL } from '../infra/tokens';
+import { notFound } from '../shared/decider';
+import type { Principal } from '../shared/decider';
+import type { CommandContext } from '../shared/execute-decider.command';
+import { SubjectReader } from '../subjects/subject.reader';
+import type { SubjectState } from '../subjects/subject.decider';
+import { selfInspectionDecider, selfInspectionStream } from './self-inspection.decider';
+import type { SelfInspectionCommand } from './self-inspection.decider';
+import { AcceptDto, CommitmentDto, ListProblemDto, ListSelfInspectionsQuery, ReturnDto, StartSelfInspectionDto } from './self-inspection.dto';
+
+const SUBJECT_SIDE = ['district-officer', 'subject-user'] as const;
+
+/** 自查自改: one self-inspection per (campaign, subject), addressed by the subject's id. */
+@Controller('api/v1/campaigns/:id/self-inspections')
+export class SelfInspectionsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly campaigns: CampaignReader,
+    private readonly subjects: SubjectReader,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  @Post()
+  @Roles(...SUBJECT_SIDE)
+  async start(@Param('id', UuidParam) id: string, @Body() body: StartSelfInspectionDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    const { campaign, subject } = await this.load(id, body.subjectId.toLowerCase(), ctx.principal);
+    const result = await this.run(campaign, subject, {
+      kind: 'StartSelfInspection',
+      phase: this.phase(campaign),
+      campaignId: id,
+      subjectId: subject.subjectId!,
+      subjectType: subject.type!,
+      districtCode: subject.districtCode!,
+      template: templateFor(campaign, subject.type!),
+    }, ctx, undefined, res);
+    res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/self-inspections/${subject.subjectId}`);
+    return { subjectId: subject.subjectId, version: result.version };
+  }
+
+  @Get()
+  @Roles(...READ_ROLES)
+  async list(@Param('id', UuidParam) id: string, @Query() q: ListSelfInspectionsQuery, @CurrentPrincipal() p: Principal) {
+    const params: unknown[] = [id];
+    const where = ['campaign_id = $1'];
+    if (q.district) {
+      AccessPolicy.assertDistrict(p, q.district);
+      where.push(`district_code = $${params.push(q.district)}`);
+    }
+    const scope = AccessPolicy.sqlScope(p, params);
+    if (scope) where.push(scope);
+    if (q.type) where.push(`subject_type = $${params.push(q.type)}`);
+    if (q.status) where.push(`status = $${params.push(q.status)}`);
+    if (q.late) where.push(`late = $${params.push(q.late === 'true')}`);
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const filter = where.join(' AND ');
+    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_self_inspections WHERE ${filter}`, params);
+    const rows = await this.pool.query(
+      `SELECT * FROM rm_self_inspections WHERE ${filter} ORDER BY district_code, started_at, subject_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return { items: rows.rows.map(rowToSelfInspection), total: total.rows[0].n, limit, offset };
+  }
+
+  @Get(':subjectId')
+  @Roles(...READ_ROLES)
+  async get(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @CurrentPrincipal() p: Principal,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { rows } = await this.pool.query('SELECT * FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2', [subjectId, id]);
+    if (!rows.length || !AccessPolicy.canActOnSubject(p, subjectId, rows[0].district_code)) throw notFound(`no self-inspection of subject ${subjectId}`);
+    const etag = etagOf(Number(rows[0].version));
+    res.setHeader('ETag', etag);
+    if (notModified(ifNoneMatch, etag)) {
+      res.status(304);
+      return undefined;
+    }
+    return rowToSelfInspection(rows[0]);
+  }
+
+  @Put(':subjectId/answers')
+  @Roles(...SUBJECT_SIDE)
+  async answer(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: AnswersDto,
+    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({ kind: 'AnswerSelfInspection', phase: this.phase(c), answers: body.answers }));
+  }
+
+  @Post(':subjectId/problems')
+  @Roles(...SUBJECT_SIDE)
+  async listProblem(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: ListProblemDto,
+    @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    const problemId = randomUUID();
+    const out = await this.command(id, subjectId, ctx, undefined, res, (c) => ({ kind: 'ListProblem', phase: this.phase(c), problemId, ...body }));
+    res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/problems/${problemId}`);
+    return { ...out, problemId };
+  }
+
+  @Post(':subjectId/problems/:problemId/rectification')
+  @HttpCode(200)
+  @Roles(...SUBJECT_SIDE)
+  async rectify(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Param('problemId', UuidParam) problemId: string,
+    @Body() body: RectificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, subjectId, ctx, undefined, res, (c) => ({ kind: 'RectifyProblem', phase: this.phase(c), problemId, evidence: body.evidence }));
+  }
+
+  @Post(':subjectId/problems/:problemId/verification')
+  @HttpCode(200)
+  @Roles('district-officer')
+  async verify(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Param('problemId', UuidParam) problemId: string,
+    @Body() body: VerificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, subjectId, ctx, undefined, res, (c) => ({ kind: 'VerifyProblem', phase: this.phase(c), problemId, ...body }));
+  }
+
+  @Put(':subjectId/commitment')
+  @Roles(...SUBJECT_SIDE)
+  async sign(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: CommitmentDto,
+    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, subjectId, ctx, ifMatch, res, (c, s) => ({ kind: 'SignCommitment', phase: this.phase(c), ...body, principalName: s.principal!.name }));
+  }
+
+  @Post(':subjectId/submit')
+  @HttpCode(200)
+  @Roles(...SUBJECT_SIDE)
+  async submit(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string,
+    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, subjectId, ctx, ifMatch, res, (c, s) => {
+      const deadline = c.deadlines.find((d) => d.key === 'self-correction-report' && d.owedBy === s.type);
+      return { kind: 'SubmitSelfInspection', phase: this.phase(c), due: deadline?.due ?? null };
+    });
+  }
+
+  @Post(':subjectId/accept')
+  @HttpCode(200)
+  @Roles('district-officer')
+  async accept(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: AcceptDto,
+    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({ kind: 'AcceptSelfInspection', phase: this.phase(c), ...body }));
+  }
+
+  @Post(':subjectId/return')
+  @HttpCode(200)
+  @Roles('district-officer')
+  async return(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: ReturnDto,
+    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({ kind: 'ReturnSelfInspection', phase: this.phase(c), reason: body.reason }));
+  }
+
+  private phase(c: CampaignState) {
+    return c.phases.find((p) => p.id === 'self-correction')!.status;
+  }
+
+  private async load(campaignId: string, subjectId: string, p: Principal) {
+    const campaign = await this.campaigns.get(campaignId);
+    const subject = await this.subjects.getInScope(campaignId, subjectId, p);
+    return { campaign, subject };
+  }
+
+  private async command(
+    campaignId: string,
+    subjectId: string,
+    ctx: CommandContext,
+    ifMatch: string | undefined,
+    res: Response,
+    build: (c: CampaignState, s: SubjectState) => SelfInspectionCommand,
+  ) {
+    const { campaign, subject } = await this.load(campaignId, subjectId, ctx.principal);
+    const result = await this.run(campaign, subject, build(campaign, subject), ctx, ifMatch, res);
+    return { subjectId, version: result.version };
+  }
+
+  private run(_c: CampaignState, s: SubjectState, command: SelfInspectionCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
+    return executeWithEtag(this.commands, selfInspectionDecider, selfInspectionStream(s.subjectId!), command, ctx, ifMatch, res);
+  }
+}
