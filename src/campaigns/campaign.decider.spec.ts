@@ -217,3 +217,42 @@ describe('SetDeadline', () => {
     });
   });
 });
+
+describe('checklists', () => {
+  it('are chosen at launch, pinned to a version, and readable from the state', () => {
+    const state = fold(campaignDecider, when([], launch));
+    expect(state.checklists).toEqual({
+      'training-institution': { templateId: 'LYG2021-TI', version: 1 },
+      'exam-institution': { templateId: 'LYG2021-EI', version: 1 },
+      'production-unit': { templateId: 'LYG2021-PU', version: 1 },
+    });
+  });
+
+  it('launch without a version pins the latest', () => {
+    const [e] = when([], { ...launch, checklists: [{ subjectType: 'exam-institution', templateId: 'LYG2021-EI' }] });
+    expect((e.data as { checklists: unknown[] }).checklists).toEqual([{ subjectType: 'exam-institution', templateId: 'LYG2021-EI', version: 1 }]);
+  });
+
+  it('ChooseChecklist changes the template for one subject type, and is a no-op when already so', () => {
+    const bare = { ...launched, data: { ...launched.data, checklists: [] } } as CampaignEvent;
+    expect(when([bare], { type: 'ChooseChecklist', subjectType: 'training-institution', templateId: 'LYG2021-TI' })).toEqual([
+      { type: 'campaign.checklist-chosen', data: { campaignId: 'c1', subjectType: 'training-institution', templateId: 'LYG2021-TI', version: 1 } },
+    ]);
+    expect(when([launched], { type: 'ChooseChecklist', subjectType: 'training-institution', templateId: 'LYG2021-TI', version: 1 })).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown template', { templateId: 'XX2020-TI' }, 'body.templateId', 'must name a published checklist template'],
+    ['an unpublished version', { templateId: 'LYG2021-TI', version: 2 }, 'body.templateId', 'must name a published checklist template'],
+    ["another type's template", { templateId: 'LYG2021-EI' }, 'body.templateId', 'must be a template for the subject type'],
+    ['a type the campaign lacks', { subjectType: 'exam-site', templateId: 'CQ2022-ES' }, 'body.subjectType', 'must be a subject type of the campaign'],
+  ])('refuses %s', (_, over, field, rule) => {
+    const e = refusal([launched], { type: 'ChooseChecklist', subjectType: 'training-institution', templateId: 'LYG2021-TI', ...over } as CampaignCommand);
+    expect([e.field, e.rule]).toEqual([field, rule]);
+  });
+
+  it('refuses a launch naming two templates for one type', () => {
+    const e = refusal([], { ...launch, checklists: [...launch.checklists!, { subjectType: 'production-unit', templateId: 'LYG2021-PU', version: 1 }] });
+    expect([e.field, e.rule]).toEqual(['checklists[3].subjectType', 'must be unique']);
+  });
+});
