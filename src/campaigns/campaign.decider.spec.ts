@@ -247,7 +247,7 @@ describe('checklists', () => {
     ["another type's template", { templateId: 'LYG2021-EI' }, 'body.templateId', 'must be a template for the subject type'],
     ['a type the campaign lacks', { subjectType: 'exam-site', templateId: 'CQ2022-ES' }, 'body.subjectType', 'must be a subject type of the campaign'],
   ])('refuses %s', (_, over, field, rule) => {
-    const e = refusal([launched], { type: 'ChooseChecklist', subjectType: 'training-institution', templateId: 'LYG2021-TI', ...over } as CampaignCommand);
+    const e = refusal([launched], { type: 'ChooseChecklist', subjectType: 'training-institution', ...over } as CampaignCommand);
     expect([e.field, e.rule]).toEqual([field, rule]);
   });
 

@@ -69,7 +69,7 @@ describe('RecordConduct', () => {
 });
 
 describe('the form', () => {
-  const answer: InspectionCommand = { kind: 'AnswerInspection', ...open, answers: (answered.data as { answers: never[] }).answers };
+  const answer: InspectionCommand = { kind: 'AnswerInspection', ...open, answers: (answered as Extract<InspectionEvent, { type: 'inspection.answered' }>).data.answers };
   it('is filled after the visit is recorded, and completes when every item is answered', () => {
     expect(refusal([scheduled], answer).rule).toBe('not-conducted');
     expect(when([scheduled, conducted], answer)).toEqual([answered]);

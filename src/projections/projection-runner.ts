@@ -176,8 +176,11 @@ export class ProjectionRunner {
         return -1;
       }
       const wanted = projection.eventTypes ? new Set(projection.eventTypes) : null;
-      for (const event of events) {
-        if (!wanted || wanted.has(event.type)) await projection.apply(client, event);
+      const relevant = wanted ? events.filter((e) => wanted.has(e.type)) : events;
+      if (projection.applyBatch) {
+        if (relevant.length) await projection.applyBatch(client, relevant);
+      } else {
+        for (const event of relevant) await projection.apply(client, event);
       }
       const last = events[events.length - 1].globalPosition;
       await client.query(

@@ -12,4 +12,9 @@ export interface Projection {
   /** Event types it reads; others still advance the checkpoint. Omit for all. */
   eventTypes?: string[];
   apply(tx: PoolClient, event: StoredEvent): Promise<void>;
+  /**
+   * Optional: apply a batch of its events (in log order) at once, e.g. as multi-row statements. Must leave the
+   * tables as applying each event in turn would.
+   */
+  applyBatch?(tx: PoolClient, events: StoredEvent[]): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { SUBJECT_TYPES } from '../campaigns/campaign.decider';
 import type { SubjectType } from '../campaigns/campaign.decider';
 import { INDUSTRY_IDS } from './subject.decider';
@@ -26,7 +26,7 @@ export class SubjectFieldsDto {
   @IsString() @MaxLength(18) uscc: string;
   @IsString() @Matches(CODE, CODE_MSG) districtCode: string;
   @IsIn(INDUSTRY_IDS) industry: Industry;
-  @ValidateNested() @Type(() => PersonDto) principal: PersonDto;
+  @IsObject() @ValidateNested() @Type(() => PersonDto) principal: PersonDto;
   @IsOptional() @ValidateNested() @Type(() => ContactDto) contact?: ContactDto;
 }
 

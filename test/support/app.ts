@@ -10,6 +10,9 @@ import { createTestDatabase, TestDatabase } from './database';
 import { expectConforms } from './openapi';
 import { REDIS_URL } from './services';
 
+/** Who calls: a role (token with no districts), or a role with its districts or subject. */
+export type Caller = Role | { role: Role; sub?: string; districts?: string[]; subjectId?: string };
+
 export interface TestApp {
   app: INestApplication;
   db: TestDatabase;
@@ -17,7 +20,7 @@ export interface TestApp {
   http: TestAgent;
   token(role: Role, extra?: { sub?: string; districts?: string[]; subjectId?: string }): string;
   /** a request whose response is checked against openapi.yaml (route template given) */
-  call(method: 'get' | 'post' | 'put' | 'delete', template: string, path: string, role?: Role | null, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
+  call(method: 'get' | 'post' | 'put' | 'patch' | 'delete', template: string, path: string, caller?: Caller | null, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
   close(): Promise<void>;
 }
 
@@ -40,9 +43,12 @@ export async function startTestApp(options: { queue?: 'redis' | 'postgres'; cloc
     config,
     http,
     token,
-    async call(method, template, path, role = 'city-admin', body, headers = {}) {
+    async call(method, template, path, caller = 'city-admin', body, headers = {}) {
       let req = http[method](path);
-      if (role) req = req.set('Authorization', `Bearer ${token(role)}`);
+      if (caller) {
+        const bearer = typeof caller === 'string' ? token(caller) : token(caller.role, caller);
+        req = req.set('Authorization', `Bearer ${bearer}`);
+      }
       for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
       const res = body === undefined ? await req : await req.send(body as object);
       expectConforms(method, template, res);
