@@ -27,8 +27,10 @@ export class ProgressController {
   @Roles(...READ_ROLES)
   async problems(@Param('id', UuidParam) id: string, @Query() q: ProblemsQuery, @CurrentPrincipal() p: Principal) {
     await this.campaignDistricts(id);
+    // a server-made YYYY-MM-DD, inlined so every statement types it the same (never user input)
     const today = cstDate(this.clock.now());
-    const params: unknown[] = [id, today];
+    const day = `'${today}'::date`;
+    const params: unknown[] = [id];
     const where = ['p.campaign_id = $1'];
     if (q.district) {
       AccessPolicy.assertDistrict(p, q.district);
@@ -40,7 +42,7 @@ export class ProgressController {
     if (q.itemCode) where.push(`p.item_code = $${params.push(q.itemCode)}`);
     if (q.source) where.push(`p.source = $${params.push(q.source)}`);
     if (q.subjectId) where.push(`p.subject_id = $${params.push(q.subjectId)}`);
-    if (q.status === 'overdue') where.push(`p.status <> 'verified' AND p.deadline < $2::date`);
+    if (q.status === 'overdue') where.push(`p.status <> 'verified' AND p.deadline < ${day}`);
     else if (q.status) where.push(`p.status = $${params.push(q.status)}`);
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
@@ -48,7 +50,7 @@ export class ProgressController {
     const order = q.sort === '-deadline' ? 'p.deadline DESC, p.created_at DESC, p.id' : 'p.deadline, p.created_at, p.id';
     const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_problems p WHERE ${filter}`, params);
     const rows = await this.pool.query(
-      `SELECT p.*, s.name AS subject_name, (p.status <> 'verified' AND p.deadline < $2::date) AS overdue
+      `SELECT p.*, s.name AS subject_name, (p.status <> 'verified' AND p.deadline < ${day}) AS overdue
          FROM rm_problems p LEFT JOIN rm_subjects s ON s.id = p.subject_id
         WHERE ${filter} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, limit, offset],
