@@ -122,7 +122,9 @@ describe('Chongqing 2022: a district through self-correction and enforcement, al
     clock.set(cst('2022-03-01T10:00:00'));
     const self = { role: 'subject-user' as const, subjectId: ti.id };
     selfProblems.ti = await selfInspect(id, ti, self, 'CQ2022-TI', { 'CQ2022-TI-01': '专职教师不足 2 名' }, '2022-03-15');
+    clock.set(cst('2022-03-01T11:00:00'));
     selfProblems.ei = await selfInspect(id, ei, officer, 'CQ2022-EI', { 'CQ2022-EI-06': '监考员未佩戴证件' }, '2022-03-15');
+    clock.set(cst('2022-03-01T12:00:00'));
     selfProblems.es = await selfInspect(id, es, officer, 'CQ2022-ES', { 'CQ2022-ES-06': '录像资料保存不足三年' }, '2022-03-15');
     selfProblems.pu = await selfInspect(id, pu, officer, 'CQ2022-PU', {}, '2022-03-15');
     const got = await t.call('get', SI1, `${C}/${id}/self-inspections/${ti.id}`, self);

@@ -33,6 +33,23 @@ export const AccessPolicy = {
     return `${districtColumn} = ANY($${params.push(p.districts)}::text[])`;
   },
 
+  /**
+   * The start of a campaign-scoped list's WHERE: the campaign, an optional district (403 outside the caller's
+   * districts), the caller's scope and an optional subject type. Column names take `prefix`.
+   */
+  campaignFilter(p: Principal, campaignId: string, q: { district?: string; type?: string }, prefix = ''): { where: string[]; params: unknown[] } {
+    const params: unknown[] = [campaignId];
+    const where = [`${prefix}campaign_id = $1`];
+    if (q.district) {
+      AccessPolicy.assertDistrict(p, q.district);
+      where.push(`${prefix}district_code = $${params.push(q.district)}`);
+    }
+    const scope = AccessPolicy.sqlScope(p, params, `${prefix}district_code`, `${prefix}subject_id`);
+    if (scope) where.push(scope);
+    if (q.type) where.push(`${prefix}subject_type = $${params.push(q.type)}`);
+    return { where, params };
+  },
+
   canActOnSubject(p: Principal, subjectId: string, subjectDistrict: string): boolean {
     if (p.role === 'subject-user') return p.subjectId === subjectId;
     return AccessPolicy.canActOnDistrict(p, subjectDistrict);

@@ -345,19 +345,20 @@ function evolve(s: CampaignState, e: CampaignEvent): CampaignState {
   }
 }
 
-/** Whether a phase is open now; the refusal names the phase's actual status. */
-export function requirePhaseOpen(s: CampaignState, phase: PhaseId): void {
-  const p = s.phases.find((x) => x.id === phase);
-  if (!p || p.status !== 'open') {
-    throw conflict(`the campaign's ${phase} phase is ${p?.status === 'closed' ? 'closed' : 'not open yet'}`, 'phase-not-open');
+/** Refuses unless the phase is open now; the refusal names its actual status. */
+export function requirePhaseOpen(phase: PhaseId, status: PhaseStatus): void {
+  if (status !== 'open') {
+    throw conflict(`the campaign's ${phase} phase is ${status === 'closed' ? 'closed' : 'not open yet'}`, 'phase-not-open');
   }
 }
 
-/** Whether a phase has opened (it may since have closed): follow-up work on its records goes on. */
-export function requirePhaseStarted(s: CampaignState, phase: PhaseId): void {
-  const p = s.phases.find((x) => x.id === phase);
-  if (!p || p.status === 'pending') throw conflict(`the campaign's ${phase} phase has not opened yet`, 'phase-not-open');
+/** Refuses until the phase has opened (it may since have closed: follow-up work on its records goes on). */
+export function requirePhaseStarted(phase: PhaseId, status: PhaseStatus): void {
+  if (status === 'pending') throw conflict(`the campaign's ${phase} phase is not open yet`, 'phase-not-open');
 }
+
+/** A phase's status in a campaign's state. */
+export const phaseStatus = (s: CampaignState, phase: PhaseId): PhaseStatus => s.phases.find((p) => p.id === phase)!.status;
 
 export const campaignDecider: Decider<CampaignCommand, CampaignEvent, CampaignState> = {
   aggregate: 'campaign',

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CommandCtx, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { EventStore } from '../event-store/event-store';
-import { etagOf, notModified, parseIfMatch } from '../http/etag';
+import { conditionalGet, etagOf, parseIfMatch } from '../http/etag';
+import { pageOf } from '../http/paging';
 import { eventToJson } from '../http/event-json';
 import { KeyParam, PhaseParam, SubjectTypeParam, UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
@@ -44,15 +45,7 @@ export class CampaignsController {
     const params: unknown[] = [];
     if (q.jurisdiction) where.push(`jurisdiction = $${params.push(q.jurisdiction)}`);
     if (q.status) where.push(`status = $${params.push(q.status)}`);
-    const limit = q.limit ?? 50;
-    const offset = q.offset ?? 0;
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_campaigns ${filter}`, params);
-    const rows = await this.pool.query(
-      `SELECT * FROM rm_campaigns ${filter} ORDER BY launched_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
-    );
-    return { items: rows.rows.map(rowToCampaign), total: total.rows[0].n, limit, offset };
+    return pageOf(this.pool, { from: 'rm_campaigns', where, params, orderBy: 'launched_at DESC, id', limit: q.limit, offset: q.offset }, rowToCampaign);
   }
 
   @Get(':id')
@@ -61,13 +54,7 @@ export class CampaignsController {
     const { rows } = await this.pool.query('SELECT * FROM rm_campaigns WHERE id = $1', [id]);
     if (!rows.length) throw notFound(`campaign ${id} not found`);
     const campaign = rowToCampaign(rows[0]);
-    const etag = etagOf(campaign.version);
-    res.setHeader('ETag', etag);
-    if (notModified(ifNoneMatch, etag)) {
-      res.status(304);
-      return undefined;
-    }
-    return campaign;
+    return conditionalGet(res, campaign.version, ifNoneMatch, campaign);
   }
 
   @Post(':id/phases/:phase/open')

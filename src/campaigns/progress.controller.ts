@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { Pool, QueryResultRow } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
 import { CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
+import { pageOf } from '../http/paging';
 import { UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
 import { Clock } from '../shared/clock';
@@ -30,32 +31,26 @@ export class ProgressController {
     // a server-made YYYY-MM-DD, inlined so every statement types it the same (never user input)
     const today = cstDate(this.clock.now());
     const day = `'${today}'::date`;
-    const params: unknown[] = [id];
-    const where = ['p.campaign_id = $1'];
-    if (q.district) {
-      AccessPolicy.assertDistrict(p, q.district);
-      where.push(`p.district_code = $${params.push(q.district)}`);
-    }
-    const scope = AccessPolicy.sqlScope(p, params, 'p.district_code', 'p.subject_id');
-    if (scope) where.push(scope);
-    if (q.type) where.push(`p.subject_type = $${params.push(q.type)}`);
+    const { where, params } = AccessPolicy.campaignFilter(p, id, q, 'p.');
     if (q.itemCode) where.push(`p.item_code = $${params.push(q.itemCode)}`);
     if (q.source) where.push(`p.source = $${params.push(q.source)}`);
     if (q.subjectId) where.push(`p.subject_id = $${params.push(q.subjectId)}`);
     if (q.status === 'overdue') where.push(`p.status <> 'verified' AND p.deadline < ${day}`);
     else if (q.status) where.push(`p.status = $${params.push(q.status)}`);
-    const limit = q.limit ?? 50;
-    const offset = q.offset ?? 0;
-    const filter = where.join(' AND ');
-    const order = q.sort === '-deadline' ? 'p.deadline DESC, p.created_at DESC, p.id' : 'p.deadline, p.created_at, p.id';
-    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_problems p WHERE ${filter}`, params);
-    const rows = await this.pool.query(
-      `SELECT p.*, s.name AS subject_name, (p.status <> 'verified' AND p.deadline < ${day}) AS overdue
-         FROM rm_problems p LEFT JOIN rm_subjects s ON s.id = p.subject_id
-        WHERE ${filter} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
+    const page = await pageOf(
+      this.pool,
+      {
+        from: 'rm_problems p LEFT JOIN rm_subjects s ON s.id = p.subject_id',
+        select: `p.*, s.name AS subject_name, (p.status <> 'verified' AND p.deadline < ${day}) AS overdue`,
+        where,
+        params,
+        orderBy: q.sort === '-deadline' ? 'p.deadline DESC, p.created_at DESC, p.id' : 'p.deadline, p.created_at, p.id',
+        limit: q.limit,
+        offset: q.offset,
+      },
+      rowToProblem,
     );
-    return { items: rows.rows.map(rowToProblem), total: total.rows[0].n, limit, offset, asOf: today };
+    return { ...page, asOf: today };
   }
 
   @Get('problems/:problemId')

@@ -1,3 +1,4 @@
+import { requirePhaseOpen, requirePhaseStarted } from '../campaigns/campaign.decider';
 import type { PhaseStatus, SubjectType } from '../campaigns/campaign.decider';
 import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists/checklist';
 import {
@@ -192,14 +193,8 @@ export const inspectionStream = (id: string) => `inspection-${id}`;
 /** The items the inspection found a problem on. */
 export const findingsOf = (s: Pick<InspectionState, 'itemCodes' | 'answers'>) => s.itemCodes.filter((c) => s.answers[c]?.problemPresent);
 
-function requireOpen(c: EnforcementPhase): void {
-  if (c.phase !== 'open') {
-    throw conflict(`the campaign's enforcement phase is ${c.phase === 'closed' ? 'closed' : 'not open yet'}`, 'phase-not-open');
-  }
-}
-function requireStarted(c: EnforcementPhase): void {
-  if (c.phase === 'pending') throw conflict(`the campaign's enforcement phase is not open yet`, 'phase-not-open');
-}
+const requireOpen = (c: EnforcementPhase) => requirePhaseOpen('enforcement', c.phase);
+const requireStarted = (c: EnforcementPhase) => requirePhaseStarted('enforcement', c.phase);
 function requireExists(s: InspectionState): void {
   if (!s.exists) throw notFound('inspection not found');
 }

@@ -6,11 +6,13 @@ import { Pool } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { CampaignReader } from '../campaigns/campaign.reader';
+import { phaseStatus } from '../campaigns/campaign.decider';
 import type { CampaignState } from '../campaigns/campaign.decider';
 import { AnswersDto, RectificationDto, VerificationDto } from '../checklists/checklist.dto';
 import { templateFor } from '../checklists/template-for';
 import { executeWithEtag } from '../http/command-response';
-import { etagOf, notModified } from '../http/etag';
+import { conditionalGet } from '../http/etag';
+import { pageOf } from '../http/paging';
 import { UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
 import { AggregateReader } from '../shared/aggregate-reader';
@@ -61,26 +63,11 @@ export class InspectionsController {
   @Get()
   @Roles(...READ_ROLES)
   async list(@Param('id', UuidParam) id: string, @Query() q: ListInspectionsQuery, @CurrentPrincipal() p: Principal) {
-    const params: unknown[] = [id];
-    const where = ['campaign_id = $1'];
-    if (q.district) {
-      AccessPolicy.assertDistrict(p, q.district);
-      where.push(`district_code = $${params.push(q.district)}`);
-    }
-    const scope = AccessPolicy.sqlScope(p, params);
-    if (scope) where.push(scope);
-    if (q.type) where.push(`subject_type = $${params.push(q.type)}`);
+    const { where, params } = AccessPolicy.campaignFilter(p, id, q);
     if (q.subjectId) where.push(`subject_id = $${params.push(q.subjectId)}`);
     if (q.status) where.push(`status = $${params.push(q.status)}`);
-    const limit = q.limit ?? 50;
-    const offset = q.offset ?? 0;
-    const filter = where.join(' AND ');
-    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_inspections WHERE ${filter}`, params);
-    const rows = await this.pool.query(
-      `SELECT * FROM rm_inspections WHERE ${filter} ORDER BY district_code, planned_on, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
-    );
-    return { items: rows.rows.map(rowToInspection), total: total.rows[0].n, limit, offset };
+    const orderBy = 'district_code, planned_on, id';
+    return pageOf(this.pool, { from: 'rm_inspections', where, params, orderBy, limit: q.limit, offset: q.offset }, rowToInspection);
   }
 
   @Get(':inspectionId')
@@ -94,13 +81,7 @@ export class InspectionsController {
   ) {
     const { rows } = await this.pool.query('SELECT * FROM rm_inspections WHERE id = $1 AND campaign_id = $2', [inspectionId, id]);
     if (!rows.length || !AccessPolicy.canActOnSubject(p, rows[0].subject_id, rows[0].district_code)) throw notFound(`inspection ${inspectionId} not found`);
-    const etag = etagOf(Number(rows[0].version));
-    res.setHeader('ETag', etag);
-    if (notModified(ifNoneMatch, etag)) {
-      res.status(304);
-      return undefined;
-    }
-    return rowToInspection(rows[0]);
+    return conditionalGet(res, Number(rows[0].version), ifNoneMatch, rowToInspection(rows[0]));
   }
 
   @Post(':inspectionId/conduct')
@@ -163,7 +144,7 @@ export class InspectionsController {
   }
 
   private phase(c: CampaignState) {
-    return c.phases.find((p) => p.id === 'enforcement')!.status;
+    return phaseStatus(c, 'enforcement');
   }
 
   /** Loads the campaign and the inspection; an inspection outside the caller's scope does not exist for it. */

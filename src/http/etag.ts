@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { PreconditionFailedError } from '../shared/execute-decider.command';
 import { ValidationProblem } from './problem';
 
@@ -30,4 +31,13 @@ export function notModified(header: string | undefined, etag: string): boolean {
     const tag = t.trim().replace(/^W\//, '');
     return tag === '*' || tag === etag;
   });
+}
+
+/** A GET of a versioned resource: sets its ETag, and answers 304 (no body) when the client's copy is current. */
+export function conditionalGet<T>(res: Response, version: number, ifNoneMatch: string | undefined, body: T): T | undefined {
+  const etag = etagOf(version);
+  res.setHeader('ETag', etag);
+  if (!notModified(ifNoneMatch, etag)) return body;
+  res.status(304);
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { requirePhaseOpen, requirePhaseStarted } from '../campaigns/campaign.decider';
 import type { PhaseStatus, SubjectType } from '../campaigns/campaign.decider';
 import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists/checklist';
 import {
@@ -175,14 +176,8 @@ export const initialSelfInspectionState: SelfInspectionState = {
 
 export const selfInspectionStream = (subjectId: string) => `self-inspection-${subjectId}`;
 
-function requireOpen(c: SelfCorrectionPhase): void {
-  if (c.phase !== 'open') {
-    throw conflict(`the campaign's self-correction phase is ${c.phase === 'closed' ? 'closed' : 'not open yet'}`, 'phase-not-open');
-  }
-}
-function requireStarted(c: SelfCorrectionPhase): void {
-  if (c.phase === 'pending') throw conflict(`the campaign's self-correction phase is not open yet`, 'phase-not-open');
-}
+const requireOpen = (c: SelfCorrectionPhase) => requirePhaseOpen('self-correction', c.phase);
+const requireStarted = (c: SelfCorrectionPhase) => requirePhaseStarted('self-correction', c.phase);
 function requireEditable(s: SelfInspectionState): void {
   if (!s.exists) throw notFound('self-inspection not started');
   if (s.status === 'submitted') throw conflict('the report is submitted and awaits review; it can change only if returned', 'submitted');

@@ -6,12 +6,14 @@ import { Pool } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { CampaignReader } from '../campaigns/campaign.reader';
+import { phaseStatus } from '../campaigns/campaign.decider';
 import type { CampaignState } from '../campaigns/campaign.decider';
 import { AnswersDto, RectificationDto, VerificationDto } from '../checklists/checklist.dto';
 import { templateFor } from '../checklists/template-for';
 import { rowToSelfInspection } from '../enforcement/rectification.projection';
 import { executeWithEtag } from '../http/command-response';
-import { etagOf, notModified } from '../http/etag';
+import { conditionalGet } from '../http/etag';
+import { pageOf } from '../http/paging';
 import { UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
 import { notFound } from '../shared/decider';
@@ -55,26 +57,11 @@ export class SelfInspectionsController {
   @Get()
   @Roles(...READ_ROLES)
   async list(@Param('id', UuidParam) id: string, @Query() q: ListSelfInspectionsQuery, @CurrentPrincipal() p: Principal) {
-    const params: unknown[] = [id];
-    const where = ['campaign_id = $1'];
-    if (q.district) {
-      AccessPolicy.assertDistrict(p, q.district);
-      where.push(`district_code = $${params.push(q.district)}`);
-    }
-    const scope = AccessPolicy.sqlScope(p, params);
-    if (scope) where.push(scope);
-    if (q.type) where.push(`subject_type = $${params.push(q.type)}`);
+    const { where, params } = AccessPolicy.campaignFilter(p, id, q);
     if (q.status) where.push(`status = $${params.push(q.status)}`);
     if (q.late) where.push(`late = $${params.push(q.late === 'true')}`);
-    const limit = q.limit ?? 50;
-    const offset = q.offset ?? 0;
-    const filter = where.join(' AND ');
-    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_self_inspections WHERE ${filter}`, params);
-    const rows = await this.pool.query(
-      `SELECT * FROM rm_self_inspections WHERE ${filter} ORDER BY district_code, started_at, subject_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
-    );
-    return { items: rows.rows.map(rowToSelfInspection), total: total.rows[0].n, limit, offset };
+    const orderBy = 'district_code, started_at, subject_id';
+    return pageOf(this.pool, { from: 'rm_self_inspections', where, params, orderBy, limit: q.limit, offset: q.offset }, rowToSelfInspection);
   }
 
   @Get(':subjectId')
@@ -88,13 +75,7 @@ export class SelfInspectionsController {
   ) {
     const { rows } = await this.pool.query('SELECT * FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2', [subjectId, id]);
     if (!rows.length || !AccessPolicy.canActOnSubject(p, subjectId, rows[0].district_code)) throw notFound(`no self-inspection of subject ${subjectId}`);
-    const etag = etagOf(Number(rows[0].version));
-    res.setHeader('ETag', etag);
-    if (notModified(ifNoneMatch, etag)) {
-      res.status(304);
-      return undefined;
-    }
-    return rowToSelfInspection(rows[0]);
+    return conditionalGet(res, Number(rows[0].version), ifNoneMatch, rowToSelfInspection(rows[0]));
   }
 
   @Put(':subjectId/answers')
@@ -165,7 +146,7 @@ export class SelfInspectionsController {
   }
 
   private phase(c: CampaignState) {
-    return c.phases.find((p) => p.id === 'self-correction')!.status;
+    return phaseStatus(c, 'self-correction');
   }
 
   private async load(campaignId: string, subjectId: string, p: Principal) {

@@ -6,7 +6,8 @@ import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { CampaignReader } from '../campaigns/campaign.reader';
 import { EventStore } from '../event-store/event-store';
-import { etagOf, notModified, parseIfMatch } from '../http/etag';
+import { conditionalGet, etagOf, parseIfMatch } from '../http/etag';
+import { pageOf } from '../http/paging';
 import { eventToJson } from '../http/event-json';
 import { UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
@@ -88,15 +89,7 @@ export class SubjectsController {
     if (q.highRisk) where.push(`high_risk = $${params.push(q.highRisk === 'true')}`);
     if (q.active) where.push(`active = $${params.push(q.active === 'true')}`);
     if (q.q) where.push(`(strpos(name, $${params.push(q.q)}) > 0 OR uscc = upper($${params.length}))`);
-    const limit = q.limit ?? 50;
-    const offset = q.offset ?? 0;
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = await this.pool.query(`SELECT count(*)::int AS n FROM rm_subjects ${filter}`, params);
-    const rows = await this.pool.query(
-      `SELECT * FROM rm_subjects ${filter} ORDER BY district_code, name, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
-    );
-    return { items: rows.rows.map(rowToSubject), total: total.rows[0].n, limit, offset };
+    return pageOf(this.pool, { from: 'rm_subjects', where, params, orderBy: 'district_code, name, id', limit: q.limit, offset: q.offset }, rowToSubject);
   }
 
   @Get(':id')
@@ -110,13 +103,7 @@ export class SubjectsController {
     const { rows } = await this.pool.query('SELECT * FROM rm_subjects WHERE id = $1', [id]);
     if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code)) throw notFound(`subject ${id} not found`);
     const subject = rowToSubject(rows[0]);
-    const etag = etagOf(subject.version);
-    res.setHeader('ETag', etag);
-    if (notModified(ifNoneMatch, etag)) {
-      res.status(304);
-      return undefined;
-    }
-    return subject;
+    return conditionalGet(res, subject.version, ifNoneMatch, subject);
   }
 
   @Patch(':id')
