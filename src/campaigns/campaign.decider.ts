@@ -1,5 +1,6 @@
 import { CHECKLISTS, TemplateRef } from '../checklists/checklist';
 import { isCalendarDate } from '../shared/dates';
+import { CODE as CODE_RE, KEY as KEY_RE } from '../shared/patterns';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
 export const PHASES = ['self-correction', 'enforcement', 'cross-check', 'summary'] as const;
@@ -140,8 +141,6 @@ export function currentPhase(s: CampaignState): PhaseId | null {
 }
 
 // ---- rules ----------------------------------------------------------------------------------------------
-const CODE_RE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
-const KEY_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 function validateLaunch(c: LaunchCampaign): void {
   if (!c.title.trim()) throw invalid('title', 'must not be blank');

@@ -18,12 +18,7 @@ import {
 import { PARTIES, PHASES, SUBJECT_TYPES } from './campaign.decider';
 import type { Party, PhaseId, SubjectType } from './campaign.decider';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_MSG = { message: '$property must be a date YYYY-MM-DD (Asia/Shanghai calendar day)' };
-const CODE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
-const TEMPLATE_ID = /^[A-Z][A-Z0-9]*-[A-Z]{2}$/;
-const TEMPLATE_MSG = { message: '$property must be a template id such as CQ2022-TI' };
-const CODE_MSG = { message: '$property must be a GB/T 2260 code or a product code (letters, digits, -)' };
+import { CODE, CODE_MSG, DATE, DATE_MSG, KEY, TEMPLATE_ID, TEMPLATE_MSG } from '../shared/patterns';
 
 export class DistrictDto {
   @IsString() @Matches(CODE, CODE_MSG) code: string;
@@ -37,7 +32,7 @@ export class PhasePlanDto {
 }
 
 export class DeadlineDto {
-  @IsString() @Matches(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { message: '$property must be kebab-case' }) @MaxLength(64) key: string;
+  @IsString() @Matches(KEY, { message: '$property must be kebab-case' }) @MaxLength(64) key: string;
   @IsString() @IsNotEmpty() @MaxLength(200) title: string;
   @IsString() @Matches(DATE, DATE_MSG) due: string;
   @IsIn(PARTIES) owedBy: Party;

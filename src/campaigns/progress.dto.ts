@@ -3,12 +3,12 @@ import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'cl
 import { SUBJECT_TYPES } from './campaign.decider';
 import type { SubjectType } from './campaign.decider';
 
-const CODE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
+import { CODE, CODE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 
 export class ProblemsQuery {
-  @IsOptional() @IsString() @Matches(CODE) district?: string;
+  @IsOptional() @IsString() @Matches(CODE, CODE_MSG) district?: string;
   @IsOptional() @IsIn(SUBJECT_TYPES) type?: SubjectType;
-  @IsOptional() @IsString() @Matches(/^[A-Z][A-Z0-9]*-[A-Z]{2}-\d{2}$/) itemCode?: string;
+  @IsOptional() @IsString() @Matches(ITEM_CODE, ITEM_MSG) itemCode?: string;
   @IsOptional() @IsIn(['open', 'rectified', 'verified', 'overdue']) status?: string;
   @IsOptional() @IsIn(['self-correction', 'enforcement']) source?: string;
   @IsOptional() @IsUUID() subjectId?: string;
@@ -18,5 +18,5 @@ export class ProblemsQuery {
 }
 
 export class ProgressQuery {
-  @IsOptional() @IsString() @Matches(CODE) district?: string;
+  @IsOptional() @IsString() @Matches(CODE, CODE_MSG) district?: string;
 }

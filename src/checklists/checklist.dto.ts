@@ -1,10 +1,7 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 
-export const DATE = /^\d{4}-\d{2}-\d{2}$/;
-export const DATE_MSG = { message: '$property must be a date YYYY-MM-DD (Asia/Shanghai calendar day)' };
-export const ITEM_CODE = /^[A-Z][A-Z0-9]*-[A-Z]{2}-\d{2}$/;
-export const ITEM_MSG = { message: '$property must be an item code such as CQ2022-TI-01' };
+import { ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 
 export class AnswerDto {
   @IsString() @Matches(ITEM_CODE, ITEM_MSG) itemCode: string;

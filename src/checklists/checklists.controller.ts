@@ -4,6 +4,7 @@ import { IsInt, IsOptional, Min } from 'class-validator';
 import { READ_ROLES, Roles } from '../auth/auth.decorators';
 import { ValidationProblem } from '../http/problem';
 import { notFound } from '../shared/decider';
+import { TEMPLATE_ID } from '../shared/patterns';
 import { CHECKLISTS } from './checklist';
 
 export class TemplateQuery {
@@ -24,7 +25,7 @@ export class ChecklistsController {
   @Get(':templateId')
   @Roles(...READ_ROLES)
   get(@Param('templateId') templateId: string, @Query() q: TemplateQuery) {
-    if (!/^[A-Z][A-Z0-9]*-[A-Z]{2}$/.test(templateId)) {
+    if (!TEMPLATE_ID.test(templateId)) {
       throw new ValidationProblem([{ field: 'templateId', rule: 'matches', message: 'templateId must be a template id such as CQ2022-TI' }]);
     }
     const t = CHECKLISTS.get(templateId, q.version);

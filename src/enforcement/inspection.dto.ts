@@ -5,11 +5,10 @@ import {
 } from 'class-validator';
 import { SUBJECT_TYPES } from '../campaigns/campaign.decider';
 import type { SubjectType } from '../campaigns/campaign.decider';
-import { DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../checklists/checklist.dto';
+import { CODE, CODE_MSG, DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 import { PENALTY_KINDS } from './inspection.decider';
 import type { PenaltyKind } from './inspection.decider';
 
-const CODE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
 
 export class ScheduleInspectionDto {
   @IsUUID() subjectId: string;
@@ -49,7 +48,7 @@ export class PenaltyDto {
 }
 
 export class ListInspectionsQuery {
-  @IsOptional() @IsString() @Matches(CODE) district?: string;
+  @IsOptional() @IsString() @Matches(CODE, CODE_MSG) district?: string;
   @IsOptional() @IsIn(SUBJECT_TYPES) type?: SubjectType;
   @IsOptional() @IsUUID() subjectId?: string;
   @IsOptional() @IsIn(['scheduled', 'conducted', 'completed']) status?: string;

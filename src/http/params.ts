@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { PHASES, SUBJECT_TYPES } from '../campaigns/campaign.decider';
 import { UUID_RE } from '../shared/ids';
+import { KEY } from '../shared/patterns';
 import { ValidationProblem } from './problem';
 
 
@@ -27,7 +28,7 @@ export class PhaseParam implements PipeTransform<string, string> {
 @Injectable()
 export class KeyParam implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
-    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(value) || value.length > 64) {
+    if (!KEY.test(value) || value.length > 64) {
       refuse(meta, 'matches', `${meta.data} must be kebab-case (a-z, 0-9, -), at most 64 characters`);
     }
     return value;

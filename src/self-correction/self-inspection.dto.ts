@@ -2,9 +2,8 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { SUBJECT_TYPES } from '../campaigns/campaign.decider';
 import type { SubjectType } from '../campaigns/campaign.decider';
-import { DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../checklists/checklist.dto';
+import { CODE, CODE_MSG, DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 
-const CODE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
 
 export class StartSelfInspectionDto {
   @IsUUID() subjectId: string;
@@ -32,7 +31,7 @@ export class ReturnDto {
 }
 
 export class ListSelfInspectionsQuery {
-  @IsOptional() @IsString() @Matches(CODE) district?: string;
+  @IsOptional() @IsString() @Matches(CODE, CODE_MSG) district?: string;
   @IsOptional() @IsIn(SUBJECT_TYPES) type?: SubjectType;
   @IsOptional() @IsIn(['in-progress', 'submitted', 'returned', 'accepted']) status?: string;
   @IsOptional() @IsIn(['true', 'false']) late?: 'true' | 'false';

@@ -5,8 +5,7 @@ import type { SubjectType } from '../campaigns/campaign.decider';
 import { INDUSTRY_IDS } from './subject.decider';
 import type { Industry } from './subject.decider';
 
-const CODE = /^[0-9A-Za-z][0-9A-Za-z-]{1,31}$/;
-const CODE_MSG = { message: '$property must be a GB/T 2260 code or a product code (letters, digits, -)' };
+import { CODE, CODE_MSG } from '../shared/patterns';
 
 export class PersonDto {
   @IsString() @IsNotEmpty() @MaxLength(100) name: string;
