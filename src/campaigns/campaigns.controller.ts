@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CommandCtx, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { EventStore } from '../event-store/event-store';
-import { conditionalGet, etagOf, parseIfMatch } from '../http/etag';
+import { executeWithEtag } from '../http/command-response';
+import { conditionalGet } from '../http/etag';
 import { pageOf } from '../http/paging';
 import { eventToJson } from '../http/event-json';
 import { KeyParam, PhaseParam, SubjectTypeParam, UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
 import { notFound } from '../shared/decider';
-import { ExecuteDecider } from '../shared/execute-decider.command';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { campaignDecider, campaignStream } from './campaign.decider';
 import type { CampaignCommand, PhaseId, SubjectType } from './campaign.decider';
@@ -33,8 +33,8 @@ export class CampaignsController {
   async launch(@Body() body: LaunchCampaignDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     const id = body.id ?? randomUUID();
     const { id: _id, ...rest } = body;
-    const result = await this.run(id, { type: 'LaunchCampaign', campaignId: id, ...rest }, ctx);
-    res.status(201).setHeader('Location', `${BASE}/${id}`).setHeader('ETag', etagOf(result.version));
+    const result = await this.run(id, { type: 'LaunchCampaign', campaignId: id, ...rest }, ctx, undefined, res);
+    res.status(201).setHeader('Location', `${BASE}/${id}`);
     return { id, version: result.version };
   }
 
@@ -93,9 +93,9 @@ export class CampaignsController {
     @CommandCtx() ctx: CommandContext,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.run(id, { type: 'SetDeadline', key, ...body }, ctx, ifMatch);
+    const result = await this.run(id, { type: 'SetDeadline', key, ...body }, ctx, ifMatch, res);
     const added = result.events.some((e) => e.type === 'campaign.deadline-added');
-    res.status(added ? 201 : 200).setHeader('ETag', etagOf(result.version));
+    res.status(added ? 201 : 200);
     if (added) res.setHeader('Location', `${BASE}/${id}/deadlines/${key}`);
     return { id, version: result.version, key, changed: result.events.length > 0 };
   }
@@ -110,8 +110,7 @@ export class CampaignsController {
     @CommandCtx() ctx: CommandContext,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.run(id, { type: 'ChooseChecklist', subjectType, ...body }, ctx, ifMatch);
-    res.setHeader('ETag', etagOf(result.version));
+    const result = await this.run(id, { type: 'ChooseChecklist', subjectType, ...body }, ctx, ifMatch, res);
     const chosen = result.events[0]?.data as { templateId: string; version: number } | undefined;
     return { id, version: result.version, subjectType, changed: result.events.length > 0, ...(chosen ? { templateId: chosen.templateId, templateVersion: chosen.version } : {}) };
   }
@@ -130,13 +129,11 @@ export class CampaignsController {
   }
 
   private async phaseCommand(id: string, command: CampaignCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
-    const result = await this.run(id, command, ctx, ifMatch);
-    res.setHeader('ETag', etagOf(result.version));
+    const result = await this.run(id, command, ctx, ifMatch, res);
     return { id, version: result.version };
   }
 
-  private run(id: string, command: CampaignCommand, ctx: CommandContext, ifMatch?: string) {
-    const stream = campaignStream(id);
-    return this.commands.execute(new ExecuteDecider(campaignDecider, stream, command, ctx, parseIfMatch(ifMatch, stream)));
+  private run(id: string, command: CampaignCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
+    return executeWithEtag(this.commands, campaignDecider, campaignStream(id), command, ctx, ifMatch, res);
   }
 }

@@ -63,8 +63,12 @@ export function withRectified(problems: TrackedProblem[], id: string, evidence: 
   return problems.map((p) => (p.id === id ? { ...p, status: 'rectified' as const, evidence, rectifiedAt: at } : p));
 }
 
+/** A verification as stored: the result, and the reason only when one is given. */
+export const verificationOf = (v: Verification): Verification => ({ result: v.result, ...(v.reason ? { reason: v.reason } : {}) });
+
 export function withVerified(problems: TrackedProblem[], id: string, v: Verification, at: string): TrackedProblem[] {
+  const verification = verificationOf(v);
   return problems.map((p) =>
-    p.id === id ? { ...p, status: v.result === 'passed' ? ('verified' as const) : ('open' as const), verification: v, verifiedAt: at } : p,
+    p.id === id ? { ...p, status: v.result === 'passed' ? ('verified' as const) : ('open' as const), verification, verifiedAt: at } : p,
   );
 }

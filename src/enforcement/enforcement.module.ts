@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { SubjectReader } from '../subjects/subject.reader';
+import { SubjectsModule } from '../subjects/subjects.module';
 import { InspectionsController } from './inspections.controller';
 
-@Module({ controllers: [InspectionsController], providers: [SubjectReader] })
+@Module({ imports: [SubjectsModule], controllers: [InspectionsController] })
 export class EnforcementModule {}

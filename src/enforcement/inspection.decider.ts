@@ -8,6 +8,7 @@ import {
   Evidence,
   TrackedProblem,
   Verification,
+  verificationOf,
   withRectified,
   withVerified,
 } from '../checklists/tracked-problem';
@@ -323,7 +324,7 @@ function decide(c: InspectionCommand, s: InspectionState, ctx: DecideContext): I
       return [
         {
           type: 'inspection.order-verified',
-          data: { ...ids, orderId: c.orderId, result: c.result, ...(c.reason ? { reason: c.reason } : {}), verifiedAt: now },
+          data: { ...ids, orderId: c.orderId, ...verificationOf(c), verifiedAt: now },
         },
       ];
     }
@@ -357,10 +358,8 @@ function evolve(s: InspectionState, e: InspectionEvent): InspectionState {
     }
     case 'inspection.order-rectified':
       return { ...s, orders: withRectified(s.orders, e.data.orderId, e.data.evidence, e.data.rectifiedAt) as Order[] };
-    case 'inspection.order-verified': {
-      const v: Verification = { result: e.data.result, ...(e.data.reason ? { reason: e.data.reason } : {}) };
-      return { ...s, orders: withVerified(s.orders, e.data.orderId, v, e.data.verifiedAt) as Order[] };
-    }
+    case 'inspection.order-verified':
+      return { ...s, orders: withVerified(s.orders, e.data.orderId, e.data, e.data.verifiedAt) as Order[] };
     case 'inspection.penalty-recorded': {
       const { inspectionId: _i, subjectId: _s, penaltyId, ...p } = e.data;
       return { ...s, penalties: [...s.penalties, { id: penaltyId, ...p }] };

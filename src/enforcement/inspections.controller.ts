@@ -40,7 +40,7 @@ export class InspectionsController {
   @Roles('district-officer')
   async schedule(@Param('id', UuidParam) id: string, @Body() body: ScheduleInspectionDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     const campaign = await this.campaigns.get(id);
-    const subject = await this.subjects.getInScope(id, body.subjectId.toLowerCase(), ctx.principal);
+    const subject = await this.subjects.getInScope(body.subjectId.toLowerCase(), ctx.principal, id);
     const { rows } = await this.pool.query(
       `SELECT id FROM rm_inspections WHERE subject_id = $1 AND status <> 'completed' ORDER BY planned_on LIMIT 1`,
       [subject.subjectId],

@@ -2,13 +2,13 @@ import { PoolClient, QueryResultRow } from 'pg';
 import { StoredEvent } from '../event-store/event-store';
 import { Projection } from '../projections/projection';
 import {
-  initialSelfInspectionState,
   SELF_INSPECTION_EVENT_TYPES,
   SelfInspectionEvent,
   selfInspectionDecider,
   SelfInspectionState,
 } from '../self-correction/self-inspection.decider';
-import { INSPECTION_EVENT_TYPES, InspectionEvent, inspectionDecider, InspectionState } from './inspection.decider';
+import type { Answer } from '../checklists/checklist';
+import { findingsOf, INSPECTION_EVENT_TYPES, InspectionEvent, inspectionDecider, InspectionState } from './inspection.decider';
 
 /**
  * The two phases' read models, in one projection because the problem list (清单) spans both: rm_self_inspections,
@@ -25,16 +25,25 @@ export const rectificationProjection: Projection = {
   },
 };
 
+/** The aggregate's state after the event: its row's folded state (or the initial one for its first event), evolved. */
+async function evolveRow<S, E>(
+  tx: PoolClient,
+  table: string,
+  key: [column: string, value: string],
+  decider: { initialState: S; evolve(s: S, e: E): S },
+  event: E,
+  first: boolean,
+): Promise<S | null> {
+  if (first) return decider.evolve(decider.initialState, event);
+  const { rows } = await tx.query(`SELECT state FROM ${table} WHERE ${key[0]} = $1`, [key[1]]);
+  return rows.length ? decider.evolve(rows[0].state, event) : null;
+}
+
 async function applySelf(tx: PoolClient, event: StoredEvent): Promise<void> {
   const e = { type: event.type, data: event.data } as SelfInspectionEvent;
   const subjectId = e.data.subjectId;
-  let before = initialSelfInspectionState;
-  if (e.type !== 'self-inspection.started') {
-    const { rows } = await tx.query('SELECT state FROM rm_self_inspections WHERE subject_id = $1', [subjectId]);
-    if (!rows.length) return;
-    before = rows[0].state;
-  }
-  const s = selfInspectionDecider.evolve(before, e);
+  const s = await evolveRow(tx, 'rm_self_inspections', ['subject_id', subjectId], selfInspectionDecider, e, e.type === 'self-inspection.started');
+  if (!s) return;
   await tx.query(
     `INSERT INTO rm_self_inspections (subject_id, campaign_id, district_code, subject_type, status, late, started_at, submitted_at,
        accepted_at, state, version, updated_at)
@@ -58,13 +67,8 @@ async function applySelf(tx: PoolClient, event: StoredEvent): Promise<void> {
 async function applyInspection(tx: PoolClient, event: StoredEvent): Promise<void> {
   const e = { type: event.type, data: event.data } as InspectionEvent;
   const id = e.data.inspectionId;
-  let before = inspectionDecider.initialState;
-  if (e.type !== 'inspection.scheduled') {
-    const { rows } = await tx.query('SELECT state FROM rm_inspections WHERE id = $1', [id]);
-    if (!rows.length) return;
-    before = rows[0].state;
-  }
-  const s = inspectionDecider.evolve(before, e);
+  const s = await evolveRow(tx, 'rm_inspections', ['id', id], inspectionDecider, e, e.type === 'inspection.scheduled');
+  if (!s) return;
   await tx.query(
     `INSERT INTO rm_inspections (id, campaign_id, subject_id, district_code, subject_type, status, planned_on, conducted_on,
        completed_at, state, version, updated_at)
@@ -145,13 +149,17 @@ async function upsertProblem(tx: PoolClient, p: ProblemRow): Promise<void> {
   );
 }
 
+/** A form as read: its answers in item order, and the items still unanswered. */
+function formView(s: { itemCodes: string[]; answers: Record<string, Answer> }) {
+  return { answers: s.itemCodes.filter((c) => s.answers[c]).map((c) => s.answers[c]), unanswered: s.itemCodes.filter((c) => !s.answers[c]) };
+}
+
 export function rowToSelfInspection(row: QueryResultRow) {
   const s: SelfInspectionState = row.state;
   const { exists: _e, ...rest } = s;
   return {
     ...rest,
-    answers: s.itemCodes.filter((c) => s.answers[c]).map((c) => s.answers[c]),
-    unanswered: s.itemCodes.filter((c) => !s.answers[c]),
+    ...formView(s),
     version: Number(row.version),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -162,9 +170,8 @@ export function rowToInspection(row: QueryResultRow) {
   const { exists: _e, ...rest } = s;
   return {
     ...rest,
-    answers: s.itemCodes.filter((c) => s.answers[c]).map((c) => s.answers[c]),
-    unanswered: s.itemCodes.filter((c) => !s.answers[c]),
-    findings: s.itemCodes.filter((c) => s.answers[c]?.problemPresent),
+    ...formView(s),
+    findings: findingsOf(s),
     version: Number(row.version),
     updatedAt: row.updated_at.toISOString(),
   };

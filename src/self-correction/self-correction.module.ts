@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { SubjectReader } from '../subjects/subject.reader';
+import { SubjectsModule } from '../subjects/subjects.module';
 import { SelfInspectionsController } from './self-inspections.controller';
 
-@Module({ controllers: [SelfInspectionsController], providers: [SubjectReader] })
+@Module({ imports: [SubjectsModule], controllers: [SelfInspectionsController] })
 export class SelfCorrectionModule {}

@@ -8,6 +8,7 @@ import {
   Evidence,
   TrackedProblem,
   Verification,
+  verificationOf,
   withRectified,
   withVerified,
 } from '../checklists/tracked-problem';
@@ -253,7 +254,7 @@ function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideCon
       return [
         {
           type: 'self-inspection.problem-verified',
-          data: { subjectId, problemId: c.problemId, result: c.result, ...(c.reason ? { reason: c.reason } : {}), verifiedAt: now },
+          data: { subjectId, problemId: c.problemId, ...verificationOf(c), verifiedAt: now },
         },
       ];
     }
@@ -310,10 +311,8 @@ function evolve(s: SelfInspectionState, e: SelfInspectionEvent): SelfInspectionS
     }
     case 'self-inspection.problem-rectified':
       return { ...s, problems: withRectified(s.problems, e.data.problemId, e.data.evidence, e.data.rectifiedAt) as SelfProblem[] };
-    case 'self-inspection.problem-verified': {
-      const v: Verification = { result: e.data.result, ...(e.data.reason ? { reason: e.data.reason } : {}) };
-      return { ...s, problems: withVerified(s.problems, e.data.problemId, v, e.data.verifiedAt) as SelfProblem[] };
-    }
+    case 'self-inspection.problem-verified':
+      return { ...s, problems: withVerified(s.problems, e.data.problemId, e.data, e.data.verifiedAt) as SelfProblem[] };
     case 'self-inspection.commitment-signed':
       return { ...s, commitment: { name: e.data.name, date: e.data.date } };
     case 'self-inspection.submitted':

@@ -40,18 +40,18 @@ export class SelfInspectionsController {
   @Post()
   @Roles(...SUBJECT_SIDE)
   async start(@Param('id', UuidParam) id: string, @Body() body: StartSelfInspectionDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    const { campaign, subject } = await this.load(id, body.subjectId.toLowerCase(), ctx.principal);
-    const result = await this.run(campaign, subject, {
+    const subjectId = body.subjectId.toLowerCase();
+    const out = await this.command(id, subjectId, ctx, undefined, res, (c, s) => ({
       kind: 'StartSelfInspection',
-      phase: this.phase(campaign),
+      phase: this.phase(c),
       campaignId: id,
-      subjectId: subject.subjectId!,
-      subjectType: subject.type!,
-      districtCode: subject.districtCode!,
-      template: templateFor(campaign, subject.type!),
-    }, ctx, undefined, res);
-    res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/self-inspections/${subject.subjectId}`);
-    return { subjectId: subject.subjectId, version: result.version };
+      subjectId,
+      subjectType: s.type!,
+      districtCode: s.districtCode!,
+      template: templateFor(c, s.type!),
+    }));
+    res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/self-inspections/${subjectId}`);
+    return out;
   }
 
   @Get()
@@ -149,12 +149,6 @@ export class SelfInspectionsController {
     return phaseStatus(c, 'self-correction');
   }
 
-  private async load(campaignId: string, subjectId: string, p: Principal) {
-    const campaign = await this.campaigns.get(campaignId);
-    const subject = await this.subjects.getInScope(campaignId, subjectId, p);
-    return { campaign, subject };
-  }
-
   private async command(
     campaignId: string,
     subjectId: string,
@@ -163,12 +157,10 @@ export class SelfInspectionsController {
     res: Response,
     build: (c: CampaignState, s: SubjectState) => SelfInspectionCommand,
   ) {
-    const { campaign, subject } = await this.load(campaignId, subjectId, ctx.principal);
-    const result = await this.run(campaign, subject, build(campaign, subject), ctx, ifMatch, res);
+    const campaign = await this.campaigns.get(campaignId);
+    const subject = await this.subjects.getInScope(subjectId, ctx.principal, campaignId);
+    const command = build(campaign, subject);
+    const result = await executeWithEtag(this.commands, selfInspectionDecider, selfInspectionStream(subjectId), command, ctx, ifMatch, res);
     return { subjectId, version: result.version };
-  }
-
-  private run(_c: CampaignState, s: SubjectState, command: SelfInspectionCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
-    return executeWithEtag(this.commands, selfInspectionDecider, selfInspectionStream(s.subjectId!), command, ctx, ifMatch, res);
   }
 }

@@ -4,15 +4,19 @@ import { AggregateReader } from '../shared/aggregate-reader';
 import { notFound, Principal } from '../shared/decider';
 import { subjectDecider, SubjectState, subjectStream } from './subject.decider';
 
-/** A subject of a campaign as commands need it, folded from its stream; out of the caller's scope it does not exist. */
+/**
+ * A subject as commands need it, folded from its stream. Outside the caller's scope (or outside the campaign
+ * named) it does not exist: a 404.
+ */
 @Injectable()
 export class SubjectReader {
   constructor(private readonly reader: AggregateReader) {}
 
-  async getInScope(campaignId: string, subjectId: string, p: Principal): Promise<SubjectState> {
+  async getInScope(subjectId: string, p: Principal, campaignId?: string): Promise<SubjectState> {
     const { state } = await this.reader.load(subjectDecider, subjectStream(subjectId));
-    if (!state.exists || state.campaignId !== campaignId || !AccessPolicy.canActOnSubject(p, subjectId, state.districtCode!)) {
-      throw notFound(`subject ${subjectId} not found in campaign ${campaignId}`);
+    const inCampaign = campaignId === undefined || state.campaignId === campaignId;
+    if (!state.exists || !inCampaign || !AccessPolicy.canActOnSubject(p, subjectId, state.districtCode!)) {
+      throw notFound(`subject ${subjectId} not found${campaignId ? ` in campaign ${campaignId}` : ''}`);
     }
     return state;
   }

@@ -1,25 +1,25 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
-import { Pool } from 'pg';
+import { Pool, QueryResultRow } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { CampaignReader } from '../campaigns/campaign.reader';
 import { EventStore } from '../event-store/event-store';
-import { conditionalGet, etagOf, parseIfMatch } from '../http/etag';
+import { executeWithEtag } from '../http/command-response';
+import { conditionalGet } from '../http/etag';
 import { pageOf } from '../http/paging';
 import { eventToJson } from '../http/event-json';
 import { UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
-import { AggregateReader } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
-import { ExecuteDecider } from '../shared/execute-decider.command';
 import { SubjectImportService } from './subject-import.service';
 import { campaignScopeOf, subjectDecider, subjectIdFor, subjectStream } from './subject.decider';
-import type { SubjectCommand, SubjectState } from './subject.decider';
+import type { SubjectCommand } from './subject.decider';
+import { SubjectReader } from './subject.reader';
 import { AmendSubjectDto, DeactivateSubjectDto, ImportQuery, ListSubjectsQuery, RegisterSubjectDto, TimelineQuery } from './subject.dto';
 import { rowToSubject } from './subjects.projection';
 
@@ -30,7 +30,7 @@ export class SubjectsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly campaigns: CampaignReader,
-    private readonly reader: AggregateReader,
+    private readonly subjects: SubjectReader,
     private readonly imports: SubjectImportService,
     private readonly store: EventStore,
     private readonly clock: Clock,
@@ -44,16 +44,9 @@ export class SubjectsController {
     const campaign = await this.campaigns.get(body.campaignId);
     const { campaignId, ...fields } = body;
     const id = subjectIdFor(campaignId, body.uscc);
-    const result = await this.commands.execute(
-      new ExecuteDecider(subjectDecider, subjectStream(id), {
-        kind: 'RegisterSubject',
-        subjectId: id,
-        campaign: campaignScopeOf(campaign),
-        ...fields,
-        contact: fields.contact ?? {},
-      } satisfies SubjectCommand, ctx),
-    );
-    res.status(201).setHeader('Location', `${BASE}/${id}`).setHeader('ETag', etagOf(result.version));
+    const command: SubjectCommand = { kind: 'RegisterSubject', subjectId: id, campaign: campaignScopeOf(campaign), ...fields, contact: fields.contact ?? {} };
+    const result = await this.run(id, command, ctx, undefined, res);
+    res.status(201).setHeader('Location', `${BASE}/${id}`);
     return { id, version: result.version };
   }
 
@@ -100,9 +93,7 @@ export class SubjectsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { rows } = await this.pool.query('SELECT * FROM rm_subjects WHERE id = $1', [id]);
-    if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code)) throw notFound(`subject ${id} not found`);
-    const subject = rowToSubject(rows[0]);
+    const subject = rowToSubject(await this.visibleRow(id, p));
     return conditionalGet(res, subject.version, ifNoneMatch, subject);
   }
 
@@ -115,11 +106,10 @@ export class SubjectsController {
     @CommandCtx() ctx: CommandContext,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const subject = await this.loadInScope(id, ctx.principal);
+    const subject = await this.subjects.getInScope(id, ctx.principal);
     if (body.districtCode !== undefined) AccessPolicy.assertDistrict(ctx.principal, body.districtCode);
     const campaign = await this.campaigns.get(subject.campaignId!);
-    const result = await this.run(id, { kind: 'AmendSubject', changes: body, campaign: campaignScopeOf(campaign) }, ctx, ifMatch);
-    res.setHeader('ETag', etagOf(result.version));
+    const result = await this.run(id, { kind: 'AmendSubject', changes: body, campaign: campaignScopeOf(campaign) }, ctx, ifMatch, res);
     return { id, version: result.version, changed: result.events.length > 0 };
   }
 
@@ -133,9 +123,8 @@ export class SubjectsController {
     @CommandCtx() ctx: CommandContext,
     @Res({ passthrough: true }) res: Response,
   ) {
-    await this.loadInScope(id, ctx.principal);
-    const result = await this.run(id, { kind: 'DeactivateSubject', reason: body.reason }, ctx, ifMatch);
-    res.setHeader('ETag', etagOf(result.version));
+    await this.subjects.getInScope(id, ctx.principal);
+    const result = await this.run(id, { kind: 'DeactivateSubject', reason: body.reason }, ctx, ifMatch, res);
     return { id, version: result.version };
   }
 
@@ -143,8 +132,7 @@ export class SubjectsController {
   @Get(':id/timeline')
   @Roles(...READ_ROLES)
   async timeline(@Param('id', UuidParam) id: string, @Query() q: TimelineQuery, @CurrentPrincipal() p: Principal) {
-    const { rows } = await this.pool.query('SELECT district_code FROM rm_subjects WHERE id = $1', [id]);
-    if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code)) throw notFound(`subject ${id} not found`);
+    await this.visibleRow(id, p);
     const limit = q.limit ?? 100;
     const { rows: positions } = await this.pool.query<{ global_position: string }>(
       `SELECT global_position FROM rm_subject_timeline WHERE subject_id = $1 AND global_position > $2
@@ -158,14 +146,14 @@ export class SubjectsController {
     };
   }
 
-  private async loadInScope(id: string, p: Principal): Promise<SubjectState> {
-    const { state } = await this.reader.load(subjectDecider, subjectStream(id));
-    if (!state.exists || !AccessPolicy.canActOnSubject(p, id, state.districtCode!)) throw notFound(`subject ${id} not found`);
-    return state;
+  /** The subject's registry row, when the caller may see it (else a 404: its existence does not leak). */
+  private async visibleRow(id: string, p: Principal): Promise<QueryResultRow> {
+    const { rows } = await this.pool.query('SELECT * FROM rm_subjects WHERE id = $1', [id]);
+    if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code)) throw notFound(`subject ${id} not found`);
+    return rows[0];
   }
 
-  private run(id: string, command: SubjectCommand, ctx: CommandContext, ifMatch?: string) {
-    const stream = subjectStream(id);
-    return this.commands.execute(new ExecuteDecider(subjectDecider, stream, command, ctx, parseIfMatch(ifMatch, stream)));
+  private run(id: string, command: SubjectCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
+    return executeWithEtag(this.commands, subjectDecider, subjectStream(id), command, ctx, ifMatch, res);
   }
 }
