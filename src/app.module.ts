@@ -7,7 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthGuard } from './auth/auth.guard';
 import { CampaignsModule } from './campaigns/campaigns.module';
 import { ChecklistsModule } from './checklists/checklists.module';
+import { CrossCheckModule } from './cross-check/cross-check.module';
 import { EnforcementModule } from './enforcement/enforcement.module';
+import { ReportingModule } from './reporting/reporting.module';
+import { SummaryModule } from './summary/summary.module';
 import { SelfCorrectionModule } from './self-correction/self-correction.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { HealthModule } from './health/health.module';
@@ -44,6 +47,9 @@ export class AppModule {
         SubjectsModule,
         SelfCorrectionModule,
         EnforcementModule,
+        CrossCheckModule,
+        ReportingModule,
+        SummaryModule,
         HealthModule,
       ],
       providers: [

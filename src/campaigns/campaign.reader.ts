@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AggregateReader } from '../shared/aggregate-reader';
+import { AccessPolicy } from '../auth/access-policy';
 import { notFound } from '../shared/decider';
+import type { Principal } from '../shared/decider';
 import { campaignDecider, CampaignState, campaignStream } from './campaign.decider';
+import type { District } from './campaign.decider';
 
 /** The campaign as other contexts' commands need it (phases, districts, checklists), folded from its stream. */
 @Injectable()
@@ -13,4 +16,15 @@ export class CampaignReader {
     if (!state.exists) throw notFound(`campaign ${campaignId} not found`);
     return state;
   }
+}
+
+/**
+ * A district of the campaign the caller may act on: one the campaign does not have is a 404, one outside the
+ * caller's districts a 403.
+ */
+export function campaignDistrict(campaign: CampaignState, code: string, p: Principal): District {
+  const d = campaign.districts.find((x) => x.code === code);
+  if (!d) throw notFound(`district ${code} is not in campaign ${campaign.id}`);
+  AccessPolicy.assertDistrict(p, code);
+  return d;
 }

@@ -17,6 +17,8 @@ export interface AppConfig {
   logLevel: string;
   seedDemo: boolean;
   dbPoolSize: number;
+  /** days a public tip may stay open before it is overdue (TIP_HANDLING_DAYS, default 30) */
+  tipHandlingDays: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = int('PORT', 3000, 0, 65535);
   const embeddedPgPort = int('EMBEDDED_PG_PORT', 54329, 1024, 65535);
   const dbPoolSize = int('DB_POOL_SIZE', 20, 2, 500);
+  const tipHandlingDays = int('TIP_HANDLING_DAYS', 30, 1, 365);
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
 
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel,
     seedDemo: seedRaw === 'true',
     dbPoolSize,
+    tipHandlingDays,
   };
 }
 

@@ -1,7 +1,7 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { PHASES, SUBJECT_TYPES } from '../campaigns/campaign.decider';
 import { UUID_RE } from '../shared/ids';
-import { KEY } from '../shared/patterns';
+import { CODE, KEY } from '../shared/patterns';
 import { ValidationProblem } from './problem';
 
 
@@ -40,5 +40,29 @@ export class SubjectTypeParam implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
     if (!(SUBJECT_TYPES as readonly string[]).includes(value)) refuse(meta, 'isIn', `${meta.data} must be one of ${SUBJECT_TYPES.join(', ')}`);
     return value;
+  }
+}
+
+@Injectable()
+export class DistrictParam implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!CODE.test(value)) refuse(meta, 'matches', `${meta.data} must be a GB/T 2260 code or a product code (letters, digits, -)`);
+    return value;
+  }
+}
+
+@Injectable()
+export class MonthParam implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) refuse(meta, 'matches', `${meta.data} must be a month YYYY-MM`);
+    return value;
+  }
+}
+
+@Injectable()
+export class PositiveIntParam implements PipeTransform<string, number> {
+  transform(value: string, meta: ArgumentMetadata): number {
+    if (!/^[1-9]\d{0,8}$/.test(value)) refuse(meta, 'isPositiveInt', `${meta.data} must be a positive integer`);
+    return Number(value);
   }
 }

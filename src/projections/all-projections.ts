@@ -1,6 +1,7 @@
 import { campaignsProjection } from '../campaigns/campaigns.projection';
 import { rectificationProjection } from '../enforcement/rectification.projection';
 import { subjectsProjection, subjectTimelineProjection } from '../subjects/subjects.projection';
+import { documentsProjection } from './documents.projection';
 import { Projection } from './projection';
 
-export const ALL_PROJECTIONS: Projection[] = [campaignsProjection, subjectsProjection, subjectTimelineProjection, rectificationProjection];
+export const ALL_PROJECTIONS: Projection[] = [campaignsProjection, subjectsProjection, subjectTimelineProjection, rectificationProjection, documentsProjection];

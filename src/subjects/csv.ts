@@ -70,3 +70,17 @@ export function parseCsv(text: string): string[][] {
   if (field !== '' || fieldStarted || record.length) endRecord();
   return records;
 }
+
+/**
+ * Writes RFC 4180 CSV (CRLF, quoted where needed) with a UTF-8 BOM so spreadsheet programs read the Chinese text
+ * as UTF-8. Text cells that a spreadsheet would run as a formula (= + - @) are prefixed with an apostrophe.
+ */
+export function toCsv(rows: (string | number | boolean | null)[][]): string {
+  const cell = (v: string | number | boolean | null) => {
+    if (v === null) return '';
+    if (typeof v !== 'string') return String(v);
+    const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return '\ufeff' + rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,76 @@
+import { PoolClient, QueryResultRow } from 'pg';
+import { BULLETIN_EVENT_TYPES, bulletinDecider } from '../summary/bulletin.decider';
+import { SUMMARY_REPORT_EVENT_TYPES, summaryReportDecider } from '../summary/summary-report.decider';
+import { SELF_EVALUATION_EVENT_TYPES, selfEvaluationDecider } from '../cross-check/self-evaluation.decider';
+import { SUPERVISION_EVENT_TYPES, supervisionDecider } from '../cross-check/supervision.decider';
+import { VISIT_EVENT_TYPES, visitDecider } from '../cross-check/district-visit.decider';
+import { MONTHLY_REPORT_EVENT_TYPES, monthlyReportDecider } from '../reporting/monthly-report.decider';
+import { TIP_EVENT_TYPES, tipDecider } from '../reporting/public-tip.decider';
+import { TYPICAL_CASE_EVENT_TYPES, typicalCaseDecider } from '../reporting/typical-case.decider';
+import { StoredEvent } from '../event-store/event-store';
+import { DomainEvent } from '../shared/decider';
+import { Projection } from './projection';
+
+interface Folding {
+  aggregate: string;
+  initialState: unknown;
+  evolve(s: unknown, e: DomainEvent): unknown;
+}
+type Documented = { campaignId: string; districtCode?: string | null };
+
+/** The aggregates whose folded state is their read model, with the event types each owns. */
+const DOCUMENTS: [Folding, string[]][] = [
+  [supervisionDecider as unknown as Folding, SUPERVISION_EVENT_TYPES],
+  [visitDecider as unknown as Folding, VISIT_EVENT_TYPES],
+  [selfEvaluationDecider as unknown as Folding, SELF_EVALUATION_EVENT_TYPES],
+  [monthlyReportDecider as unknown as Folding, MONTHLY_REPORT_EVENT_TYPES],
+  [typicalCaseDecider as unknown as Folding, TYPICAL_CASE_EVENT_TYPES],
+  [tipDecider as unknown as Folding, TIP_EVENT_TYPES],
+  [summaryReportDecider as unknown as Folding, SUMMARY_REPORT_EVENT_TYPES],
+  [bulletinDecider as unknown as Folding, BULLETIN_EVENT_TYPES],
+];
+const BY_TYPE = new Map(DOCUMENTS.flatMap(([d, types]) => types.map((t) => [t, d] as const)));
+
+/** Document kinds, named after their aggregates. */
+export const DOC = {
+  supervision: supervisionDecider.aggregate,
+  visit: visitDecider.aggregate,
+  selfEvaluation: selfEvaluationDecider.aggregate,
+  monthlyReport: monthlyReportDecider.aggregate,
+  typicalCase: typicalCaseDecider.aggregate,
+  tip: tipDecider.aggregate,
+  summaryReport: summaryReportDecider.aggregate,
+  bulletin: bulletinDecider.aggregate,
+} as const;
+
+/**
+ * rm_documents: one row per stream of the cross-check, reporting and summary aggregates, holding the state their
+ * own evolve folds (so a read is exactly what a command is decided against, as of the projection's position).
+ */
+export const documentsProjection: Projection = {
+  name: 'documents',
+  tables: ['rm_documents'],
+  eventTypes: [...BY_TYPE.keys()],
+  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+    const decider = BY_TYPE.get(event.type)!;
+    const e = { type: event.type, data: event.data };
+    let state = decider.initialState;
+    if (event.streamVersion > 1) {
+      const { rows } = await tx.query('SELECT state FROM rm_documents WHERE stream_id = $1', [event.streamId]);
+      if (rows.length) state = rows[0].state;
+    }
+    const next = decider.evolve(state, e) as Documented;
+    await tx.query(
+      `INSERT INTO rm_documents (stream_id, kind, campaign_id, district_code, state, version, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (stream_id) DO UPDATE SET district_code = $4, state = $5, version = $6, updated_at = $7`,
+      [event.streamId, decider.aggregate, next.campaignId, next.districtCode ?? null, JSON.stringify(next), event.streamVersion, event.recordedAt],
+    );
+  },
+};
+
+/** A document row as the API shows it: its state without the fold's bookkeeping, its version and update time. */
+export function rowToDocument<S extends object>(row: QueryResultRow): Omit<S, 'exists'> & { version: number; updatedAt: string } {
+  const { exists: _e, ...rest } = row.state as S & { exists?: boolean };
+  return { ...(rest as Omit<S, 'exists'>), version: Number(row.version), updatedAt: row.updated_at.toISOString() };
+}
