@@ -1,4 +1,5 @@
 import { LaunchCampaign } from '../campaigns/campaign.decider';
+import type { SupervisionGroup } from '../cross-check/supervision.decider';
 
 /**
  * Chongqing 2022 (渝安考函〔2022〕4号, shared/seeds/000_…): 38 districts/counties with GB/T 2260 codes and four
@@ -37,6 +38,13 @@ export const chongqing2022: LaunchCampaign = {
     { key: 'self-evaluation', title: '区县自评报告（附件6，盖章扫描件及电子版）', due: '2022-08-15', owedBy: 'district-bureau' },
     { key: 'typical-cases', title: '未报送典型案例的区县报送典型案例', due: '2022-08-15', owedBy: 'district-bureau' },
     { key: 'summary-report', title: '专项整治工作总结报告', due: '2022-09-30', owedBy: 'district-bureau' },
+    // 每月调度 (Annex 6 item 13): the enforcement months April–July, each reported by the 2nd of the next month
+    ...['05', '06', '07', '08'].map((m) => ({
+      key: `monthly-report-2022-${m}`,
+      title: `专项整治进展情况汇报表、月度工作报告和典型案例（2022年${Number(m) - 1}月）`,
+      due: `2022-${m}-02`,
+      owedBy: 'district-bureau' as const,
+    })),
   ],
   checklists: [
     { subjectType: 'training-institution', templateId: 'CQ2022-TI', version: 1 },
@@ -45,3 +53,15 @@ export const chongqing2022: LaunchCampaign = {
     { subjectType: 'production-unit', templateId: 'CQ2022-PU', version: 1 },
   ],
 };
+
+const GROUP_NAMES = ['第一督查组', '第二督查组', '第三督查组', '第四督查组'];
+
+/** The four supervision groups of domain.md §5: structure and districts only (roles, not officials' names or contacts). */
+export const CHONGQING_SUPERVISION_GROUPS: SupervisionGroup[] = CHONGQING_GROUPS.map((districts, i) => ({
+  groupNo: i + 1,
+  name: GROUP_NAMES[i],
+  leader: { name: `${GROUP_NAMES[i]}组长`, title: '组长' },
+  members: [{ name: `${GROUP_NAMES[i]}成员`, title: '成员' }],
+  liaison: { name: `${GROUP_NAMES[i]}联络员`, title: '联络员' },
+  districts: districts.map((d) => d.code),
+}));

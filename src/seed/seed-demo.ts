@@ -6,7 +6,8 @@ import { EventStore } from '../event-store/event-store';
 import { ExecuteDecider } from '../shared/execute-decider.command';
 import { campaignScopeOf, RegisterSubject, subjectDecider, subjectIdFor, subjectStream } from '../subjects/subject.decider';
 import { usccCheckCharacter } from '../subjects/uscc';
-import { chongqing2022 } from './chongqing-2022';
+import { supervisionDecider, supervisionStream } from '../cross-check/supervision.decider';
+import { CHONGQING_SUPERVISION_GROUPS, chongqing2022 } from './chongqing-2022';
 import { lianyungang2021 } from './lianyungang-2021';
 
 export const DEMO_CAMPAIGNS: LaunchCampaign[] = [chongqing2022, lianyungang2021];
@@ -21,6 +22,8 @@ export const DEMO_SUBJECTS: Omit<RegisterSubject, 'kind' | 'subjectId' | 'campai
   { type: 'production-unit', name: '渝中区示例危险化学品经营有限公司', uscc: code('91500103000000004'), districtCode: '500103', industry: 'hazardous-chemicals', principal: { name: '示例经理' }, contact: {} },
 ];
 
+const seedContext = () => ({ principal: { sub: 'system:seed', role: 'city-admin' as const, districts: [] }, correlationId: randomUUID() });
+
 /** Launches the two source campaigns unless they exist; returns the titles it launched. */
 export async function seedDemo(app: INestApplication): Promise<string[]> {
   const commands = app.get(CommandBus);
@@ -30,20 +33,19 @@ export async function seedDemo(app: INestApplication): Promise<string[]> {
     const stream = campaignStream(c.campaignId);
     if ((await store.readStream(stream, { toVersion: 1 })).length) continue;
     await commands.execute(
-      new ExecuteDecider(campaignDecider, stream, c, {
-        principal: { sub: 'system:seed', role: 'city-admin', districts: [] },
-        correlationId: randomUUID(),
-      }),
+      new ExecuteDecider(campaignDecider, stream, c, seedContext()),
     );
     launched.push(c.title);
     if (c.campaignId !== chongqing2022.campaignId) continue;
+    for (const group of CHONGQING_SUPERVISION_GROUPS) {
+      await commands.execute(
+        new ExecuteDecider(supervisionDecider, supervisionStream(c.campaignId), { kind: 'FormGroup', campaignId: c.campaignId, campaignDistricts: c.districts.map((d) => d.code), group }, seedContext()),
+      );
+    }
     for (const subject of DEMO_SUBJECTS) {
       const subjectId = subjectIdFor(c.campaignId, subject.uscc);
       await commands.execute(
-        new ExecuteDecider(subjectDecider, subjectStream(subjectId), { kind: 'RegisterSubject', subjectId, campaign: campaignScopeOf({ id: c.campaignId, ...c }), ...subject }, {
-          principal: { sub: 'system:seed', role: 'city-admin', districts: [] },
-          correlationId: randomUUID(),
-        }),
+        new ExecuteDecider(subjectDecider, subjectStream(subjectId), { kind: 'RegisterSubject', subjectId, campaign: campaignScopeOf({ id: c.campaignId, ...c }), ...subject }, seedContext()),
       );
     }
   }
