@@ -44,7 +44,7 @@ export class SummaryFigures {
 
   async cases(campaignId: string, codes: string[]) {
     const { rows } = await this.pool.query(
-      `SELECT state FROM rm_documents WHERE campaign_id = $1 AND kind = $2 AND district_code = ANY($3) ORDER BY state->>'recordedAt', stream_id`,
+      `SELECT state FROM rm_documents WHERE campaign_id = $1 AND kind = $2 AND district_code = ANY($3) ORDER BY state->>'recordedAt', district_code, stream_id`,
       [campaignId, DOC.typicalCase, codes],
     );
     return rows.map((r) => {

@@ -48,7 +48,7 @@ export function specProblems(method: string, template: string, res: ResponseLike
   const schemaRef = `openapi.json${pointer}/content/${escape(contentType)}/schema`;
   const validate = ajv.getSchema(schemaRef);
   if (!validate) return [`no schema at ${schemaRef}`];
-  const body = contentType === 'text/plain' ? res.text : res.body;
+  const body = contentType.startsWith('text/') ? res.text : res.body;
   if (validate(body)) return [];
   return (validate.errors ?? []).map((e) => `${method} ${template} ${res.status}: ${e.instancePath} ${e.message}`);
 }
