@@ -1,6 +1,6 @@
 import { requirePhaseOpen } from '../campaigns/campaign.decider';
 import type { PhaseStatus, SubjectType } from '../campaigns/campaign.decider';
-import { cstDate, isCalendarDate } from '../shared/dates';
+import { requirePastDay } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
 /**
@@ -65,10 +65,6 @@ export const initialVisitState: VisitState = {
 
 export const visitStream = (visitId: string) => `cross-check-visit-${visitId}`;
 
-function checkDay(value: string, field: string, now: Date): void {
-  if (!isCalendarDate(value)) throw invalid(field, 'must be a calendar date (YYYY-MM-DD)');
-  if (value > cstDate(now)) throw invalid(field, 'must not be in the future (Asia/Shanghai)');
-}
 
 function decide(c: VisitCommand, s: VisitState, ctx: DecideContext): VisitEvent[] {
   requirePhaseOpen('cross-check', c.phase);
@@ -76,7 +72,7 @@ function decide(c: VisitCommand, s: VisitState, ctx: DecideContext): VisitEvent[
   switch (c.kind) {
     case 'RecordVisit': {
       if (s.exists) throw conflict(`visit ${c.visitId} is already recorded`, 'already-exists');
-      checkDay(c.visitedOn, 'visitedOn', ctx.now);
+      requirePastDay(c.visitedOn, 'visitedOn', ctx.now);
       if (c.supervisors.some((n) => !n.trim())) throw invalid('supervisors', 'must not contain blank names');
       const { kind: _k, phase: _p, summary, ...rest } = c;
       return [{ type: 'cross-check.visit-recorded', data: { ...rest, summary: summary ?? null, recordedAt } }];
@@ -89,7 +85,7 @@ function decide(c: VisitCommand, s: VisitState, ctx: DecideContext): VisitEvent[
       if (s.spotChecks.some((x) => x.subjectId === c.subject.subjectId)) {
         throw conflict(`subject ${c.subject.subjectId} is already spot-checked on this visit`, 'already-checked');
       }
-      checkDay(c.check.checkedOn, 'checkedOn', ctx.now);
+      requirePastDay(c.check.checkedOn, 'checkedOn', ctx.now);
       if (c.check.checkedOn < s.visitedOn) throw invalid('checkedOn', 'must not be before the visit');
       if ((c.check.violationFound || c.check.violationUnpunished) && !c.check.findings?.trim()) {
         throw invalid('findings', 'is required when a violation is found', 'describe the violation found (or left unpunished)');

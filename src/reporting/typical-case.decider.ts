@@ -1,4 +1,4 @@
-import { cstDate, isCalendarDate } from '../shared/dates';
+import { requirePastDay } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
 /**
@@ -60,10 +60,6 @@ export const initialTypicalCaseState: TypicalCaseState = {
 
 export const typicalCaseStream = (caseId: string) => `typical-case-${caseId}`;
 
-function day(value: string, field: string, now: Date): void {
-  if (!isCalendarDate(value)) throw invalid(field, 'must be a calendar date (YYYY-MM-DD)');
-  if (value > cstDate(now)) throw invalid(field, 'must not be in the future (Asia/Shanghai)');
-}
 
 function decide(c: TypicalCaseCommand, s: TypicalCaseState, ctx: DecideContext): TypicalCaseEvent[] {
   if (c.kind === 'RecordCase') {
@@ -75,11 +71,11 @@ function decide(c: TypicalCaseCommand, s: TypicalCaseState, ctx: DecideContext):
   if (!s.exists) throw notFound('case not found');
   switch (c.kind) {
     case 'AdoptCase':
-      day(c.adoptedOn, 'adoptedOn', ctx.now);
+      requirePastDay(c.adoptedOn, 'adoptedOn', ctx.now);
       if (s.adoptions.some((a) => a.level === c.level)) throw conflict(`the case is already adopted at ${c.level} level`, 'already-adopted');
       return [{ type: 'typical-case.adopted', data: { caseId: s.caseId, level: c.level, adoptedOn: c.adoptedOn, note: c.note ?? null } }];
     case 'ExposeCase':
-      day(c.exposedOn, 'exposedOn', ctx.now);
+      requirePastDay(c.exposedOn, 'exposedOn', ctx.now);
       if (!c.outlet.trim()) throw invalid('outlet', 'must not be blank');
       if (s.exposures.some((x) => x.outlet === c.outlet && x.exposedOn === c.exposedOn)) return [];
       return [{ type: 'typical-case.exposed', data: { caseId: s.caseId, exposedOn: c.exposedOn, outlet: c.outlet, url: c.url ?? null } }];

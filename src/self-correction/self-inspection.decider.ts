@@ -12,7 +12,7 @@ import {
   withRectified,
   withVerified,
 } from '../checklists/tracked-problem';
-import { cstDate, isCalendarDate, lateFrom } from '../shared/dates';
+import { lateFrom, requirePastDay } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
 /**
@@ -265,8 +265,7 @@ function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideCon
       if (c.name.trim() !== c.principalName.trim()) {
         throw invalid('name', "must be the subject's principal", `the commitment is signed by the principal (主要负责人) ${c.principalName}, not ${c.name}`);
       }
-      if (!isCalendarDate(c.date)) throw invalid('date', 'must be a calendar date (YYYY-MM-DD)');
-      if (c.date > cstDate(ctx.now)) throw invalid('date', 'must not be in the future (Asia/Shanghai)');
+      requirePastDay(c.date, 'date', ctx.now);
       if (s.commitment && s.commitment.name === c.name && s.commitment.date === c.date) return [];
       return [{ type: 'self-inspection.commitment-signed', data: { subjectId, name: c.name, date: c.date } }];
     }

@@ -1,3 +1,4 @@
+import { invalid } from './decider';
 /** Calendar days in China Standard Time (Asia/Shanghai, UTC+8, no daylight saving). */
 const CST_OFFSET_MS = 8 * 60 * 60 * 1000;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -25,4 +26,10 @@ export function lateFrom(due: string): Date {
 /** The CST calendar day an instant falls on. */
 export function cstDate(at: Date): string {
   return new Date(at.getTime() + CST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** A decider's check of a day something happened: a real calendar day, not after today (CST). */
+export function requirePastDay(value: string, field: string, now: Date): void {
+  if (!isCalendarDate(value)) throw invalid(field, 'must be a calendar date (YYYY-MM-DD)');
+  if (value > cstDate(now)) throw invalid(field, 'must not be in the future (Asia/Shanghai)');
 }
