@@ -1,5 +1,6 @@
 import { PoolClient, QueryResultRow } from 'pg';
 import { StoredEvent } from '../event-store/event-store';
+import { withoutExists } from '../projections/evolve-row';
 import { Projection } from '../projections/projection';
 import {
   CAMPAIGN_EVENT_TYPES,
@@ -67,9 +68,8 @@ export function rowToState(row: QueryResultRow): CampaignState {
 }
 
 export function rowToCampaign(row: QueryResultRow) {
-  const { exists: _exists, ...state } = rowToState(row);
   return {
-    ...state,
+    ...withoutExists(rowToState(row)),
     currentPhase: row.current_phase,
     status: row.status,
     version: Number(row.version),

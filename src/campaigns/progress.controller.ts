@@ -9,6 +9,7 @@ import { Clock } from '../shared/clock';
 import { cstDate } from '../shared/dates';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
+import { campaignDistrict } from './campaign.reader';
 import { DistrictFigures } from './district-figures';
 import { ProblemsQuery, ProgressQuery } from './progress.dto';
 
@@ -70,11 +71,7 @@ export class ProgressController {
   @Roles('city-admin', 'district-officer', 'supervisor', 'auditor', 'integration')
   async progress(@Param('id', UuidParam) id: string, @Query() q: ProgressQuery, @CurrentPrincipal() p: Principal) {
     const all = await this.campaignDistricts(id);
-    if (q.district) {
-      if (!all.some((d) => d.code === q.district)) throw notFound(`district ${q.district} is not in campaign ${id}`);
-      AccessPolicy.assertDistrict(p, q.district);
-    }
-    const districts = all.filter((d) => (q.district ? d.code === q.district : AccessPolicy.canActOnDistrict(p, d.code)));
+    const districts = q.district ? [campaignDistrict({ id, districts: all }, q.district, p)] : all.filter((d) => AccessPolicy.canActOnDistrict(p, d.code));
     const today = cstDate(this.clock.now());
     const report = await this.figures.of(id, districts, today);
     return { campaignId: id, asOf: today, districts: report };

@@ -12,6 +12,7 @@ import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { DistrictParam, UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
+import { withoutExists } from '../projections/evolve-row';
 import { DOC, rowToDocument } from '../projections/documents.projection';
 import { AggregateReader } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
@@ -117,8 +118,7 @@ export class CrossCheckController {
   async visit(@Param('id', UuidParam) id: string, @Param('visitId', UuidParam) visitId: string, @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
     const { state, version } = await this.loadVisit(id, visitId, p);
-    const { exists: _e, ...rest } = state;
-    return conditionalGet(res, version, ifNoneMatch, { ...rest, version });
+    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), version });
   }
 
   @Post('campaigns/:id/cross-check-visits/:visitId/spot-checks')
@@ -129,7 +129,7 @@ export class CrossCheckController {
     const { state } = await this.loadVisit(id, visitId, ctx.principal);
     await this.requireGroupMember(campaign, state.districtCode, ctx.principal);
     // the group's mandate covers every subject of the district (the decider checks the subject is in it)
-    const subject = await this.subjects.getInScope(body.subjectId.toLowerCase(), { ...ctx.principal, role: 'city-admin' }, id);
+    const subject = await this.subjects.get(body.subjectId.toLowerCase(), id);
     const { subjectId: _s, ...check } = body;
     const spotCheckId = randomUUID();
     const result = await executeWithEtag(this.commands, visitDecider, visitStream(visitId), {
@@ -160,8 +160,7 @@ export class CrossCheckController {
     campaignDistrict(campaign, code, p);
     const { state, version } = await this.reader.load(selfEvaluationDecider, selfEvaluationStream(id, code));
     const score = (await this.scores.table(campaign, this.clock.now())).districts.find((d) => d.districtCode === code)!;
-    const { exists: _e, ...rest } = state;
-    return conditionalGet(res, version, ifNoneMatch, { ...rest, campaignId: id, districtCode: code, score, version });
+    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), campaignId: id, districtCode: code, score, version });
   }
 
   @Put('campaigns/:id/self-evaluations/:districtCode/items')
@@ -197,12 +196,11 @@ export class CrossCheckController {
   @Roles('supervisor')
   async finalise(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string,
     @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    const now = this.clock.now();
-    const campaign = await this.campaigns.get(id);
-    const live = (await this.scores.table(campaign, now)).districts.find((d) => d.districtCode === code);
-    return this.evaluate(id, code, ctx, ifMatch, res, (c, groupNo) => ({
-      kind: 'FinaliseEvaluation', phase: phaseStatus(c, 'cross-check'), groupNo: groupNo!, computed: live?.computed ?? [], asOf: now.toISOString(),
-    }));
+    return this.evaluate(id, code, ctx, ifMatch, res, async (c, groupNo) => {
+      const now = this.clock.now();
+      const live = (await this.scores.table(c, now)).districts.find((d) => d.districtCode === code)!;
+      return { kind: 'FinaliseEvaluation', phase: phaseStatus(c, 'cross-check'), groupNo: groupNo!, computed: live.computed, asOf: now.toISOString() };
+    });
   }
 
   /**
@@ -215,13 +213,13 @@ export class CrossCheckController {
     ctx: CommandContext,
     ifMatch: string | undefined,
     res: Response,
-    build: (c: CampaignState, groupNo: number | null) => SelfEvaluationCommand,
+    build: (c: CampaignState, groupNo: number | null) => SelfEvaluationCommand | Promise<SelfEvaluationCommand>,
   ) {
     const campaign = await this.campaigns.get(campaignId);
     let groupNo: number | null = null;
     if (ctx.principal.role === 'supervisor') groupNo = (await this.requireGroupMember(campaign, code, ctx.principal)).groupNo;
     else campaignDistrict(campaign, code, ctx.principal);
-    const result = await executeWithEtag(this.commands, selfEvaluationDecider, selfEvaluationStream(campaignId, code), build(campaign, groupNo), ctx, ifMatch, res);
+    const result = await executeWithEtag(this.commands, selfEvaluationDecider, selfEvaluationStream(campaignId, code), await build(campaign, groupNo), ctx, ifMatch, res);
     return { campaignId, districtCode: code, version: result.version };
   }
 

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import type { CampaignState } from '../campaigns/campaign.decider';
 import { PG_POOL } from '../infra/tokens';
 import { DOC } from '../projections/documents.projection';
-import { monthlyObligations, monthlyStatus } from '../reporting/monthly-report.decider';
+import { timeliness } from '../reporting/monthly-report.decider';
 import type { MonthlyReportState } from '../reporting/monthly-report.decider';
 import type { TypicalCaseState } from '../reporting/typical-case.decider';
 import type { VisitState } from './district-visit.decider';
@@ -50,7 +50,7 @@ export class RubricFacts {
         problemId: r.id, subjectId: r.subject_id, subjectName: r.name, subjectType: r.subject_type, itemCode: r.item_code, status: r.status,
       });
     }
-    const reports = new Map<string, MonthlyReportState>();
+    const reports: MonthlyReportState[] = [];
     for (const r of docs.rows) {
       const f = facts.get(r.district_code);
       if (!f) continue;
@@ -60,16 +60,14 @@ export class RubricFacts {
           f.spotChecks.push({ visitId: v.visitId, subjectId: c.subjectId, subjectName: c.subjectName, violationFound: c.violationFound, violationUnpunished: c.violationUnpunished });
         }
       } else if (r.kind === DOC.monthlyReport) {
-        reports.set(`${r.district_code}|${r.state.month}`, r.state);
+        reports.push(r.state);
       } else {
         const c = r.state as TypicalCaseState;
         for (const a of c.adoptions) f.adoptions.push({ caseId: c.caseId, title: c.title, level: a.level });
       }
     }
-    const months = monthlyObligations(campaign);
-    for (const [code, f] of facts) {
-      f.monthly = months.map((m) => ({ month: m.month, status: monthlyStatus(reports.get(`${code}|${m.month}`), m.due, now) }));
-    }
+    const monthly = timeliness(campaign, reports, now);
+    for (const [code, f] of facts) f.monthly = monthly.get(code)!;
     return facts;
   }
 }

@@ -1,5 +1,6 @@
 import { PoolClient, QueryResultRow } from 'pg';
 import { StoredEvent } from '../event-store/event-store';
+import { evolveRow, withoutExists } from '../projections/evolve-row';
 import { Projection } from '../projections/projection';
 import {
   SELF_INSPECTION_EVENT_TYPES,
@@ -24,20 +25,6 @@ export const rectificationProjection: Projection = {
     else await applyInspection(tx, event);
   },
 };
-
-/** The aggregate's state after the event: its row's folded state (or the initial one for its first event), evolved. */
-async function evolveRow<S, E>(
-  tx: PoolClient,
-  table: string,
-  key: [column: string, value: string],
-  decider: { initialState: S; evolve(s: S, e: E): S },
-  event: E,
-  first: boolean,
-): Promise<S | null> {
-  if (first) return decider.evolve(decider.initialState, event);
-  const { rows } = await tx.query(`SELECT state FROM ${table} WHERE ${key[0]} = $1`, [key[1]]);
-  return rows.length ? decider.evolve(rows[0].state, event) : null;
-}
 
 async function applySelf(tx: PoolClient, event: StoredEvent): Promise<void> {
   const e = { type: event.type, data: event.data } as SelfInspectionEvent;
@@ -156,9 +143,8 @@ function formView(s: { itemCodes: string[]; answers: Record<string, Answer> }) {
 
 export function rowToSelfInspection(row: QueryResultRow) {
   const s: SelfInspectionState = row.state;
-  const { exists: _e, ...rest } = s;
   return {
-    ...rest,
+    ...withoutExists(s),
     ...formView(s),
     version: Number(row.version),
     updatedAt: row.updated_at.toISOString(),
@@ -167,9 +153,8 @@ export function rowToSelfInspection(row: QueryResultRow) {
 
 export function rowToInspection(row: QueryResultRow) {
   const s: InspectionState = row.state;
-  const { exists: _e, ...rest } = s;
   return {
-    ...rest,
+    ...withoutExists(s),
     ...formView(s),
     findings: findingsOf(s),
     version: Number(row.version),

@@ -9,25 +9,27 @@ import { TIP_EVENT_TYPES, tipDecider } from '../reporting/public-tip.decider';
 import { TYPICAL_CASE_EVENT_TYPES, typicalCaseDecider } from '../reporting/typical-case.decider';
 import { StoredEvent } from '../event-store/event-store';
 import { DomainEvent } from '../shared/decider';
+import { evolveRow, withoutExists } from './evolve-row';
 import { Projection } from './projection';
 
+/** Any of those aggregates' deciders, as a fold over stored state (each one's own state and event types). */
 interface Folding {
   aggregate: string;
-  initialState: unknown;
-  evolve(s: unknown, e: DomainEvent): unknown;
+  initialState: object;
+  evolve(s: never, e: never): object;
 }
 type Documented = { campaignId: string; districtCode?: string | null };
 
 /** The aggregates whose folded state is their read model, with the event types each owns. */
 const DOCUMENTS: [Folding, string[]][] = [
-  [supervisionDecider as unknown as Folding, SUPERVISION_EVENT_TYPES],
-  [visitDecider as unknown as Folding, VISIT_EVENT_TYPES],
-  [selfEvaluationDecider as unknown as Folding, SELF_EVALUATION_EVENT_TYPES],
-  [monthlyReportDecider as unknown as Folding, MONTHLY_REPORT_EVENT_TYPES],
-  [typicalCaseDecider as unknown as Folding, TYPICAL_CASE_EVENT_TYPES],
-  [tipDecider as unknown as Folding, TIP_EVENT_TYPES],
-  [summaryReportDecider as unknown as Folding, SUMMARY_REPORT_EVENT_TYPES],
-  [bulletinDecider as unknown as Folding, BULLETIN_EVENT_TYPES],
+  [supervisionDecider, SUPERVISION_EVENT_TYPES],
+  [visitDecider, VISIT_EVENT_TYPES],
+  [selfEvaluationDecider, SELF_EVALUATION_EVENT_TYPES],
+  [monthlyReportDecider, MONTHLY_REPORT_EVENT_TYPES],
+  [typicalCaseDecider, TYPICAL_CASE_EVENT_TYPES],
+  [tipDecider, TIP_EVENT_TYPES],
+  [summaryReportDecider, SUMMARY_REPORT_EVENT_TYPES],
+  [bulletinDecider, BULLETIN_EVENT_TYPES],
 ];
 const BY_TYPE = new Map(DOCUMENTS.flatMap(([d, types]) => types.map((t) => [t, d] as const)));
 
@@ -53,13 +55,9 @@ export const documentsProjection: Projection = {
   eventTypes: [...BY_TYPE.keys()],
   async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
     const decider = BY_TYPE.get(event.type)!;
-    const e = { type: event.type, data: event.data };
-    let state = decider.initialState;
-    if (event.streamVersion > 1) {
-      const { rows } = await tx.query('SELECT state FROM rm_documents WHERE stream_id = $1', [event.streamId]);
-      if (rows.length) state = rows[0].state;
-    }
-    const next = decider.evolve(state, e) as Documented;
+    const fold = decider as unknown as { initialState: Documented; evolve(s: Documented, e: DomainEvent): Documented };
+    const next = await evolveRow(tx, 'rm_documents', ['stream_id', event.streamId], fold, { type: event.type, data: event.data }, event.streamVersion === 1);
+    if (!next) return;
     await tx.query(
       `INSERT INTO rm_documents (stream_id, kind, campaign_id, district_code, state, version, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -70,7 +68,6 @@ export const documentsProjection: Projection = {
 };
 
 /** A document row as the API shows it: its state without the fold's bookkeeping, its version and update time. */
-export function rowToDocument<S extends object>(row: QueryResultRow): Omit<S, 'exists'> & { version: number; updatedAt: string } {
-  const { exists: _e, ...rest } = row.state as S & { exists?: boolean };
-  return { ...(rest as Omit<S, 'exists'>), version: Number(row.version), updatedAt: row.updated_at.toISOString() };
+export function rowToDocument<S extends { exists?: boolean }>(row: QueryResultRow): Omit<S, 'exists'> & { version: number; updatedAt: string } {
+  return { ...withoutExists(row.state as S), version: Number(row.version), updatedAt: row.updated_at.toISOString() };
 }

@@ -1,7 +1,7 @@
 import type { CampaignState } from '../campaigns/campaign.decider';
 import { lateFrom } from '../shared/dates';
 import { Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
-import type { MonthlyStatus } from '../cross-check/rubric';
+import type { MonthlyFact, MonthlyStatus } from '../cross-check/rubric';
 
 /**
  * 每月调度: each district bureau's report on one month's work, one stream per (campaign, district, month). The
@@ -35,6 +35,17 @@ export function monthlyObligations(c: Pick<CampaignState, 'deadlines'>): Monthly
 export function monthlyStatus(report: { submittedAt: string | null; late: boolean } | undefined, due: string, now: Date): MonthlyStatus {
   if (report?.submittedAt) return report.late ? 'late' : 'on-time';
   return now.getTime() >= lateFrom(due).getTime() ? 'missing' : 'pending';
+}
+
+/** Every district's status for every month the campaign asks for, given its reports' states. */
+export function timeliness(
+  campaign: Pick<CampaignState, 'deadlines' | 'districts'>,
+  reports: Pick<MonthlyReportState, 'districtCode' | 'month' | 'submittedAt' | 'late'>[],
+  now: Date,
+): Map<string, MonthlyFact[]> {
+  const byKey = new Map(reports.map((r) => [`${r.districtCode}|${r.month}`, r]));
+  const months = monthlyObligations(campaign);
+  return new Map(campaign.districts.map((d) => [d.code, months.map((m) => ({ month: m.month, status: monthlyStatus(byKey.get(`${d.code}|${m.month}`), m.due, now) }))]));
 }
 
 export interface MonthlyFigures {

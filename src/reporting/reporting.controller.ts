@@ -13,6 +13,7 @@ import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { DistrictParam, MonthParam, UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
+import { withoutExists } from '../projections/evolve-row';
 import { DOC, rowToDocument } from '../projections/documents.projection';
 import { AggregateReader } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
@@ -21,7 +22,7 @@ import { invalid, notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { SubjectReader } from '../subjects/subject.reader';
-import { MonthlyFigures, monthlyObligations, monthlyReportDecider, monthlyReportStream, monthlyStatus } from './monthly-report.decider';
+import { MonthlyFigures, monthlyObligations, monthlyReportDecider, monthlyReportStream, monthlyStatus, timeliness } from './monthly-report.decider';
 import { tipDecider, tipOverdue, tipStream } from './public-tip.decider';
 import type { TipCommand, TipState } from './public-tip.decider';
 import {
@@ -53,12 +54,11 @@ export class ReportingController {
   @Roles(...DISTRICT_READERS)
   async matrix(@Param('id', UuidParam) id: string, @CurrentPrincipal() p: Principal) {
     const campaign = await this.campaigns.get(id);
-    const now = this.clock.now();
     const months = monthlyObligations(campaign);
-    const { rows } = await this.pool.query('SELECT district_code, state FROM rm_documents WHERE campaign_id = $1 AND kind = $2', [id, DOC.monthlyReport]);
-    const reports = new Map(rows.map((r) => [`${r.district_code}|${r.state.month}`, r.state]));
+    const { rows } = await this.pool.query('SELECT state FROM rm_documents WHERE campaign_id = $1 AND kind = $2', [id, DOC.monthlyReport]);
+    const statuses = timeliness(campaign, rows.map((r) => r.state), this.clock.now());
     const districts = campaign.districts.filter((d) => AccessPolicy.canActOnDistrict(p, d.code)).map((d) => {
-      const cells = months.map((m) => ({ month: m.month, status: monthlyStatus(reports.get(`${d.code}|${m.month}`), m.due, now) }));
+      const cells = statuses.get(d.code)!;
       const count = (s: string) => cells.filter((c) => c.status === s).length;
       return { districtCode: d.code, districtName: d.name, months: cells, onTime: count('on-time'), late: count('late'), missing: count('missing') };
     });
@@ -73,9 +73,8 @@ export class ReportingController {
     campaignDistrict(campaign, code, p);
     const obligation = this.obligation(campaign, month);
     const { state, version } = await this.reader.load(monthlyReportDecider, monthlyReportStream(id, code, month));
-    const { exists: _e, ...rest } = state;
     return conditionalGet(res, version, ifNoneMatch, {
-      ...rest,
+      ...withoutExists(state),
       campaignId: id,
       districtCode: code,
       month,
@@ -165,8 +164,7 @@ export class ReportingController {
   async typicalCase(@Param('id', UuidParam) id: string, @Param('caseId', UuidParam) caseId: string, @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
     const { state, version } = await this.loadCase(id, caseId, p);
-    const { exists: _e, ...rest } = state;
-    return conditionalGet(res, version, ifNoneMatch, { ...rest, version });
+    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), version });
   }
 
   @Post('typical-cases/:caseId/adoptions')
@@ -231,14 +229,18 @@ export class ReportingController {
     const campaign = await this.campaigns.get(id);
     if (q.district) campaignDistrict(campaign, q.district, p);
     const now = this.clock.now();
-    const { rows } = await this.pool.query(
-      `SELECT * FROM rm_documents WHERE campaign_id = $1 AND kind = $2 AND ($3::text IS NULL OR district_code = $3) ORDER BY state->>'receivedAt', stream_id`,
-      [id, DOC.tip, q.district ?? null],
-    );
+    const params: unknown[] = [id, DOC.tip];
+    const where = ['campaign_id = $1', 'kind = $2'];
+    if (q.district) where.push(`district_code = $${params.push(q.district)}`);
+    if (q.status && q.status !== 'overdue') where.push(`state->>'status' = $${params.push(q.status)}`);
+    // an unassigned tip (no district) is the city's: outside city scope the district condition excludes it (subject
+    // users do not read tips, hence no subject column)
+    const scope = AccessPolicy.sqlScope(p, params, 'district_code', `NULL::uuid`);
+    if (scope) where.push(scope);
+    const { rows } = await this.pool.query(`SELECT * FROM rm_documents WHERE ${where.join(' AND ')} ORDER BY state->>'receivedAt', stream_id`, params);
     const items = rows
       .map((r) => ({ ...rowToDocument<TipState>(r), overdue: tipOverdue(r.state, now) }))
-      .filter((t) => (t.districtCode ? AccessPolicy.canActOnDistrict(p, t.districtCode) : AccessPolicy.hasCityScope(p)))
-      .filter((t) => (q.status === 'overdue' ? t.overdue : !q.status || t.status === q.status));
+      .filter((t) => q.status !== 'overdue' || t.overdue);
     return { items, overdue: items.filter((t) => t.overdue).length };
   }
 
@@ -247,8 +249,7 @@ export class ReportingController {
   async tip(@Param('id', UuidParam) id: string, @Param('tipId', UuidParam) tipId: string, @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
     const { state, version } = await this.loadTip(id, tipId, p);
-    const { exists: _e, ...rest } = state;
-    return conditionalGet(res, version, ifNoneMatch, { ...rest, overdue: tipOverdue(state, this.clock.now()), version });
+    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), overdue: tipOverdue(state, this.clock.now()), version });
   }
 
   @Post('tips/:tipId/assignment')

@@ -13,11 +13,19 @@ export class SubjectReader {
   constructor(private readonly reader: AggregateReader) {}
 
   async getInScope(subjectId: string, p: Principal, campaignId?: string): Promise<SubjectState> {
-    const { state } = await this.reader.load(subjectDecider, subjectStream(subjectId));
-    const inCampaign = campaignId === undefined || state.campaignId === campaignId;
-    if (!state.exists || !inCampaign || !AccessPolicy.canActOnSubject(p, subjectId, state.districtCode!)) {
-      throw notFound(`subject ${subjectId} not found${campaignId ? ` in campaign ${campaignId}` : ''}`);
-    }
+    const state = await this.get(subjectId, campaignId);
+    if (!AccessPolicy.canActOnSubject(p, subjectId, state.districtCode!)) throw this.notFound(subjectId, campaignId);
     return state;
+  }
+
+  /** For a caller whose mandate is not a district scope (a supervision group in its assigned district). */
+  async get(subjectId: string, campaignId?: string): Promise<SubjectState> {
+    const { state } = await this.reader.load(subjectDecider, subjectStream(subjectId));
+    if (!state.exists || (campaignId !== undefined && state.campaignId !== campaignId)) throw this.notFound(subjectId, campaignId);
+    return state;
+  }
+
+  private notFound(subjectId: string, campaignId?: string) {
+    return notFound(`subject ${subjectId} not found${campaignId ? ` in campaign ${campaignId}` : ''}`);
   }
 }

@@ -31,7 +31,7 @@ export class SummaryFigures {
       this.cases(campaign.id, codes),
       this.scores.table(campaign, now),
     ]);
-    return base.map((f) => {
+    const figures = base.map((f) => {
       const score = scores.districts.find((s) => s.districtCode === f.districtCode)!;
       return {
         ...f,
@@ -40,9 +40,10 @@ export class SummaryFigures {
         score: { total: score.total, partial: score.card.partial, rank: score.rank, status: score.status },
       };
     });
+    return { districts: figures, cases };
   }
 
-  async cases(campaignId: string, codes: string[]) {
+  private async cases(campaignId: string, codes: string[]) {
     const { rows } = await this.pool.query(
       `SELECT state FROM rm_documents WHERE campaign_id = $1 AND kind = $2 AND district_code = ANY($3) ORDER BY state->>'recordedAt', district_code, stream_id`,
       [campaignId, DOC.typicalCase, codes],

@@ -8,6 +8,7 @@ import type { CampaignState } from '../campaigns/campaign.decider';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { DistrictParam, PositiveIntParam, UuidParam } from '../http/params';
+import { withoutExists } from '../projections/evolve-row';
 import { AggregateReader } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
 import { cstDate } from '../shared/dates';
@@ -22,7 +23,7 @@ import type { SummaryReportCommand } from './summary-report.decider';
 import { AcceptSummaryDto, BulletinQuery, NarrativeDto, PublishBulletinDto, ReturnSummaryDto } from './summary.dto';
 
 const DISTRICT_READERS = READ_ROLES.filter((r) => r !== 'subject-user');
-type BulletinContent = { asOf: string; districts: Awaited<ReturnType<SummaryFigures['of']>>; cases: Awaited<ReturnType<SummaryFigures['cases']>> };
+type BulletinContent = { asOf: string } & Awaited<ReturnType<SummaryFigures['of']>>;
 
 /** 总结提升: the districts' summary reports and the city's bulletin (通报). */
 @Controller('api/v1/campaigns/:id')
@@ -42,10 +43,9 @@ export class SummaryController {
     const campaign = await this.campaigns.get(id);
     const district = campaignDistrict(campaign, code, p);
     const { state, version } = await this.reader.load(summaryReportDecider, summaryReportStream(id, code));
-    const { exists: _e, ...rest } = state;
     // figures are live in a draft and frozen from submission on
-    const figures = state.figures ?? (await this.figures.of(campaign, [district], this.clock.now()))[0];
-    return conditionalGet(res, version, ifNoneMatch, { ...rest, campaignId: id, districtCode: code, districtName: district.name, figures, version });
+    const figures = state.figures ?? (await this.figures.of(campaign, [district], this.clock.now())).districts[0];
+    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), campaignId: id, districtCode: code, districtName: district.name, figures, version });
   }
 
   @Put('summary-reports/:districtCode/narrative')
@@ -64,7 +64,7 @@ export class SummaryController {
       kind: 'SubmitSummary',
       phase: phaseStatus(c, 'summary'),
       due: c.deadlines.find((d) => d.key === 'summary-report')?.due ?? null,
-      figures: (await this.figures.of(c, [district], this.clock.now()))[0],
+      figures: (await this.figures.of(c, [district], this.clock.now())).districts[0],
     }));
   }
 
@@ -105,8 +105,9 @@ export class SummaryController {
   async publish(@Param('id', UuidParam) id: string, @Body() body: PublishBulletinDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     const campaign = await this.campaigns.get(id);
     const now = this.clock.now();
-    const districts = (await this.figures.of(campaign, campaign.districts, now)).sort((a, b) => (a.score.rank ?? Infinity) - (b.score.rank ?? Infinity));
-    const content: BulletinContent = { asOf: cstDate(now), districts, cases: await this.figures.cases(id, campaign.districts.map((d) => d.code)) };
+    const { districts, cases } = await this.figures.of(campaign, campaign.districts, now);
+    districts.sort((a, b) => (a.score.rank ?? Infinity) - (b.score.rank ?? Infinity));
+    const content: BulletinContent = { asOf: cstDate(now), districts, cases };
     const result = await executeWithEtag(this.commands, bulletinDecider, bulletinStream(id), {
       kind: 'PublishBulletin', phase: phaseStatus(campaign, 'summary'), campaignId: id, title: body.title, content,
     }, ctx, undefined, res);
