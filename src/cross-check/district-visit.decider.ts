@@ -11,14 +11,17 @@ import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from
 interface CrossCheckPhase {
   phase: PhaseStatus;
 }
-export interface RecordVisit extends CrossCheckPhase {
-  kind: 'RecordVisit';
+/** Who visited which district, when. */
+interface VisitFields {
   visitId: string;
   campaignId: string;
   districtCode: string;
   groupNo: number;
   visitedOn: string;
   supervisors: string[];
+}
+export interface RecordVisit extends CrossCheckPhase, VisitFields {
+  kind: 'RecordVisit';
   summary?: string;
 }
 export interface SpotCheck {
@@ -48,14 +51,8 @@ export type SpotChecked = DomainEvent<'cross-check.spot-checked', { visitId: str
 export type VisitEvent = VisitRecorded | SpotChecked;
 export const VISIT_EVENT_TYPES: VisitEvent['type'][] = ['cross-check.visit-recorded', 'cross-check.spot-checked'];
 
-export interface VisitState {
+export interface VisitState extends VisitFields {
   exists: boolean;
-  visitId: string;
-  campaignId: string;
-  districtCode: string;
-  groupNo: number;
-  visitedOn: string;
-  supervisors: string[];
   summary: string | null;
   spotChecks: SpotCheck[];
 }
