@@ -11,6 +11,7 @@ import { CrossCheckModule } from './cross-check/cross-check.module';
 import { EnforcementModule } from './enforcement/enforcement.module';
 import { ReportingModule } from './reporting/reporting.module';
 import { SummaryModule } from './summary/summary.module';
+import { RemindersModule } from './reminders/reminders.module';
 import { SelfCorrectionModule } from './self-correction/self-correction.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { HealthModule } from './health/health.module';
@@ -50,6 +51,7 @@ export class AppModule {
         CrossCheckModule,
         ReportingModule,
         SummaryModule,
+        RemindersModule,
         HealthModule,
       ],
       providers: [

@@ -2,6 +2,7 @@ import { CHECKLISTS, TemplateRef } from '../checklists/checklist';
 import { isCalendarDate } from '../shared/dates';
 import { CODE as CODE_RE, KEY as KEY_RE } from '../shared/patterns';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
+import { DEFAULT_SCHEDULE, ReminderSchedule, scheduleProblem } from '../reminders/schedule';
 
 export const PHASES = ['self-correction', 'enforcement', 'cross-check', 'summary'] as const;
 export type PhaseId = (typeof PHASES)[number];
@@ -70,7 +71,12 @@ export interface ChooseChecklist {
   /** latest when omitted */
   version?: number;
 }
-export type CampaignCommand = LaunchCampaign | OpenPhase | ClosePhase | SetDeadline | ChooseChecklist;
+/** When the campaign's reminders go out (domain.md §4 deadlines, orders, problems, tips). */
+export interface SetReminderSchedule extends ReminderSchedule {
+  type: 'SetReminderSchedule';
+  reason: string;
+}
+export type CampaignCommand = LaunchCampaign | OpenPhase | ClosePhase | SetDeadline | ChooseChecklist | SetReminderSchedule;
 
 // ---- events ---------------------------------------------------------------------------------------------
 export type CampaignLaunched = DomainEvent<
@@ -85,7 +91,8 @@ export type DeadlineAmended = DomainEvent<
 >;
 export type DeadlineAdded = DomainEvent<'campaign.deadline-added', { campaignId: string; reason: string } & Deadline>;
 export type ChecklistChosen = DomainEvent<'campaign.checklist-chosen', { campaignId: string } & ChecklistChoice>;
-export type CampaignEvent = CampaignLaunched | PhaseOpened | PhaseClosed | DeadlineAmended | DeadlineAdded | ChecklistChosen;
+export type ReminderScheduleSet = DomainEvent<'campaign.reminder-schedule-set', { campaignId: string; reason: string } & ReminderSchedule>;
+export type CampaignEvent = CampaignLaunched | PhaseOpened | PhaseClosed | DeadlineAmended | DeadlineAdded | ChecklistChosen | ReminderScheduleSet;
 export const CAMPAIGN_EVENT_TYPES: CampaignEvent['type'][] = [
   'campaign.launched',
   'campaign.phase-opened',
@@ -93,6 +100,7 @@ export const CAMPAIGN_EVENT_TYPES: CampaignEvent['type'][] = [
   'campaign.deadline-amended',
   'campaign.deadline-added',
   'campaign.checklist-chosen',
+  'campaign.reminder-schedule-set',
 ];
 
 // ---- state ----------------------------------------------------------------------------------------------
@@ -114,6 +122,7 @@ export interface CampaignState {
   deadlines: Deadline[];
   /** subject type → the template its forms are started against */
   checklists: Partial<Record<SubjectType, TemplateRef>>;
+  reminderSchedule: ReminderSchedule;
 }
 export type CampaignStatus = 'launched' | 'in-progress' | 'completed';
 
@@ -128,6 +137,7 @@ export const initialCampaignState: CampaignState = {
   phases: [],
   deadlines: [],
   checklists: {},
+  reminderSchedule: DEFAULT_SCHEDULE,
 };
 
 export function campaignStatus(s: CampaignState): CampaignStatus {
@@ -299,6 +309,17 @@ function decide(command: CampaignCommand, s: CampaignState, ctx: DecideContext):
       if (current && current.templateId === ref.templateId && current.version === ref.version) return [];
       return [{ type: 'campaign.checklist-chosen', data: { campaignId: s.id, subjectType: command.subjectType, ...ref } }];
     }
+    case 'SetReminderSchedule': {
+      requireExists(s);
+      if (campaignStatus(s) === 'completed') throw conflict('the campaign is completed; nothing is left to remind', 'completed');
+      if (!command.reason.trim()) throw invalid('reason', 'must not be blank');
+      const { type: _type, reason, ...schedule } = command;
+      const problem = scheduleProblem(schedule);
+      if (problem) throw invalid(problem.field, problem.rule);
+      const sorted = { ...schedule, daysBefore: [...schedule.daysBefore].sort((a, b) => b - a) };
+      if (JSON.stringify(sorted) === JSON.stringify(s.reminderSchedule)) return [];
+      return [{ type: 'campaign.reminder-schedule-set', data: { campaignId: s.id, reason, ...sorted } }];
+    }
   }
 }
 
@@ -316,6 +337,7 @@ function evolve(s: CampaignState, e: CampaignEvent): CampaignState {
         phases: e.data.phases.map((p) => ({ ...p, status: 'pending' as const })),
         deadlines: e.data.deadlines,
         checklists: Object.fromEntries((e.data.checklists ?? []).map((c) => [c.subjectType, { templateId: c.templateId, version: c.version }])),
+        reminderSchedule: DEFAULT_SCHEDULE,
       };
     case 'campaign.phase-opened':
       return {
@@ -339,6 +361,8 @@ function evolve(s: CampaignState, e: CampaignEvent): CampaignState {
       };
     case 'campaign.checklist-chosen':
       return { ...s, checklists: { ...s.checklists, [e.data.subjectType]: { templateId: e.data.templateId, version: e.data.version } } };
+    case 'campaign.reminder-schedule-set':
+      return { ...s, reminderSchedule: { daysBefore: e.data.daysBefore, overdueAfterDays: e.data.overdueAfterDays, at: e.data.at } };
     default:
       return s;
   }

@@ -19,6 +19,7 @@ import { PARTIES, PHASES, SUBJECT_TYPES } from './campaign.decider';
 import type { Party, PhaseId, SubjectType } from './campaign.decider';
 
 import { CODE, CODE_MSG, DATE, DATE_MSG, KEY, TEMPLATE_ID, TEMPLATE_MSG } from '../shared/patterns';
+import { TIME_OF_DAY } from '../reminders/schedule';
 
 export class DistrictDto {
   @IsString() @Matches(CODE, CODE_MSG) code: string;
@@ -62,6 +63,13 @@ export class LaunchCampaignDto {
   @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => DeadlineDto) deadlines: DeadlineDto[];
   @IsOptional() @IsArray() @ArrayMaxSize(4) @ValidateNested({ each: true }) @Type(() => ChecklistChoiceDto)
   checklists?: ChecklistChoiceDto[];
+}
+
+export class ReminderScheduleDto {
+  @IsArray() @ArrayMaxSize(6) @IsInt({ each: true }) @Min(0, { each: true }) @Max(60, { each: true }) daysBefore: number[];
+  @IsInt() @Min(1) @Max(30) overdueAfterDays: number;
+  @IsString() @Matches(TIME_OF_DAY, { message: 'at must be a time of day HH:MM (Asia/Shanghai)' }) at: string;
+  @IsString() @IsNotEmpty() @MaxLength(1000) reason: string;
 }
 
 export class SetDeadlineDto {

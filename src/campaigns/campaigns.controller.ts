@@ -15,7 +15,7 @@ import { notFound } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { campaignDecider, campaignStream } from './campaign.decider';
 import type { CampaignCommand, PhaseId, SubjectType } from './campaign.decider';
-import { ChooseChecklistDto, HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, SetDeadlineDto } from './campaign.dto';
+import { ChooseChecklistDto, HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, ReminderScheduleDto, SetDeadlineDto } from './campaign.dto';
 import { rowToCampaign } from './campaigns.projection';
 
 const BASE = '/api/v1/campaigns';
@@ -98,6 +98,20 @@ export class CampaignsController {
     res.status(added ? 201 : 200);
     if (added) res.setHeader('Location', `${BASE}/${id}/deadlines/${key}`);
     return { id, version: result.version, key, changed: result.events.length > 0 };
+  }
+
+  /** When reminders go out for this campaign's obligations (days before, overdue escalation, time of day, CST). */
+  @Put(':id/reminder-schedule')
+  @Roles('city-admin')
+  async setReminderSchedule(
+    @Param('id', UuidParam) id: string,
+    @Body() body: ReminderScheduleDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.run(id, { type: 'SetReminderSchedule', ...body }, ctx, ifMatch, res);
+    return { id, version: result.version, changed: result.events.length > 0 };
   }
 
   @Put(':id/checklists/:subjectType')

@@ -29,10 +29,10 @@ export const campaignsProjection: Projection = {
     }
     await tx.query(
       `INSERT INTO rm_campaigns (id, title, issuer, jurisdiction, districts, subject_types, phases, deadlines,
-         current_phase, status, version, launched_at, updated_at, checklists)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
+         current_phase, status, version, launched_at, updated_at, checklists, reminder_schedule)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
        ON CONFLICT (id) DO UPDATE SET title = $2, issuer = $3, jurisdiction = $4, districts = $5, subject_types = $6,
-         phases = $7, deadlines = $8, current_phase = $9, status = $10, version = $11, updated_at = $12, checklists = $13`,
+         phases = $7, deadlines = $8, current_phase = $9, status = $10, version = $11, updated_at = $12, checklists = $13, reminder_schedule = $14`,
       [
         id,
         state.title,
@@ -47,6 +47,7 @@ export const campaignsProjection: Projection = {
         event.streamVersion,
         event.recordedAt,
         JSON.stringify(state.checklists),
+        JSON.stringify(state.reminderSchedule),
       ],
     );
   },
@@ -64,6 +65,7 @@ export function rowToState(row: QueryResultRow): CampaignState {
     phases: row.phases,
     deadlines: row.deadlines,
     checklists: row.checklists,
+    reminderSchedule: row.reminder_schedule,
   };
 }
 

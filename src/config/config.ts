@@ -19,6 +19,10 @@ export interface AppConfig {
   dbPoolSize: number;
   /** days a public tip may stay open before it is overdue (TIP_HANDLING_DAYS, default 30) */
   tipHandlingDays: number;
+  /** BullMQ key prefix (Redis) — one per deployment sharing a Redis (QUEUE_PREFIX, default rectify) */
+  queuePrefix: string;
+  /** a reminder whose time passed while nothing ran is still sent within this many hours (REMINDER_GRACE_HOURS, default 48) */
+  reminderGraceHours: number;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const embeddedPgPort = int('EMBEDDED_PG_PORT', 54329, 1024, 65535);
   const dbPoolSize = int('DB_POOL_SIZE', 20, 2, 500);
   const tipHandlingDays = int('TIP_HANDLING_DAYS', 30, 1, 365);
+  const reminderGraceHours = int('REMINDER_GRACE_HOURS', 48, 0, 720);
+  const queuePrefix = env.QUEUE_PREFIX ?? 'rectify';
+  if (!/^[A-Za-z0-9_-]{1,50}$/.test(queuePrefix)) problems.push('QUEUE_PREFIX must be 1-50 letters, digits, _ or -');
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
 
@@ -99,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedDemo: seedRaw === 'true',
     dbPoolSize,
     tipHandlingDays,
+    queuePrefix,
+    reminderGraceHours,
   };
 }
 

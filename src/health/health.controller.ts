@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { Public } from '../auth/auth.decorators';
 import { PG_POOL } from '../infra/tokens';
-import { registry } from '../metrics/metrics';
+import { registry, scrapeHooks } from '../metrics/metrics';
 import { ProjectionRunner } from '../projections/projection-runner';
 import { QueueFactory } from '../queue/queue.factory';
 
@@ -72,7 +72,7 @@ export class HealthController implements OnModuleInit {
   @Public()
   @Header('Content-Type', registry.contentType)
   async metrics(): Promise<string> {
-    await this.projections.refreshLagMetrics().catch(() => undefined);
+    await Promise.all([this.projections.refreshLagMetrics(), ...[...scrapeHooks].map((refresh) => refresh())].map((p) => p.catch(() => undefined)));
     return registry.metrics();
   }
 }

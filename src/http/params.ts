@@ -66,3 +66,12 @@ export class PositiveIntParam implements PipeTransform<string, number> {
     return Number(value);
   }
 }
+
+/** An obligation or reminder id: ASCII letters, digits, . _ - (they name streams and queue jobs). */
+@Injectable()
+export class DottedIdParam implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(value)) refuse(meta, 'matches', `${meta.data} must be 1-200 ASCII letters, digits, . _ -`);
+    return value;
+  }
+}

@@ -47,7 +47,7 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
           provide: QueueFactory,
           inject: [Logger],
           useFactory: (logger: Logger) =>
-            new QueueFactory(deps.databaseUrl, deps.config.redisUrl, 'rectify', (source, err) =>
+            new QueueFactory(deps.databaseUrl, deps.config.redisUrl, deps.config.queuePrefix, (source, err) =>
               logger.warn({ err: err.message, source }, 'queue backend error'),
             ),
         },

@@ -44,3 +44,27 @@ export const httpRequests = new Counter({
   labelNames: ['method', 'route', 'status'],
   registers: [registry],
 });
+
+export const reminderJobs = new Counter({
+  name: 'rectify_reminder_jobs_total',
+  help: 'Reminder jobs the scheduler added to or removed from the queue',
+  labelNames: ['change'],
+  registers: [registry],
+});
+
+export const remindersFired = new Counter({
+  name: 'rectify_reminders_fired_total',
+  help: 'Reminder jobs processed, by outcome: sent (an event was appended), stale (nothing to send), failed (will retry)',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+
+export const queueJobs = new Gauge({
+  name: 'rectify_queue_jobs',
+  help: 'Jobs in a queue by state (waiting, delayed, active, failed, completed), read at scrape time',
+  labelNames: ['queue', 'state'],
+  registers: [registry],
+});
+
+/** Refreshers run at scrape time by /metrics (gauges read from a queue or a table). */
+export const scrapeHooks = new Set<() => Promise<void>>();

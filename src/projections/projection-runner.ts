@@ -79,6 +79,12 @@ export class ProjectionRunner {
     this.loops.length = 0;
   }
 
+  /** Called whenever a projection's checkpoint moves (name and new position); returns the unsubscribe. */
+  onProgress(listener: (projection: string, position: number) => void): () => void {
+    this.progress.on('moved', listener);
+    return () => this.progress.off('moved', listener);
+  }
+
   /** Resolves once every projection has applied `position` (or the timeout passes). */
   async waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
     const done = () => this.projections.every((p) => (this.positions.get(p.name) ?? 0) >= position);
@@ -204,6 +210,7 @@ export class ProjectionRunner {
     if ((this.positions.get(name) ?? -1) < position) {
       this.positions.set(name, position);
       this.progress.emit('progress');
+      this.progress.emit('moved', name, position);
     }
   }
 

@@ -20,3 +20,18 @@ export class FixedClock extends Clock {
     this.current = at;
   }
 }
+
+/** Real time, shifted: starts at `at` and runs at the speed of the wall clock (tests that wait for real timers). */
+export class ShiftedClock extends Clock {
+  private offset: number;
+  constructor(at: Date) {
+    super();
+    this.offset = at.getTime() - Date.now();
+  }
+  now(): Date {
+    return new Date(Date.now() + this.offset);
+  }
+  set(at: Date): void {
+    this.offset = at.getTime() - Date.now();
+  }
+}

@@ -22,16 +22,31 @@ export interface TestApp {
   /** a request whose response is checked against openapi.yaml (route template given) */
   call(method: 'get' | 'post' | 'put' | 'patch' | 'delete', template: string, path: string, caller?: Caller | null, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
   close(): Promise<void>;
+  /** stop the app but keep its database (to start again on it) */
+  stop(): Promise<void>;
 }
 
-export async function startTestApp(options: { queue?: 'redis' | 'postgres'; clock?: Clock } = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+export interface TestAppOptions {
+  queue?: 'redis' | 'postgres';
+  clock?: Clock;
+  /** a Redis other than the shared one (e.g. one the test may FLUSHALL) */
+  redisUrl?: string;
+  /** start on this database (a restart) instead of a new one */
+  db?: TestDatabase;
+  env?: Record<string, string>;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: db.url,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256',
-    ...(options.queue === 'redis' ? { REDIS_URL } : {}),
+    // suites share one Redis: each test database gets its own queues
+    QUEUE_PREFIX: new URL(db.url).pathname.slice(1),
+    ...(options.queue === 'redis' ? { REDIS_URL: options.redisUrl ?? REDIS_URL } : {}),
+    ...options.env,
   });
   const app = await createApp(config, { databaseUrl: db.url, clock: options.clock });
   await app.init();
@@ -57,6 +72,9 @@ export async function startTestApp(options: { queue?: 'redis' | 'postgres'; cloc
     async close() {
       await app.close();
       await db.drop();
+    },
+    async stop() {
+      await app.close();
     },
   };
 }

@@ -1,0 +1,207 @@
+import { JobsOptions, Queue } from 'bullmq';
+import { Pool, QueryResultRow } from 'pg';
+import { reminderJobs } from '../metrics/metrics';
+import { Clock } from '../shared/clock';
+import type { ReminderKind, ReminderSchedule } from './schedule';
+import { PendingReminder, pendingReminders } from './schedule';
+
+export const REMINDER_QUEUE = 'reminders';
+
+export interface ReminderJobData {
+  obligationId: string;
+  reminderId: string;
+  kind: ReminderKind;
+  offset: string;
+  due: string;
+  fireAt: string;
+}
+
+/** The queue states a job waits in before it fires (active ones are firing: never removed, never re-added). */
+const PENDING_STATES = ['delayed', 'waiting', 'prioritized'] as const;
+const PAGE = 2000;
+const ADD_CHUNK = 1000;
+const ADD_PARALLEL = 4;
+
+export interface ReconcileReport {
+  obligations: number;
+  planned: number;
+  added: number;
+  removed: number;
+  kept: number;
+  seconds: number;
+}
+
+/**
+ * Keeps the queue equal to what the obligations read model implies: one delayed job per (obligation, reminder)
+ * still to send. A job's id is the reminder id plus its time of day, so adding it twice is a no-op and a moved
+ * deadline or a new time of day is a different job. `syncChanged` re-plans the obligations whose revision moved
+ * since it last planned them (cheap, after each projection batch); `reconcile` compares every open obligation
+ * with the queue itself (on start, and by `npm run reminders:reconcile`) and so repairs a lost or wiped queue.
+ * Both run one at a time.
+ */
+export class ReminderScheduler {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly queue: Queue<ReminderJobData>,
+    private readonly clock: Clock,
+    /** a reminder whose time passed while nothing ran is still sent if it passed less than this ago */
+    private readonly graceMs: number,
+  ) {}
+
+  /** Job id: the reminder id and the time of day it fires (no ':' — BullMQ ids). */
+  static jobId(p: PendingReminder, schedule: ReminderSchedule): string {
+    return `${p.reminderId}.t${schedule.at.replace(':', '')}`;
+  }
+
+  syncChanged(): Promise<number> {
+    return this.serial(() => this.sync());
+  }
+
+  reconcile(): Promise<ReconcileReport> {
+    return this.serial(() => this.fullReconcile());
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private plan(row: QueryResultRow): { job: Job; id: string }[] {
+    const schedule: ReminderSchedule = row.schedule;
+    const now = this.clock.now();
+    return pendingReminders({ id: row.id, status: row.status, due: row.due, sent: row.sent }, schedule, now, this.graceMs).map((p) => {
+      const id = ReminderScheduler.jobId(p, schedule);
+      return { id, job: this.job(p, id, now) };
+    });
+  }
+
+  private job(p: PendingReminder, jobId: string, now: Date): Job {
+    const opts: JobsOptions = {
+      jobId,
+      delay: Math.max(0, p.fireAt.getTime() - now.getTime()),
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 7 * 86400 },
+      removeOnFail: false,
+    };
+    const data: ReminderJobData = { obligationId: p.obligationId, reminderId: p.reminderId, kind: p.kind, offset: p.offset, due: p.due, fireAt: p.fireAt.toISOString() };
+    return { name: p.kind, data, opts };
+  }
+
+  private async sync(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rows } = await this.pool.query(
+        `SELECT o.id, o.status, o.due, o.sent, o.revision, c.schedule, s.jobs AS planned
+           FROM rm_obligations o JOIN rm_obligation_campaigns c USING (campaign_id)
+           LEFT JOIN reminder_sync s ON s.obligation_id = o.id
+          WHERE s.revision IS DISTINCT FROM o.revision
+          LIMIT ${PAGE}`,
+      );
+      if (!rows.length) return total;
+      const adds: Job[] = [];
+      const removes: string[] = [];
+      const planned: string[][] = [];
+      for (const row of rows) {
+        const wanted = this.plan(row);
+        const before = new Set<string>(row.planned ?? []);
+        const ids = new Set(wanted.map((w) => w.id));
+        for (const w of wanted) if (!before.has(w.id)) adds.push(w.job);
+        for (const id of before) if (!ids.has(id)) removes.push(id);
+        planned.push([...ids]);
+      }
+      await this.removeJobs(removes);
+      await this.addJobs(adds);
+      await this.pool.query(
+        `INSERT INTO reminder_sync (obligation_id, revision, jobs)
+         SELECT id, revision, ARRAY(SELECT jsonb_array_elements_text(jobs)) FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS t(id, revision, jobs)
+         ON CONFLICT (obligation_id) DO UPDATE SET revision = EXCLUDED.revision, jobs = EXCLUDED.jobs`,
+        [rows.map((r) => r.id), rows.map((r) => r.revision), planned.map((p) => JSON.stringify(p))],
+      );
+      total += rows.length;
+    }
+  }
+
+  private async fullReconcile(): Promise<ReconcileReport> {
+    const started = process.hrtime.bigint();
+    const inQueue = new Set<string>();
+    for (let start = 0; ; start += 10000) {
+      const ids = await this.queue.getRanges([...PENDING_STATES, 'active'], start, start + 9999, true);
+      ids.forEach((id) => inQueue.add(id));
+      if (ids.length < 10000) break;
+    }
+    const wanted = new Set<string>();
+    let obligations = 0;
+    let added = 0;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('TRUNCATE reminder_sync');
+      let after = '';
+      for (;;) {
+        const { rows } = await client.query(
+          `SELECT o.id, o.status, o.due, o.sent, o.revision, c.schedule FROM rm_obligations o JOIN rm_obligation_campaigns c USING (campaign_id)
+            WHERE o.id > $1 ORDER BY o.id LIMIT ${PAGE}`,
+          [after],
+        );
+        if (!rows.length) break;
+        after = rows[rows.length - 1].id;
+        obligations += rows.length;
+        const adds: Job[] = [];
+        const planned = rows.map((row) => {
+          const plan = this.plan(row);
+          for (const p of plan) {
+            wanted.add(p.id);
+            if (!inQueue.has(p.id)) adds.push(p.job);
+          }
+          return JSON.stringify(plan.map((p) => p.id));
+        });
+        await this.addJobs(adds);
+        added += adds.length;
+        await client.query(
+          `INSERT INTO reminder_sync (obligation_id, revision, jobs)
+           SELECT id, revision, ARRAY(SELECT jsonb_array_elements_text(jobs)) FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS t(id, revision, jobs)`,
+          [rows.map((r) => r.id), rows.map((r) => r.revision), planned],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    const strays = [...inQueue].filter((id) => !wanted.has(id));
+    await this.removeJobs(strays);
+    return {
+      obligations,
+      planned: wanted.size,
+      added,
+      removed: strays.length,
+      kept: wanted.size - added,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    };
+  }
+
+  private async addJobs(jobs: Job[]): Promise<void> {
+    const chunks: Job[][] = [];
+    for (let i = 0; i < jobs.length; i += ADD_CHUNK) chunks.push(jobs.slice(i, i + ADD_CHUNK));
+    for (let i = 0; i < chunks.length; i += ADD_PARALLEL) {
+      await Promise.all(chunks.slice(i, i + ADD_PARALLEL).map((c) => this.queue.addBulk(c)));
+    }
+    reminderJobs.inc({ change: 'added' }, jobs.length);
+  }
+
+  /** Removes waiting jobs; one firing right now is left alone (its decider sees the change and sends nothing). */
+  private async removeJobs(ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 100) {
+      await Promise.all(ids.slice(i, i + 100).map((id) => this.queue.remove(id).catch(() => 0)));
+    }
+    reminderJobs.inc({ change: 'removed' }, ids.length);
+  }
+}
+
+type Job = { name: string; data: ReminderJobData; opts: JobsOptions };
