@@ -240,6 +240,37 @@ describe.each(['redis', 'postgres'] as const)('deadline reminders on the %s queu
     expect(await reminderEvents()).toHaveLength(before);
   });
 
+  it('re-plans the pending jobs when the campaign moves its reminders to another time of day', async () => {
+    const S = `${C}/{id}/reminder-schedule`;
+    const bad = await t.call('put', S, `${C}/${id}/reminder-schedule`, 'city-admin', { daysBefore: [7, 1, 0], overdueAfterDays: 1, at: '25:00', reason: '调整' });
+    expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'at']);
+    expect((await t.call('put', S, `${C}/${id}/reminder-schedule`, officerA, { daysBefore: [7, 1, 0], overdueAfterDays: 1, at: '10:00', reason: '调整' })).status).toBe(403);
+    const before = await pendingJobs();
+    await ok(t.call('put', S, `${C}/${id}/reminder-schedule`, 'city-admin', { daysBefore: [7, 1, 0], overdueAfterDays: 1, at: '10:00', reason: '调整为上午十点' }));
+    const after = await until('the jobs to move to 10:00', pendingJobs, (s) => s.size === before.size && [...s].every((j) => j.endsWith('.t1000')));
+    expect([...after].map((j) => j.replace(/\.t1000$/, '')).sort()).toEqual([...before].map((j) => j.replace(/\.t0900$/, '')).sort());
+    expect([...after].sort()).toEqual([...(await expectedJobs())].sort());
+    await ok(t.call('put', S, `${C}/${id}/reminder-schedule`, 'city-admin', { daysBefore: [7, 1, 0], overdueAfterDays: 1, at: '09:00', reason: '恢复' }));
+    await until('the jobs to move back to 09:00', pendingJobs, (s) => [...s].every((j) => j.endsWith('.t0900')));
+  });
+
+  it('shows the queue to city admins only: metrics and bull-board at /admin/queues', async () => {
+    const metrics = (await t.http.get('/metrics')).text;
+    expect(metrics).toMatch(new RegExp(`rectify_queue_jobs\\{queue="reminders",state="delayed"\\} ${(await pendingJobs()).size}`));
+    expect(metrics).toMatch(/rectify_reminders_fired_total\{outcome="sent"\} [1-9]/);
+    expect((await t.http.get('/admin/queues')).status).toBe(401);
+    expect((await t.http.get('/admin/queues').set('Authorization', `Bearer ${t.token('district-officer', { districts: [A] })}`)).status).toBe(403);
+    const admin = `Bearer ${t.token('city-admin')}`;
+    const page = await t.http.get('/admin/queues').set('Authorization', admin);
+    expect([page.status, page.type]).toEqual([200, 'text/html']);
+    const api = await t.http.get('/admin/queues/api/queues').set('Authorization', admin);
+    expect(api.body.queues.map((q: { name: string }) => q.name)).toContain('reminders');
+    const viaQuery = await t.http.get(`/admin/queues?token=${t.token('city-admin')}`);
+    expect([viaQuery.status, viaQuery.headers.location]).toEqual([303, '/admin/queues']);
+    const cookie = String(viaQuery.headers['set-cookie']).split(';')[0];
+    expect((await t.http.get('/admin/queues/api/queues').set('Cookie', cookie)).status).toBe(200);
+  });
+
   it('after the queue is wiped and the app restarts, has the same pending jobs again and fires nothing twice', async () => {
     const pending = await pendingJobs();
     // 26 planned − A's 3 monthly-report jobs + 2 × 2 more for the moved summary report − the 7 fired at 09:00

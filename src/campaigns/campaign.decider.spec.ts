@@ -256,3 +256,24 @@ describe('checklists', () => {
     expect([e.field, e.rule]).toEqual(['checklists[3].subjectType', 'must be unique']);
   });
 });
+
+describe('SetReminderSchedule', () => {
+  const set = (over: Partial<{ daysBefore: number[]; overdueAfterDays: number; at: string; reason: string }> = {}): CampaignCommand => ({
+    type: 'SetReminderSchedule', daysBefore: [1, 14, 3], overdueAfterDays: 2, at: '08:30', reason: '提前提醒', ...over,
+  });
+  it('records the schedule, days before sorted from the earliest, and folds it into the state', () => {
+    const events = when([launched], set());
+    expect(events).toEqual([{ type: 'campaign.reminder-schedule-set', data: { campaignId: 'c1', reason: '提前提醒', daysBefore: [14, 3, 1], overdueAfterDays: 2, at: '08:30' } }]);
+    expect(fold(campaignDecider, [launched, ...events]).reminderSchedule).toEqual({ daysBefore: [14, 3, 1], overdueAfterDays: 2, at: '08:30' });
+  });
+  it('starts from 7 and 1 days before and the due day at 09:00, escalating the day after', () => {
+    expect(fold(campaignDecider, [launched]).reminderSchedule).toEqual({ daysBefore: [7, 1, 0], overdueAfterDays: 1, at: '09:00' });
+    expect(when([launched], set({ daysBefore: [0, 7, 1], overdueAfterDays: 1, at: '09:00' }))).toEqual([]);
+  });
+  it('refuses a bad schedule, naming the field', () => {
+    expect(refusal([launched], set({ at: '9:00' }))).toMatchObject({ kind: 'invalid', field: 'at' });
+    expect(refusal([launched], set({ daysBefore: [3, 3] }))).toMatchObject({ kind: 'invalid', field: 'daysBefore' });
+    expect(refusal([launched], set({ reason: ' ' }))).toMatchObject({ kind: 'invalid', field: 'reason' });
+    expect(refusal([], set())).toMatchObject({ kind: 'not-found' });
+  });
+});
