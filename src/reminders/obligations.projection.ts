@@ -42,18 +42,21 @@ const nextMonth = (month: string) => {
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 };
 
-async function insert(tx: PoolClient, rows: NewObligation[], e: StoredEvent): Promise<void> {
+/** Inserts obligations, each with the event it comes from (an obligation is never created twice). */
+async function insertRows(tx: PoolClient, rows: (NewObligation & { sourceEventId: string; at: Date })[]): Promise<void> {
   if (!rows.length) return;
-  const col = <K extends keyof NewObligation>(k: K) => rows.map((r) => r[k]);
+  const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
   await tx.query(
     `INSERT INTO rm_obligations (id, campaign_id, kind, ref, title, party, district_code, subject_id, due, status, revision, source_event_id, created_at, updated_at)
-     SELECT id, campaign_id, kind, ref, title, party, district_code, subject_id, due, 'open', 1, $10, $11, $11
-       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::date[])
-            AS t(id, campaign_id, kind, ref, title, party, district_code, subject_id, due)
+     SELECT id, campaign_id, kind, ref, title, party, district_code, subject_id, due, 'open', 1, source_event_id, at, at
+       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::date[], $10::uuid[], $11::timestamptz[])
+            AS t(id, campaign_id, kind, ref, title, party, district_code, subject_id, due, source_event_id, at)
      ON CONFLICT (id) DO NOTHING`,
-    [col('id'), col('campaignId'), col('kind'), col('ref'), col('title'), col('party'), col('districtCode'), col('subjectId'), col('due'), e.eventId, e.recordedAt],
+    [col('id'), col('campaignId'), col('kind'), col('ref'), col('title'), col('party'), col('districtCode'), col('subjectId'), col('due'), col('sourceEventId'), col('at')],
   );
 }
+
+const insert = (tx: PoolClient, rows: NewObligation[], e: StoredEvent) => insertRows(tx, rows.map((r) => ({ ...r, sourceEventId: e.eventId, at: e.recordedAt })));
 
 /** Changes rows (`set` uses $1…; `where` continues the numbering) and bumps their revision. */
 async function update(tx: PoolClient, set: string, where: string, params: unknown[], e: StoredEvent): Promise<void> {
@@ -129,21 +132,9 @@ async function apply(tx: PoolClient, e: StoredEvent): Promise<void> {
       await update(tx, `status = status`, `campaign_id = $1 AND status = 'open'`, [d.campaignId], e);
       return;
     }
-    case 'subject.registered': {
-      await tx.query(
-        `INSERT INTO rm_obligation_subjects (subject_id, campaign_id, subject_type, district_code, active) VALUES ($1, $2, $3, $4, true)
-         ON CONFLICT (subject_id) DO NOTHING`,
-        [d.subjectId, d.campaignId, d.type, d.districtCode],
-      );
-      const { rows } = await tx.query('SELECT deadlines FROM rm_obligation_campaigns WHERE campaign_id = $1', [d.campaignId]);
-      const owed = ((rows[0]?.deadlines ?? []) as Deadline[]).filter((x) => x.owedBy === d.type);
-      const party = subjectParty(d.subjectId);
-      await insert(tx, owed.map((x) => ({
-        id: obligationIds.deadline(d.campaignId, x.key, party), campaignId: d.campaignId, kind: 'deadline' as const, ref: x.key, title: x.title,
-        party, districtCode: d.districtCode, subjectId: d.subjectId, due: x.due,
-      })), e);
+    case 'subject.registered':
+      await registerSubjects(tx, [e]);
       return;
-    }
     case 'subject.amended': {
       const code = d.changes?.districtCode;
       if (!code) return;
@@ -217,6 +208,26 @@ async function apply(tx: PoolClient, e: StoredEvent): Promise<void> {
   }
 }
 
+/** Subjects registered one after another (an import) are inserted together, with their deadline rows. */
+async function registerSubjects(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+  const subjects = events.map((e) => e.data);
+  await tx.query(
+    `INSERT INTO rm_obligation_subjects (subject_id, campaign_id, subject_type, district_code, active)
+     SELECT *, true FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) ON CONFLICT (subject_id) DO NOTHING`,
+    [subjects.map((d) => d.subjectId), subjects.map((d) => d.campaignId), subjects.map((d) => d.type), subjects.map((d) => d.districtCode)],
+  );
+  const { rows } = await tx.query('SELECT campaign_id, deadlines FROM rm_obligation_campaigns WHERE campaign_id = ANY($1::uuid[])', [[...new Set(subjects.map((d) => d.campaignId))]]);
+  const deadlinesOf = new Map<string, Deadline[]>(rows.map((r) => [r.campaign_id, r.deadlines]));
+  await insertRows(tx, events.flatMap((e) => {
+    const d = e.data;
+    const party = subjectParty(d.subjectId);
+    return (deadlinesOf.get(d.campaignId) ?? []).filter((x) => x.owedBy === d.type).map((x) => ({
+      id: obligationIds.deadline(d.campaignId, x.key, party), campaignId: d.campaignId, kind: 'deadline' as const, ref: x.key, title: x.title,
+      party, districtCode: d.districtCode, subjectId: d.subjectId, due: x.due, sourceEventId: e.eventId, at: e.recordedAt,
+    }));
+  }));
+}
+
 export const obligationsProjection: Projection = {
   name: 'obligations',
   tables: ['rm_obligations', 'rm_obligation_campaigns', 'rm_obligation_subjects'],
@@ -230,6 +241,18 @@ export const obligationsProjection: Projection = {
     'reminder.sent', 'obligation.overdue', 'obligation.fulfilment-declared',
   ],
   apply,
+  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; ) {
+      let j = i;
+      while (j < events.length && events[j].type === 'subject.registered') j++;
+      if (j > i) {
+        await registerSubjects(tx, events.slice(i, j));
+        i = j;
+      } else {
+        await apply(tx, events[i++]);
+      }
+    }
+  },
 };
 
 /** The inbox: one row per reminder and recipient, marked read by `reminder.read`. */

@@ -20,7 +20,7 @@ export interface ReminderJobData {
 const PENDING_STATES = ['delayed', 'waiting', 'prioritized'] as const;
 const PAGE = 2000;
 const ADD_CHUNK = 1000;
-const ADD_PARALLEL = 4;
+const ADD_PARALLEL = 8;
 
 export interface ReconcileReport {
   obligations: number;
@@ -84,45 +84,66 @@ export class ReminderScheduler {
       delay: Math.max(0, p.fireAt.getTime() - now.getTime()),
       attempts: 8,
       backoff: { type: 'exponential', delay: 2000 },
-      removeOnComplete: { age: 7 * 86400 },
-      removeOnFail: false,
     };
     const data: ReminderJobData = { obligationId: p.obligationId, reminderId: p.reminderId, kind: p.kind, offset: p.offset, due: p.due, fireAt: p.fireAt.toISOString() };
     return { name: p.kind, data, opts };
   }
 
+  /**
+   * One pass over the obligations in id order, re-planning those whose revision moved since they were planned.
+   * The queue work of one page overlaps the read of the next; a page's plan is recorded once its jobs are in.
+   */
   private async sync(): Promise<number> {
     let total = 0;
-    for (;;) {
-      const { rows } = await this.pool.query(
-        `SELECT o.id, o.status, o.due, o.sent, o.revision, c.schedule, s.jobs AS planned
-           FROM rm_obligations o JOIN rm_obligation_campaigns c USING (campaign_id)
-           LEFT JOIN reminder_sync s ON s.obligation_id = o.id
-          WHERE s.revision IS DISTINCT FROM o.revision
-          LIMIT ${PAGE}`,
-      );
-      if (!rows.length) return total;
-      const adds: Job[] = [];
-      const removes: string[] = [];
-      const planned: string[][] = [];
-      for (const row of rows) {
-        const wanted = this.plan(row);
-        const before = new Set<string>(row.planned ?? []);
-        const ids = new Set(wanted.map((w) => w.id));
-        for (const w of wanted) if (!before.has(w.id)) adds.push(w.job);
-        for (const id of before) if (!ids.has(id)) removes.push(id);
-        planned.push([...ids]);
+    let after = '';
+    let previous: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        const { rows } = await this.pool.query(
+          `SELECT o.id, o.status, o.due, o.sent, o.revision, c.schedule, s.jobs AS planned
+             FROM rm_obligations o JOIN rm_obligation_campaigns c USING (campaign_id)
+             LEFT JOIN reminder_sync s ON s.obligation_id = o.id
+            WHERE o.id > $1 AND s.revision IS DISTINCT FROM o.revision
+            ORDER BY o.id LIMIT ${PAGE}`,
+          [after],
+        );
+        if (!rows.length) break;
+        after = rows[rows.length - 1].id;
+        const adds: Job[] = [];
+        const removes: string[] = [];
+        const planned: string[][] = [];
+        for (const row of rows) {
+          const wanted = this.plan(row);
+          const before = new Set<string>(row.planned ?? []);
+          const ids = new Set(wanted.map((w) => w.id));
+          for (const w of wanted) if (!before.has(w.id)) adds.push(w.job);
+          for (const id of before) if (!ids.has(id)) removes.push(id);
+          planned.push([...ids]);
+        }
+        await previous;
+        previous = (async () => {
+          await this.removeJobs(removes);
+          await this.addJobs(adds);
+          await this.recordPlans(this.pool, rows, planned);
+        })();
+        // a failure is reported by the await above on the next page, or below
+        previous.catch(() => undefined);
+        total += rows.length;
       }
-      await this.removeJobs(removes);
-      await this.addJobs(adds);
-      await this.pool.query(
-        `INSERT INTO reminder_sync (obligation_id, revision, jobs)
-         SELECT id, revision, ARRAY(SELECT jsonb_array_elements_text(jobs)) FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS t(id, revision, jobs)
-         ON CONFLICT (obligation_id) DO UPDATE SET revision = EXCLUDED.revision, jobs = EXCLUDED.jobs`,
-        [rows.map((r) => r.id), rows.map((r) => r.revision), planned.map((p) => JSON.stringify(p))],
-      );
-      total += rows.length;
+    } finally {
+      await previous;
     }
+    return total;
+  }
+
+  /** What was planned for each obligation, at the revision planned. */
+  private async recordPlans(db: Pick<Pool, 'query'>, rows: QueryResultRow[], planned: string[][]): Promise<void> {
+    await db.query(
+      `INSERT INTO reminder_sync (obligation_id, revision, jobs)
+       SELECT id, revision, ARRAY(SELECT jsonb_array_elements_text(jobs)) FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS t(id, revision, jobs)
+       ON CONFLICT (obligation_id) DO UPDATE SET revision = EXCLUDED.revision, jobs = EXCLUDED.jobs`,
+      [rows.map((r) => r.id), rows.map((r) => r.revision), planned.map((p) => JSON.stringify(p))],
+    );
   }
 
   private async fullReconcile(): Promise<ReconcileReport> {
@@ -157,15 +178,11 @@ export class ReminderScheduler {
             wanted.add(p.id);
             if (!inQueue.has(p.id)) adds.push(p.job);
           }
-          return JSON.stringify(plan.map((p) => p.id));
+          return plan.map((p) => p.id);
         });
         await this.addJobs(adds);
         added += adds.length;
-        await client.query(
-          `INSERT INTO reminder_sync (obligation_id, revision, jobs)
-           SELECT id, revision, ARRAY(SELECT jsonb_array_elements_text(jobs)) FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS t(id, revision, jobs)`,
-          [rows.map((r) => r.id), rows.map((r) => r.revision), planned],
-        );
+        await this.recordPlans(client, rows, planned);
       }
       await client.query('COMMIT');
     } catch (err) {

@@ -70,7 +70,11 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onApplicationBootstrap(): void {
-    this.worker = this.queues.worker<ReminderJobData>(REMINDER_QUEUE, (job) => this.fire(job), { concurrency: 8 });
+    this.worker = this.queues.worker<ReminderJobData>(REMINDER_QUEUE, (job) => this.fire(job), {
+      concurrency: 8,
+      // fired jobs stay a week (their ids keep a re-add a no-op); failed ones stay until someone looks (the default)
+      removeOnComplete: { age: 7 * 86400 },
+    });
     this.worker.on('failed', (job, err) => {
       remindersFired.inc({ outcome: 'failed' });
       this.logger.warn({ err: err.message, jobId: job?.id, attempts: job?.attemptsMade }, 'reminder job failed');
