@@ -31,6 +31,7 @@ export class QueueFactory {
           connection: { connectionString: this.databaseUrl, migrate: true },
         }) as unknown as Queue<D>);
     q.on('error', (err) => this.onError(`queue ${name}`, err));
+    this.guardPgClients(q);
     this.closables.push(q);
     return q;
   }
@@ -44,6 +45,7 @@ export class QueueFactory {
           connection: { connectionString: this.databaseUrl, migrate: true },
         }) as unknown as Worker<D>);
     w.on('error', (err) => this.onError(`worker ${name}`, err));
+    this.guardPgClients(w);
     this.closables.unshift(w);
     return w;
   }
@@ -58,6 +60,17 @@ export class QueueFactory {
   async close(): Promise<void> {
     const all = this.closables.splice(0);
     for (const c of all) await c.close().catch(() => undefined);
+  }
+
+  /**
+   * BullMQ's Postgres backend leaves the clients it checks out of its pool without an 'error' listener, so a
+   * connection cut while one is checked out (Postgres restarted, the backend terminated) would crash the
+   * process with an unhandled 'error'. Every client of its pool gets one; the failed query still reports.
+   */
+  private guardPgClients(item: object): void {
+    const pool = (item as { backend?: { connection?: { pool?: { on?(event: 'connect', fn: (c: { on(e: 'error', f: () => void): void }) => void): void } } } })
+      .backend?.connection?.pool;
+    pool?.on?.('connect', (client) => client.on('error', () => undefined));
   }
 
   /** Workers need blocking connections that retry forever; producers fail fast when Redis is down. */
