@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
 import { EventStore } from '../event-store/event-store';
+import { inTransaction } from '../infra/transaction';
 import { projectionErrors, projectionLag, projectionPosition } from '../metrics/metrics';
 import { Projection } from './projection';
 
@@ -118,23 +119,15 @@ export class ProjectionRunner {
   /** Empty the projection's tables and replay the whole log into them. */
   async rebuild(projection: Projection): Promise<RebuildReport> {
     const started = process.hrtime.bigint();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE', [projection.name]);
-      if (projection.tables.length) await client.query(`TRUNCATE ${projection.tables.join(', ')}`);
-      await client.query(
+    await inTransaction(this.pool, async (tx) => {
+      await tx.query('SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE', [projection.name]);
+      if (projection.tables.length) await tx.query(`TRUNCATE ${projection.tables.join(', ')}`);
+      await tx.query(
         `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, 0, now())
          ON CONFLICT (name) DO UPDATE SET position = 0, updated_at = now()`,
         [projection.name],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     this.positions.set(projection.name, 0);
     const events = await this.catchUp(projection);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

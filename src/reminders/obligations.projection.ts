@@ -97,6 +97,15 @@ async function subjectOf(tx: PoolClient, subjectId: string): Promise<{ campaign_
 /** A deadline owed by a district bureau, met by a report of that district. */
 const districtDeadline = (e: StoredEvent, key: string) => obligationIds.deadline(e.data.campaignId, key, districtParty(e.data.districtCode));
 
+/** The district bureaus' reports and the deadline each meets (or, returned, owes again). */
+const DISTRICT_REPORTS: Record<string, { key: string | ((d: { month: string }) => string); reopens?: true }> = {
+  'monthly-report.submitted': { key: (d) => `monthly-report-${nextMonth(d.month)}` },
+  'self-evaluation.submitted': { key: 'self-evaluation' },
+  'typical-case.recorded': { key: 'typical-cases' },
+  'summary-report.submitted': { key: 'summary-report' },
+  'summary-report.returned': { key: 'summary-report', reopens: true },
+};
+
 async function apply(tx: PoolClient, e: StoredEvent): Promise<void> {
   const d = e.data;
   switch (e.type) {
@@ -172,20 +181,15 @@ async function apply(tx: PoolClient, e: StoredEvent): Promise<void> {
       await fulfil(tx, e.type === 'inspection.order-verified' ? obligationIds.order(d.orderId) : obligationIds.problem(d.problemId), e);
       return;
     case 'monthly-report.submitted':
-      await fulfil(tx, districtDeadline(e, `monthly-report-${nextMonth(d.month)}`), e);
-      return;
     case 'self-evaluation.submitted':
-      await fulfil(tx, districtDeadline(e, 'self-evaluation'), e);
-      return;
     case 'typical-case.recorded':
-      await fulfil(tx, districtDeadline(e, 'typical-cases'), e);
-      return;
     case 'summary-report.submitted':
-      await fulfil(tx, districtDeadline(e, 'summary-report'), e);
+    case 'summary-report.returned': {
+      const { key, reopens } = DISTRICT_REPORTS[e.type];
+      const id = districtDeadline(e, typeof key === 'string' ? key : key(d));
+      await (reopens ? reopen(tx, id, e) : fulfil(tx, id, e));
       return;
-    case 'summary-report.returned':
-      await reopen(tx, districtDeadline(e, 'summary-report'), e);
-      return;
+    }
     case 'tip.received':
       await insert(tx, [{
         id: obligationIds.tip(d.tipId), campaignId: d.campaignId, kind: 'tip', ref: d.tipId, title: `举报线索核查处理（${d.channel}）`,

@@ -1,5 +1,6 @@
 import { JobsOptions, Queue } from 'bullmq';
 import { Pool, QueryResultRow } from 'pg';
+import { inTransaction } from '../infra/transaction';
 import { reminderJobs } from '../metrics/metrics';
 import { Clock } from '../shared/clock';
 import type { ReminderKind, ReminderSchedule } from './schedule';
@@ -61,6 +62,11 @@ export class ReminderScheduler {
 
   reconcile(): Promise<ReconcileReport> {
     return this.serial(() => this.fullReconcile());
+  }
+
+  /** Resolves when the sync or reconcile under way (if any) has finished. */
+  idle(): Promise<void> {
+    return this.chain.then(() => undefined);
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -157,13 +163,12 @@ export class ReminderScheduler {
     const wanted = new Set<string>();
     let obligations = 0;
     let added = 0;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('TRUNCATE reminder_sync');
+    // the plans are rewritten in the same transaction: other processes see the old ones until it commits
+    await inTransaction(this.pool, async (tx) => {
+      await tx.query('TRUNCATE reminder_sync');
       let after = '';
       for (;;) {
-        const { rows } = await client.query(
+        const { rows } = await tx.query(
           `SELECT o.id, o.status, o.due, o.sent, o.revision, c.schedule FROM rm_obligations o JOIN rm_obligation_campaigns c USING (campaign_id)
             WHERE o.id > $1 ORDER BY o.id LIMIT ${PAGE}`,
           [after],
@@ -182,15 +187,9 @@ export class ReminderScheduler {
         });
         await this.addJobs(adds);
         added += adds.length;
-        await this.recordPlans(client, rows, planned);
+        await this.recordPlans(tx, rows, planned);
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     const strays = [...inQueue].filter((id) => !wanted.has(id));
     await this.removeJobs(strays);
     return {

@@ -96,6 +96,7 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
     this.unsubscribe?.();
     scrapeHooks.delete(this.refreshMetrics);
     await this.ready.catch(() => undefined);
+    await this.scheduler.idle();
     if (this.worker) {
       this.queues.discard(this.worker);
       // a worker whose connection was cut may never finish a graceful close: give it 5 s, then force it
