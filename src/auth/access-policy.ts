@@ -60,4 +60,30 @@ export const AccessPolicy = {
       throw new ForbiddenException(`subject ${subjectId} is outside your scope`);
     }
   },
+
+  /** The parties a caller answers for (`city`, `district:<code>`, `subject:<id>`): city admins the city, officers their district bureaus, subject users their subject. */
+  heldParties(p: Principal): string[] {
+    if (p.role === 'city-admin') return ['city'];
+    if (p.role === 'district-officer') return p.districts.map((d) => `district:${d}`);
+    if (p.role === 'subject-user' && p.subjectId) return [`subject:${p.subjectId}`];
+    return [];
+  },
+
+  /** The SQL condition limiting a `party=` filter of the inbox to the caller's scope (403 outside it), or null when nothing more is needed. */
+  partyScope(p: Principal, party: string, params: unknown[]): string | null {
+    if (AccessPolicy.hasCityScope(p)) return null;
+    if (p.role === 'subject-user') {
+      if (party !== `subject:${p.subjectId ?? ''}`) throw new ForbiddenException('a subject user reads its own reminders only');
+      return null;
+    }
+    if (p.role === 'district-officer') {
+      if (party === 'city') throw new ForbiddenException("the city inbox is the city admins'");
+      if (party.startsWith('district:')) {
+        AccessPolicy.assertDistrict(p, party.slice('district:'.length));
+        return null;
+      }
+      return `recipient_district = ANY($${params.push(p.districts)}::text[])`;
+    }
+    throw new ForbiddenException(`role ${p.role} has no inbox`);
+  },
 };

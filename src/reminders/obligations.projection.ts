@@ -1,8 +1,8 @@
-import { PoolClient } from 'pg';
+import { PoolClient, QueryResultRow } from 'pg';
 import type { Deadline } from '../campaigns/campaign.decider';
 import { StoredEvent } from '../event-store/event-store';
 import { Projection } from '../projections/projection';
-import type { ObligationEvent, ObligationKind, ReminderData } from './obligation.decider';
+import type { ObligationEvent, ObligationKind, ObligationView, ReminderData } from './obligation.decider';
 import { DEFAULT_SCHEDULE } from './schedule';
 
 /**
@@ -284,3 +284,21 @@ export const remindersProjection: Projection = {
     }
   },
 };
+
+/** An rm_obligations row as the API and the deciders see it. */
+export function rowToObligation(row: QueryResultRow): ObligationView & { subjectId: string | null; sent: string[]; fulfilledAt: string | null } {
+  return {
+    id: row.id,
+    campaignId: row.campaign_id,
+    kind: row.kind,
+    ref: row.ref,
+    title: row.title,
+    party: row.party,
+    districtCode: row.district_code,
+    subjectId: row.subject_id,
+    due: row.due,
+    status: row.status,
+    sent: row.sent,
+    fulfilledAt: row.fulfilled_at ? row.fulfilled_at.toISOString() : null,
+  };
+}

@@ -14,17 +14,8 @@ import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { obligationDecider, obligationStream } from './obligation.decider';
-import { cityParty, districtParty, subjectParty } from './obligations.projection';
 import { DeclareFulfilmentDto, ListObligationsQuery, ListRemindersQuery } from './reminders.dto';
-import { rowToObligation } from './reminders.service';
-
-/** The parties a caller answers for: the city (city admins), its district bureaus (officers), its subject. */
-export function heldParties(p: Principal): string[] {
-  if (p.role === 'city-admin') return [cityParty];
-  if (p.role === 'district-officer') return p.districts.map(districtParty);
-  if (p.role === 'subject-user' && p.subjectId) return [subjectParty(p.subjectId)];
-  return [];
-}
+import { rowToObligation } from './obligations.projection';
 
 const INBOX_ROLES = ['city-admin', 'district-officer', 'subject-user', 'auditor', 'integration'] as const;
 
@@ -48,10 +39,10 @@ export class RemindersController {
     const where: string[] = [];
     if (q.party) {
       where.push(`recipient = $${params.push(q.party)}`);
-      const scope = this.partyScope(p, q.party, params);
+      const scope = AccessPolicy.partyScope(p, q.party, params);
       if (scope) where.push(scope);
     } else if (!AccessPolicy.hasCityScope(p) || p.role === 'city-admin') {
-      where.push(`recipient = ANY($${params.push(heldParties(p))}::text[])`);
+      where.push(`recipient = ANY($${params.push(AccessPolicy.heldParties(p))}::text[])`);
     }
     if (q.status === 'unread') where.push('read_at IS NULL');
     if (q.status === 'read') where.push('read_at IS NOT NULL');
@@ -75,7 +66,7 @@ export class RemindersController {
   async markRead(@Param('reminderId', DottedIdParam) reminderId: string, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     const { rows } = await this.pool.query('SELECT obligation_id, recipient FROM rm_reminders WHERE reminder_id = $1', [reminderId]);
     if (!rows.length) throw notFound(`reminder ${reminderId} not found`);
-    const mine = heldParties(ctx.principal).filter((party) => rows.some((r) => r.recipient === party));
+    const mine = AccessPolicy.heldParties(ctx.principal).filter((party) => rows.some((r) => r.recipient === party));
     if (!mine.length) throw new ForbiddenException(`reminder ${reminderId} was not sent to a party you answer for`);
     const obligationId = rows[0].obligation_id;
     const result = await executeWithEtag(this.commands, obligationDecider, obligationStream(obligationId), { kind: 'MarkRead', obligationId, reminderId, parties: mine }, ctx, undefined, res);
@@ -117,28 +108,10 @@ export class RemindersController {
     const { rows } = await this.pool.query('SELECT * FROM rm_obligations WHERE id = $1', [id]);
     if (!rows.length) throw notFound(`obligation ${id} not found`);
     const obligation = rowToObligation(rows[0]);
-    if (!heldParties(ctx.principal).includes(obligation.party)) throw new ForbiddenException(`obligation ${id} is owed by ${obligation.party}, not by you`);
+    if (!AccessPolicy.heldParties(ctx.principal).includes(obligation.party)) throw new ForbiddenException(`obligation ${id} is owed by ${obligation.party}, not by you`);
     const result = await executeWithEtag(this.commands, obligationDecider, obligationStream(id), {
       kind: 'DeclareFulfilment', obligation, note: body.note, reference: body.reference ?? null,
     }, ctx, undefined, res);
     return { obligationId: id, status: 'fulfilled', version: result.version };
-  }
-
-  /** The SQL condition limiting `party=` to the caller's scope (403 outside it), or null when nothing more is needed. */
-  private partyScope(p: Principal, party: string, params: unknown[]): string | null {
-    if (AccessPolicy.hasCityScope(p)) return null;
-    if (p.role === 'subject-user') {
-      if (party !== subjectParty(p.subjectId ?? '')) throw new ForbiddenException('a subject user reads its own reminders only');
-      return null;
-    }
-    if (p.role === 'district-officer') {
-      if (party === cityParty) throw new ForbiddenException('the city inbox is the city admins\'');
-      if (party.startsWith('district:')) {
-        AccessPolicy.assertDistrict(p, party.slice('district:'.length));
-        return null;
-      }
-      return `recipient_district = ANY($${params.push(p.districts)}::text[])`;
-    }
-    throw new ForbiddenException(`role ${p.role} has no inbox`);
   }
 }

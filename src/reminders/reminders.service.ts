@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Job, Queue, Worker } from 'bullmq';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import { Pool, QueryResultRow } from 'pg';
+import { Pool } from 'pg';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { EventStore } from '../event-store/event-store';
@@ -15,28 +15,12 @@ import { Clock } from '../shared/clock';
 import type { Principal } from '../shared/decider';
 import { ExecuteDecider } from '../shared/execute-decider.command';
 import { obligationDecider, obligationStream } from './obligation.decider';
-import type { ObligationView, SendReminder } from './obligation.decider';
+import type { SendReminder } from './obligation.decider';
+import { rowToObligation } from './obligations.projection';
 import { REMINDER_QUEUE, ReminderJobData, ReconcileReport, ReminderScheduler } from './reminder-scheduler';
 
 /** The actor of events the reminder jobs append. */
 export const REMINDER_SYSTEM: Principal = { sub: 'system:reminders', role: 'system' as Principal['role'], districts: [] };
-
-export function rowToObligation(row: QueryResultRow): ObligationView & { subjectId: string | null; sent: string[]; fulfilledAt: string | null } {
-  return {
-    id: row.id,
-    campaignId: row.campaign_id,
-    kind: row.kind,
-    ref: row.ref,
-    title: row.title,
-    party: row.party,
-    districtCode: row.district_code,
-    subjectId: row.subject_id,
-    due: row.due,
-    status: row.status,
-    sent: row.sent,
-    fulfilledAt: row.fulfilled_at ? row.fulfilled_at.toISOString() : null,
-  };
-}
 
 /**
  * Runs the reminders: the scheduler follows the obligations projection (re-planning what changed after each of
