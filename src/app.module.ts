@@ -12,6 +12,8 @@ import { EnforcementModule } from './enforcement/enforcement.module';
 import { ReportingModule } from './reporting/reporting.module';
 import { SummaryModule } from './summary/summary.module';
 import { RemindersModule } from './reminders/reminders.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { AuditModule } from './audit/audit.module';
 import { SelfCorrectionModule } from './self-correction/self-correction.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { HealthModule } from './health/health.module';
@@ -52,6 +54,8 @@ export class AppModule {
         ReportingModule,
         SummaryModule,
         RemindersModule,
+        WebhooksModule,
+        AuditModule,
         HealthModule,
       ],
       providers: [

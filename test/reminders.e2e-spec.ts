@@ -1,5 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
@@ -11,6 +9,7 @@ import { ShiftedClock } from '../src/shared/clock';
 import { Caller, startTestApp, TestApp } from './support/app';
 import { TestDatabase } from './support/database';
 import { launchBody, uscc } from './support/fixtures';
+import { ok, privateRedis, until } from './support/waiting';
 
 /**
  * Real BullMQ jobs firing on real time, on Redis and on BullMQ's Postgres backend. The app's clock is the wall
@@ -27,59 +26,6 @@ const officerA: Caller = { role: 'district-officer', districts: [A] };
 const officerB: Caller = { role: 'district-officer', districts: [B] };
 const NINE = new Date('2022-03-24T09:00:00+08:00');
 const LEAD_MS = 15_000;
-
-const ok = async (p: Promise<{ status: number; body: any }>, status = 200) => {
-  const res = await p;
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res;
-};
-
-async function until<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-/** A Redis of this test's own, so that FLUSHALL wipes nothing another suite uses. */
-async function privateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  await until('private redis', async () => {
-    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on('error', () => undefined);
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      r.disconnect();
-    }
-  }, Boolean, 10_000);
-  return {
-    url,
-    stop: () => new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    }),
-  };
-}
 
 describe.each(['redis', 'postgres'] as const)('deadline reminders on the %s queue backend', (backend) => {
   let t: TestApp;

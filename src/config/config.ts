@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_RETRY_DELAYS_MS } from '../webhooks/delivery-policy';
 
 /** Configuration from the environment, validated once at start with messages that say what to fix. */
 export interface AppConfig {
@@ -23,6 +24,14 @@ export interface AppConfig {
   queuePrefix: string;
   /** a reminder whose time passed while nothing ran is still sent within this many hours (REMINDER_GRACE_HOURS, default 48) */
   reminderGraceHours: number;
+  /** deliver webhooks to loopback, private and link-local addresses (WEBHOOK_ALLOW_PRIVATE, default false) */
+  webhookAllowPrivate: boolean;
+  /** waits before each retry of a webhook delivery (WEBHOOK_RETRY_DELAYS_MS, comma-separated; default ~3 days) */
+  webhookRetryDelaysMs: number[];
+  /** a subscription failing this long without a success is disabled (WEBHOOK_DISABLE_AFTER_HOURS, default 72) */
+  webhookDisableAfterHours: number;
+  /** a webhook POST without a complete response in this time fails (WEBHOOK_TIMEOUT_MS, default 15000) */
+  webhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +73,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dbPoolSize = int('DB_POOL_SIZE', 20, 2, 500);
   const tipHandlingDays = int('TIP_HANDLING_DAYS', 30, 1, 365);
   const reminderGraceHours = int('REMINDER_GRACE_HOURS', 48, 0, 720);
+  const webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', 15000, 100, 120000);
+  const disableRaw = env.WEBHOOK_DISABLE_AFTER_HOURS ?? '72';
+  const webhookDisableAfterHours = Number(disableRaw);
+  if (!/^\d+(\.\d+)?$/.test(disableRaw) || webhookDisableAfterHours <= 0 || webhookDisableAfterHours > 8760) {
+    problems.push(`WEBHOOK_DISABLE_AFTER_HOURS must be a number of hours above 0 and at most 8760 (got "${disableRaw}")`);
+  }
+  const delaysRaw = env.WEBHOOK_RETRY_DELAYS_MS;
+  const webhookRetryDelaysMs = delaysRaw ? delaysRaw.split(',').map((x) => Number(x.trim())) : DEFAULT_RETRY_DELAYS_MS;
+  if (!webhookRetryDelaysMs.length || webhookRetryDelaysMs.length > 30 || webhookRetryDelaysMs.some((n) => !Number.isInteger(n) || n < 0 || n > 7 * 864e5)) {
+    problems.push('WEBHOOK_RETRY_DELAYS_MS must be 1-30 comma-separated integers of milliseconds, each at most 7 days');
+  }
+  const allowPrivateRaw = env.WEBHOOK_ALLOW_PRIVATE ?? 'false';
+  if (!['true', 'false'].includes(allowPrivateRaw)) problems.push('WEBHOOK_ALLOW_PRIVATE must be true or false');
   const queuePrefix = env.QUEUE_PREFIX ?? 'rectify';
   if (!/^[A-Za-z0-9_-]{1,50}$/.test(queuePrefix)) problems.push('QUEUE_PREFIX must be 1-50 letters, digits, _ or -');
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -108,6 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tipHandlingDays,
     queuePrefix,
     reminderGraceHours,
+    webhookAllowPrivate: allowPrivateRaw === 'true',
+    webhookRetryDelaysMs,
+    webhookDisableAfterHours,
+    webhookTimeoutMs,
   };
 }
 

@@ -75,3 +75,11 @@ export class DottedIdParam implements PipeTransform<string, string> {
     return value;
   }
 }
+
+/** A stream id as the event store accepts it: `<aggregate>-<id>`, ASCII letters, digits, . _ @ -. */
+export class StreamIdParam implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/.test(value)) refuse(meta, 'matches', `${meta.data} must be a stream id (1-200 ASCII letters, digits, . _ @ -)`);
+    return value;
+  }
+}

@@ -68,3 +68,17 @@ export const queueJobs = new Gauge({
 
 /** Refreshers run at scrape time by /metrics (gauges read from a queue or a table). */
 export const scrapeHooks = new Set<() => Promise<void>>();
+
+export const webhookAttempts = new Counter({
+  name: 'rectify_webhook_attempts_total',
+  help: 'Webhook POSTs by outcome: delivered, retry (will be tried again), failed (attempts exhausted), gone (410), disabled',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+
+export const webhookLatency = new Histogram({
+  name: 'rectify_webhook_commit_to_delivery_seconds',
+  help: 'From the event being recorded to its successful POST',
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+  registers: [registry],
+});

@@ -2,8 +2,9 @@ import { campaignsProjection } from '../campaigns/campaigns.projection';
 import { rectificationProjection } from '../enforcement/rectification.projection';
 import { subjectsProjection, subjectTimelineProjection } from '../subjects/subjects.projection';
 import { obligationsProjection, remindersProjection } from '../reminders/obligations.projection';
+import { webhookSubscriptionsProjection } from '../webhooks/subscriptions.projection';
 import { documentsProjection } from './documents.projection';
 import { Projection } from './projection';
 
 export const ALL_PROJECTIONS: Projection[] = [campaignsProjection, subjectsProjection, subjectTimelineProjection, rectificationProjection, documentsProjection,
-  obligationsProjection, remindersProjection];
+  obligationsProjection, remindersProjection, webhookSubscriptionsProjection];

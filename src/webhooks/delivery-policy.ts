@@ -1,0 +1,78 @@
+import { StoredEvent } from '../event-store/event-store';
+
+/**
+ * The pure rules of delivery: which subscription receives which event, how long to wait before the next
+ * attempt, and when a failing subscription is disabled.
+ */
+
+/** An exact type, `*`, or a prefix ending in `*`: `inspection.*`, `campaign.deadline-*`. */
+export const EVENT_TYPE_PATTERN = /^(\*|[a-z][a-z0-9-]*(\.[a-z0-9-]+)*(\.?\*)?)$/;
+
+export function typeMatches(patterns: string[], type: string): boolean {
+  return patterns.some((p) => p === '*' || p === type || (p.endsWith('*') && type.startsWith(p.slice(0, -1))));
+}
+
+/**
+ * The district an event concerns, when its payload names one (`districtCode`). Events of the whole city
+ * (a campaign's phases, deadlines) name none and reach district-filtered subscriptions too.
+ */
+export function eventDistrict(e: Pick<StoredEvent, 'data'>): string | null {
+  const d = (e.data as { districtCode?: unknown } | null)?.districtCode;
+  return typeof d === 'string' ? d : null;
+}
+
+export interface SubscriptionFilter {
+  eventTypes: string[];
+  districts: string[];
+  /** only events after this position (the subscription's own creation) */
+  createdPosition: number;
+}
+
+/** The subscriptions' own streams are configuration (they carry other receivers' URLs): never delivered. */
+export function isDeliverable(e: Pick<StoredEvent, 'type'>): boolean {
+  return !e.type.startsWith('webhook.');
+}
+
+export function matches(s: SubscriptionFilter, e: Pick<StoredEvent, 'type' | 'data' | 'globalPosition'>): boolean {
+  if (!isDeliverable(e) || e.globalPosition <= s.createdPosition || !typeMatches(s.eventTypes, e.type)) return false;
+  const district = eventDistrict(e);
+  return district === null || s.districts.length === 0 || s.districts.includes(district);
+}
+
+/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h: about three days and four hours in all. */
+export const DEFAULT_RETRY_DELAYS_MS = [5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 504e5, 72e6, 864e5];
+
+/**
+ * The wait before retry number `attemptsMade` (1 after the first failure): the schedule's step with ±20 %
+ * jitter, or what the receiver asked for in Retry-After (429/503), capped at a day.
+ */
+export function retryDelay(schedule: number[], attemptsMade: number, retryAfterMs: number | null, random = Math.random): number {
+  if (retryAfterMs !== null) return Math.min(Math.max(retryAfterMs, 0), 864e5);
+  const base = schedule[Math.min(attemptsMade, schedule.length) - 1] ?? schedule[schedule.length - 1];
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: Date): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered' }
+  /** 410 Gone: the receiver asked never to be called again */
+  | { kind: 'gone' }
+  | { kind: 'retry'; retryAfterMs: number | null };
+
+export function outcomeOf(status: number | null, retryAfterMs: number | null): AttemptOutcome {
+  if (status !== null && status >= 200 && status < 300) return { kind: 'delivered' };
+  if (status === 410) return { kind: 'gone' };
+  return { kind: 'retry', retryAfterMs: status === 429 || status === 503 ? retryAfterMs : null };
+}
+
+/** A subscription that has failed without a single success for this long is disabled. */
+export function failingTooLong(failingSince: Date | null, now: Date, windowMs: number): boolean {
+  return failingSince !== null && now.getTime() - failingSince.getTime() >= windowMs;
+}

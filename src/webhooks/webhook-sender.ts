@@ -1,0 +1,71 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { checkUrlShape, guardedLookup } from './url-safety';
+
+export interface SendResult {
+  /** null when no response came (refused, timed out, unsafe target) */
+  status: number | null;
+  latencyMs: number;
+  retryAfter?: string;
+  /** the first 1 KiB of the response body, or the error */
+  snippet: string;
+  error: string | null;
+}
+
+const SNIPPET_BYTES = 1024;
+
+/**
+ * One POST of a signed body. Redirects are not followed (a 3xx is a failure like any other non-2xx), the whole
+ * exchange is cut off after `timeoutMs`, and the target is checked again on the address actually dialled.
+ */
+export function postWebhook(url: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number; allowPrivate: boolean }): Promise<SendResult> {
+  const started = process.hrtime.bigint();
+  const elapsed = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+  return new Promise<SendResult>((resolve) => {
+    let target: URL;
+    try {
+      target = checkUrlShape(url, opts.allowPrivate);
+    } catch (err) {
+      return resolve({ status: null, latencyMs: 0, snippet: '', error: (err as Error).message });
+    }
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    let settled = false;
+    const finish = (r: SendResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'rectify-webhooks/1', ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: guardedLookup(opts.allowPrivate) as never,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (c: Buffer) => {
+          if (kept < SNIPPET_BYTES) {
+            chunks.push(c.subarray(0, SNIPPET_BYTES - kept));
+            kept += Math.min(c.length, SNIPPET_BYTES - kept);
+          }
+        });
+        const done = () => {
+          const retryAfter = res.headers['retry-after'];
+          finish({ status: res.statusCode ?? null, latencyMs: elapsed(), retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+            snippet: Buffer.concat(chunks).toString('utf8'), error: null });
+        };
+        res.on('end', done);
+        res.on('error', done);
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy(new Error(`no response within ${opts.timeoutMs} ms`));
+    }, opts.timeoutMs);
+    req.on('error', (err) => finish({ status: null, latencyMs: elapsed(), snippet: '', error: err.message }));
+    req.end(body);
+  });
+}

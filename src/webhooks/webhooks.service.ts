@@ -1,0 +1,240 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { Pool, QueryResultRow } from 'pg';
+import { Webhook } from 'standardwebhooks';
+import { APP_CONFIG } from '../config/config';
+import type { AppConfig } from '../config/config';
+import { EventStore, StoredEvent } from '../event-store/event-store';
+import { EventSubscription } from '../event-store/subscription';
+import { PG_POOL } from '../infra/tokens';
+import { queueJobs, scrapeHooks, webhookAttempts, webhookLatency } from '../metrics/metrics';
+import { ProjectionRunner } from '../projections/projection-runner';
+import { QueueFactory } from '../queue/queue.factory';
+import type { Principal } from '../shared/decider';
+import { ExecuteDecider } from '../shared/execute-decider.command';
+import { failingTooLong, matches, outcomeOf, parseRetryAfter, retryDelay } from './delivery-policy';
+import { Attempt, DeliveryKey, DeliveryStore, NewDelivery } from './delivery-store';
+import { subscriptionDecider, subscriptionStream } from './subscription.decider';
+import type { DisableReason } from './subscription.decider';
+import { WebhookSecrets } from './webhook-secrets';
+import { postWebhook } from './webhook-sender';
+
+export const WEBHOOK_QUEUE = 'webhooks';
+
+/** The actor of the events the delivery worker appends (a subscription disabled for 410 or three days of failure). */
+export const WEBHOOK_SYSTEM: Principal = { sub: 'system:webhooks', role: 'system' as Principal['role'], districts: [] };
+
+export const jobIdOf = (k: DeliveryKey) => `${k.subscriptionId}.${k.eventId}.${k.round}`;
+
+/** The body a receiver gets: Standard Webhooks' `{ type, timestamp, data }`, data carrying the event's place in the log. */
+export function webhookBody(e: StoredEvent): string {
+  return JSON.stringify({
+    type: e.type,
+    timestamp: e.recordedAt.toISOString(),
+    data: {
+      eventId: e.eventId,
+      stream: e.streamId,
+      version: e.streamVersion,
+      position: e.globalPosition,
+      schemaVersion: e.schemaVersion,
+      actor: e.metadata.actor,
+      correlationId: e.correlationId,
+      causationId: e.causationId,
+      payload: e.data,
+    },
+  });
+}
+
+class DeliveryFailed extends Error {
+  constructor(message: string, readonly retryAfterMs: number | null) {
+    super(message);
+  }
+}
+
+/**
+ * The outbox and its worker. A checkpointed subscriber of the log records one delivery per matching enabled
+ * subscription (in the transaction that moves its checkpoint) and queues the head of each (subscription, stream)
+ * line; the worker signs and POSTs it, retries on the schedule, hands the line to the next delivery, and
+ * disables a subscription that answers 410 or keeps failing. On start (and after a wiped queue) every head is
+ * queued again from the table, so an event that committed is delivered whatever crashed in between.
+ */
+@Injectable()
+export class WebhooksService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly queue: Queue<DeliveryKey>;
+  readonly deliveries: DeliveryStore;
+  readonly secrets: WebhookSecrets;
+  private worker: Worker<DeliveryKey> | null = null;
+  private outbox: EventSubscription | null = null;
+  private stopped = false;
+  ready: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly queues: QueueFactory,
+    private readonly projections: ProjectionRunner,
+    private readonly store: EventStore,
+    private readonly commands: CommandBus,
+    private readonly logger: Logger,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.queue = queues.queue<DeliveryKey>(WEBHOOK_QUEUE);
+    this.deliveries = new DeliveryStore(pool);
+    this.secrets = new WebhookSecrets(pool);
+  }
+
+  onApplicationBootstrap(): void {
+    const schedule = this.config.webhookRetryDelaysMs;
+    this.worker = this.queues.worker<DeliveryKey>(WEBHOOK_QUEUE, (job) => this.deliver(job), {
+      concurrency: 16,
+      removeOnComplete: { age: 86400 },
+      settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelay(schedule, attemptsMade, (err as DeliveryFailed | undefined)?.retryAfterMs ?? null) },
+    });
+    this.worker.on('error', () => undefined);
+    scrapeHooks.add(this.refreshMetrics);
+    this.ready = this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    scrapeHooks.delete(this.refreshMetrics);
+    await this.ready.catch(() => undefined);
+    await this.outbox?.stop();
+    if (this.worker) {
+      this.queues.discard(this.worker);
+      const graceful = this.worker.close().then(() => true, () => true);
+      const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000).unref());
+      if (!(await Promise.race([graceful, timedOut]))) await this.worker.close(true).catch(() => undefined);
+    }
+  }
+
+  readonly refreshMetrics = async (): Promise<void> => {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed');
+    for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue: WEBHOOK_QUEUE, state }, n);
+  };
+
+  private async start(): Promise<void> {
+    try {
+      await this.reconcile();
+    } catch (err) {
+      this.logger.error({ err }, 'webhook reconcile failed; the outbox still queues new deliveries');
+    }
+    if (this.stopped) return;
+    this.outbox = new EventSubscription(this.store, {
+      from: await this.deliveries.checkpoint(),
+      handle: (events) => this.record(events),
+      onError: (err) => this.logger.warn({ err: (err as Error).message }, 'webhook outbox batch failed; retrying'),
+    });
+    this.outbox.start();
+  }
+
+  /** Queue every line's head again (idempotent: a job id that is still queued is not added twice). */
+  async reconcile(): Promise<number> {
+    const heads = await this.deliveries.allHeads();
+    await this.enqueue(heads);
+    return heads.length;
+  }
+
+  /** The outbox's step: one delivery per matching enabled subscription, with the checkpoint, then queue the heads. */
+  private async record(events: StoredEvent[]): Promise<void> {
+    const through = events[events.length - 1].globalPosition;
+    // the subscriptions read model must have seen every subscription created up to these events
+    if (!(await this.projections.waitFor(through, 30_000))) throw new Error('read models are behind the outbox; retrying');
+    const { rows: subs } = await this.pool.query('SELECT id, event_types, districts, created_position FROM rm_webhook_subscriptions WHERE enabled');
+    const filters = subs.map((s) => ({ id: s.id as string, eventTypes: s.event_types, districts: s.districts, createdPosition: Number(s.created_position) }));
+    const created: NewDelivery[] = [];
+    for (const e of events) {
+      for (const s of filters) {
+        if (matches(s, e)) created.push({ subscriptionId: s.id, eventId: e.eventId, position: e.globalPosition, streamId: e.streamId, type: e.type });
+      }
+    }
+    await this.enqueue(await this.deliveries.create(created, through));
+  }
+
+  async enqueue(keys: DeliveryKey[]): Promise<void> {
+    if (!keys.length) return;
+    const attempts = this.config.webhookRetryDelaysMs.length + 1;
+    await this.queue.addBulk(
+      keys.map((k) => ({ name: 'deliver', data: k, opts: { jobId: jobIdOf(k), attempts, backoff: { type: 'webhook' } } })),
+    );
+  }
+
+  /** Put deliveries back in line (manual redelivery, replay) and queue the heads. */
+  async requeue(deliveries: NewDelivery[]): Promise<void> {
+    await this.enqueue(await this.deliveries.requeue(deliveries));
+  }
+
+  private async deliver(job: Job<DeliveryKey>): Promise<string> {
+    const { subscriptionId, eventId, round } = job.data;
+    const d = await this.deliveries.get(subscriptionId, eventId);
+    if (!d || d.status !== 'pending' || Number(d.round) !== round) return 'skipped';
+    const { rows } = await this.pool.query('SELECT * FROM rm_webhook_subscriptions WHERE id = $1', [subscriptionId]);
+    const sub = rows[0];
+    if (!sub || !sub.enabled) {
+      await this.deliveries.cancelPending(subscriptionId);
+      return 'cancelled';
+    }
+    const before = await this.deliveries.earlierPending(d);
+    if (before) {
+      // out of line (a redelivery behind a pending one): the earlier delivery hands the line on when it ends
+      await this.enqueue([before]);
+      return 'waiting';
+    }
+    const [event] = await this.store.readPositions([Number(d.global_position)]);
+    const body = webhookBody(event);
+    const at = new Date();
+    const keys = await this.secrets.signing(subscriptionId, sub.secret_id, at);
+    const signature = keys.map((k) => new Webhook(k).sign(event.eventId, at, body)).join(' ');
+    const result = await postWebhook(sub.url, body, {
+      'webhook-id': event.eventId,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signature,
+    }, { timeoutMs: this.config.webhookTimeoutMs, allowPrivate: this.config.webhookAllowPrivate });
+    const outcome = outcomeOf(result.status, parseRetryAfter(result.retryAfter, at));
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const attempt = { at, status: result.status, latencyMs: result.latencyMs, error: result.error, snippet: result.snippet };
+    if (outcome.kind === 'delivered') {
+      const next = await this.deliveries.attempted(d, attempt, 'delivered');
+      await this.deliveries.health(subscriptionId, true, at);
+      webhookAttempts.inc({ outcome: 'delivered' });
+      webhookLatency.observe((Date.now() - event.recordedAt.getTime()) / 1000);
+      if (next) await this.enqueue([next]);
+      return 'delivered';
+    }
+    if (outcome.kind === 'gone') {
+      webhookAttempts.inc({ outcome: 'gone' });
+      await this.disable(sub, 'gone', `the receiver answered 410 Gone to event ${eventId}`, event.eventId, d, attempt);
+      throw new UnrecoverableError('410 Gone: subscription disabled');
+    }
+    const failingSince = await this.deliveries.health(subscriptionId, false, at);
+    if (failingTooLong(failingSince, at, this.config.webhookDisableAfterHours * 3_600_000)) {
+      webhookAttempts.inc({ outcome: 'disabled' });
+      await this.disable(sub, 'failing', `no delivery succeeded since ${failingSince!.toISOString()}`, event.eventId, d, attempt);
+      throw new UnrecoverableError('failing too long: subscription disabled');
+    }
+    const next = await this.deliveries.attempted(d, attempt, lastAttempt ? 'failed' : null);
+    webhookAttempts.inc({ outcome: lastAttempt ? 'failed' : 'retry' });
+    if (next) await this.enqueue([next]);
+    throw new DeliveryFailed(result.error ?? `HTTP ${result.status}`, outcome.retryAfterMs);
+  }
+
+  /**
+   * Disable first (the read model then stops the outbox recording more), then end this delivery, then cancel
+   * what is pending — including a delivery the outbox recorded meanwhile. One recorded later still finds the
+   * subscription disabled when its job runs, and is cancelled there.
+   */
+  private async disable(sub: QueryResultRow, reason: DisableReason, detail: string, causationId: string, d: QueryResultRow, attempt: Attempt): Promise<void> {
+    await this.commands.execute(
+      new ExecuteDecider(subscriptionDecider, subscriptionStream(sub.id), { kind: 'DisableSubscription', reason, detail }, {
+        principal: WEBHOOK_SYSTEM,
+        correlationId: randomUUID(),
+        causationId,
+      }),
+    );
+    await this.deliveries.attempted(d, attempt, 'failed');
+    const cancelled = await this.deliveries.cancelPending(sub.id);
+    this.logger.warn({ subscriptionId: sub.id, reason, cancelled }, 'webhook subscription disabled');
+  }
+}
