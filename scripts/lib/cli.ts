@@ -13,7 +13,7 @@ export function runCli(main: (config: AppConfig, args: string[]) => Promise<void
     throw err;
   }
   main(config, process.argv.slice(2)).then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (err) => {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

@@ -16,7 +16,9 @@ import type { CommandContext } from '../shared/execute-decider.command';
 import { campaignDecider, campaignStream } from './campaign.decider';
 import type { CampaignCommand, PhaseId, SubjectType } from './campaign.decider';
 import { ChooseChecklistDto, HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, ReminderScheduleDto, SetDeadlineDto } from './campaign.dto';
-import { rowToCampaign } from './campaigns.projection';
+import { campaignsProjection, rowToCampaign } from './campaigns.projection';
+import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
+import { TimeTravel } from '../projections/time-travel';
 
 const BASE = '/api/v1/campaigns';
 
@@ -26,6 +28,7 @@ export class CampaignsController {
     private readonly commands: CommandBus,
     private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly timeTravel: TimeTravel,
   ) {}
 
   @Post()
@@ -50,8 +53,15 @@ export class CampaignsController {
 
   @Get(':id')
   @Roles(...READ_ROLES)
-  async get(@Param('id', UuidParam) id: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
-    const { rows } = await this.pool.query('SELECT * FROM rm_campaigns WHERE id = $1', [id]);
+  async get(
+    @Param('id', UuidParam) id: string,
+    @Query() q: PointInTimeQuery,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const at = pointInTime(q);
+    const select = { sql: 'SELECT * FROM rm_campaigns WHERE id = $1', params: [id] };
+    const rows = at ? [await this.timeTravel.row(campaignsProjection, campaignStream(id), at, select)] : (await this.pool.query(select.sql, select.params)).rows;
     if (!rows.length) throw notFound(`campaign ${id} not found`);
     const campaign = rowToCampaign(rows[0]);
     return conditionalGet(res, campaign.version, ifNoneMatch, campaign);

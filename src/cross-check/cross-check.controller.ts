@@ -11,10 +11,12 @@ import type { CampaignState } from '../campaigns/campaign.decider';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { DistrictParam, UuidParam } from '../http/params';
+import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { PG_POOL } from '../infra/tokens';
 import { withoutExists } from '../projections/evolve-row';
 import { DOC, rowToDocument } from '../projections/documents.projection';
 import { AggregateReader } from '../shared/aggregate-reader';
+import type { PointInTime } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
@@ -57,9 +59,9 @@ export class CrossCheckController {
 
   @Get('campaigns/:id/supervision-groups')
   @Roles(...SCORE_READERS)
-  async groups(@Param('id', UuidParam) id: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async groups(@Param('id', UuidParam) id: string, @Query() pit: PointInTimeQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
     await this.campaigns.get(id);
-    const { state, version } = await this.reader.load(supervisionDecider, supervisionStream(id));
+    const { state, version } = await this.reader.load(supervisionDecider, supervisionStream(id), pointInTime(pit));
     return conditionalGet(res, version, ifNoneMatch, { campaignId: id, groups: state.groups, version });
   }
 
@@ -115,9 +117,9 @@ export class CrossCheckController {
 
   @Get('campaigns/:id/cross-check-visits/:visitId')
   @Roles(...SCORE_READERS)
-  async visit(@Param('id', UuidParam) id: string, @Param('visitId', UuidParam) visitId: string, @CurrentPrincipal() p: Principal,
+  async visit(@Param('id', UuidParam) id: string, @Param('visitId', UuidParam) visitId: string, @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
-    const { state, version } = await this.loadVisit(id, visitId, p);
+    const { state, version } = await this.loadVisit(id, visitId, p, pointInTime(pit));
     return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), version });
   }
 
@@ -154,11 +156,11 @@ export class CrossCheckController {
 
   @Get('campaigns/:id/self-evaluations/:districtCode')
   @Roles(...SCORE_READERS)
-  async evaluation(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @CurrentPrincipal() p: Principal,
+  async evaluation(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
     const campaign = await this.campaigns.get(id);
     campaignDistrict(campaign, code, p);
-    const { state, version } = await this.reader.load(selfEvaluationDecider, selfEvaluationStream(id, code));
+    const { state, version } = await this.reader.load(selfEvaluationDecider, selfEvaluationStream(id, code), pointInTime(pit));
     const score = (await this.scores.table(campaign, this.clock.now())).districts.find((d) => d.districtCode === code)!;
     return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), campaignId: id, districtCode: code, score, version });
   }
@@ -233,8 +235,8 @@ export class CrossCheckController {
     return groupOfDistrict(state, code)!;
   }
 
-  private async loadVisit(campaignId: string, visitId: string, p: Principal) {
-    const loaded = await this.reader.load(visitDecider, visitStream(visitId));
+  private async loadVisit(campaignId: string, visitId: string, p: Principal, at?: PointInTime) {
+    const loaded = await this.reader.load(visitDecider, visitStream(visitId), at);
     if (!loaded.state.exists || loaded.state.campaignId !== campaignId || !this.canSee(p, loaded.state.districtCode)) throw notFound(`visit ${visitId} not found`);
     return loaded;
   }

@@ -23,7 +23,10 @@ import { SubjectReader } from '../subjects/subject.reader';
 import { inspectionDecider, inspectionStream } from './inspection.decider';
 import type { InspectionCommand, InspectionState } from './inspection.decider';
 import { ConductDto, IssueOrderDto, ListInspectionsQuery, PenaltyDto, ScheduleInspectionDto } from './inspection.dto';
-import { rowToInspection } from './rectification.projection';
+import { rectificationProjection, rowToInspection } from './rectification.projection';
+import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
+import { TimeTravel } from '../projections/time-travel';
+
 
 /** 执法检查: inspections (one visit, one form), their rectification orders and penalties. */
 @Controller('api/v1/campaigns/:id/inspections')
@@ -34,6 +37,7 @@ export class InspectionsController {
     private readonly subjects: SubjectReader,
     private readonly reader: AggregateReader,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly timeTravel: TimeTravel,
   ) {}
 
   @Post()
@@ -75,13 +79,17 @@ export class InspectionsController {
   async get(
     @Param('id', UuidParam) id: string,
     @Param('inspectionId', UuidParam) inspectionId: string,
+    @Query() q: PointInTimeQuery,
     @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { rows } = await this.pool.query('SELECT * FROM rm_inspections WHERE id = $1 AND campaign_id = $2', [inspectionId, id]);
+    const at = pointInTime(q);
+    const select = { sql: 'SELECT * FROM rm_inspections WHERE id = $1 AND campaign_id = $2', params: [inspectionId, id] };
+    const { rows } = await this.pool.query(select.sql, select.params);
     if (!rows.length || !AccessPolicy.canActOnSubject(p, rows[0].subject_id, rows[0].district_code)) throw notFound(`inspection ${inspectionId} not found`);
-    return conditionalGet(res, Number(rows[0].version), ifNoneMatch, rowToInspection(rows[0]));
+    const row = at ? await this.timeTravel.row(rectificationProjection, inspectionStream(inspectionId), at, select) : rows[0];
+    return conditionalGet(res, Number(row.version), ifNoneMatch, rowToInspection(row));
   }
 
   @Post(':inspectionId/conduct')

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { Pool } from 'pg';
-import { EventStore } from '../event-store/event-store';
+import { Pool, PoolClient } from 'pg';
+import { EventStore, StoredEvent } from '../event-store/event-store';
 import { inTransaction } from '../infra/transaction';
 import { projectionErrors, projectionLag, projectionPosition } from '../metrics/metrics';
 import { Projection } from './projection';
@@ -17,6 +17,17 @@ export interface RebuildReport {
   events: number;
   seconds: number;
   eventsPerSecond: number;
+}
+
+/** Applies a batch of the log (in order) to one projection inside the caller's transaction: its events only. */
+export async function applyEvents(tx: PoolClient, projection: Projection, events: StoredEvent[]): Promise<void> {
+  const wanted = projection.eventTypes ? new Set(projection.eventTypes) : null;
+  const relevant = wanted ? events.filter((e) => wanted.has(e.type)) : events;
+  if (projection.applyBatch) {
+    if (relevant.length) await projection.applyBatch(tx, relevant);
+  } else {
+    for (const event of relevant) await projection.apply(tx, event);
+  }
 }
 
 /**
@@ -174,13 +185,7 @@ export class ProjectionRunner {
         await client.query('ROLLBACK');
         return -1;
       }
-      const wanted = projection.eventTypes ? new Set(projection.eventTypes) : null;
-      const relevant = wanted ? events.filter((e) => wanted.has(e.type)) : events;
-      if (projection.applyBatch) {
-        if (relevant.length) await projection.applyBatch(client, relevant);
-      } else {
-        for (const event of relevant) await projection.apply(client, event);
-      }
+      await applyEvents(client, projection, events);
       const last = events[events.length - 1].globalPosition;
       await client.query(
         `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, now())

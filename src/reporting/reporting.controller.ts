@@ -12,10 +12,12 @@ import type { AppConfig } from '../config/config';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { DistrictParam, MonthParam, UuidParam } from '../http/params';
+import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { PG_POOL } from '../infra/tokens';
 import { withoutExists } from '../projections/evolve-row';
 import { DOC, rowToDocument } from '../projections/documents.projection';
 import { AggregateReader } from '../shared/aggregate-reader';
+import type { PointInTime } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
 import { startOfCstDay } from '../shared/dates';
 import { invalid, notFound } from '../shared/decider';
@@ -68,11 +70,11 @@ export class ReportingController {
   @Get('monthly-reports/:districtCode/:month')
   @Roles(...DISTRICT_READERS)
   async monthlyReport(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Param('month', MonthParam) month: string,
-    @CurrentPrincipal() p: Principal, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
     const campaign = await this.campaigns.get(id);
     campaignDistrict(campaign, code, p);
     const obligation = this.obligation(campaign, month);
-    const { state, version } = await this.reader.load(monthlyReportDecider, monthlyReportStream(id, code, month));
+    const { state, version } = await this.reader.load(monthlyReportDecider, monthlyReportStream(id, code, month), pointInTime(pit));
     return conditionalGet(res, version, ifNoneMatch, {
       ...withoutExists(state),
       campaignId: id,
@@ -161,9 +163,9 @@ export class ReportingController {
 
   @Get('typical-cases/:caseId')
   @Roles(...READ_ROLES)
-  async typicalCase(@Param('id', UuidParam) id: string, @Param('caseId', UuidParam) caseId: string, @CurrentPrincipal() p: Principal,
+  async typicalCase(@Param('id', UuidParam) id: string, @Param('caseId', UuidParam) caseId: string, @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
-    const { state, version } = await this.loadCase(id, caseId, p);
+    const { state, version } = await this.loadCase(id, caseId, p, pointInTime(pit));
     return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), version });
   }
 
@@ -187,8 +189,8 @@ export class ReportingController {
     return { caseId, version: result.version };
   }
 
-  private async loadCase(campaignId: string, caseId: string, p: Principal) {
-    const loaded = await this.reader.load(typicalCaseDecider, typicalCaseStream(caseId));
+  private async loadCase(campaignId: string, caseId: string, p: Principal, at?: PointInTime) {
+    const loaded = await this.reader.load(typicalCaseDecider, typicalCaseStream(caseId), at);
     const s = loaded.state;
     const visible = p.role === 'subject-user' ? s.subject?.subjectId === p.subjectId : AccessPolicy.canActOnDistrict(p, s.districtCode);
     if (!s.exists || s.campaignId !== campaignId || !visible) throw notFound(`typical case ${caseId} not found`);
@@ -246,9 +248,9 @@ export class ReportingController {
 
   @Get('tips/:tipId')
   @Roles(...DISTRICT_READERS)
-  async tip(@Param('id', UuidParam) id: string, @Param('tipId', UuidParam) tipId: string, @CurrentPrincipal() p: Principal,
+  async tip(@Param('id', UuidParam) id: string, @Param('tipId', UuidParam) tipId: string, @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
-    const { state, version } = await this.loadTip(id, tipId, p);
+    const { state, version } = await this.loadTip(id, tipId, p, pointInTime(pit));
     return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), overdue: tipOverdue(state, this.clock.now()), version });
   }
 
@@ -300,8 +302,8 @@ export class ReportingController {
   }
 
   /** A tip not yet assigned is the city's; once assigned, its district's. */
-  private async loadTip(campaignId: string, tipId: string, p: Principal) {
-    const loaded = await this.reader.load(tipDecider, tipStream(tipId));
+  private async loadTip(campaignId: string, tipId: string, p: Principal, at?: PointInTime) {
+    const loaded = await this.reader.load(tipDecider, tipStream(tipId), at);
     const s = loaded.state;
     const visible = s.districtCode ? AccessPolicy.canActOnDistrict(p, s.districtCode) : AccessPolicy.hasCityScope(p);
     if (!s.exists || s.campaignId !== campaignId || !visible) throw notFound(`tip ${tipId} not found`);

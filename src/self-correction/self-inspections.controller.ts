@@ -10,7 +10,10 @@ import { phaseStatus } from '../campaigns/campaign.decider';
 import type { CampaignState } from '../campaigns/campaign.decider';
 import { AnswersDto, RectificationDto, VerificationDto } from '../checklists/checklist.dto';
 import { templateFor } from '../checklists/template-for';
-import { rowToSelfInspection } from '../enforcement/rectification.projection';
+import { rectificationProjection, rowToSelfInspection } from '../enforcement/rectification.projection';
+import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
+import { TimeTravel } from '../projections/time-travel';
+
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { pageOf } from '../http/paging';
@@ -35,6 +38,7 @@ export class SelfInspectionsController {
     private readonly campaigns: CampaignReader,
     private readonly subjects: SubjectReader,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly timeTravel: TimeTravel,
   ) {}
 
   @Post()
@@ -69,13 +73,17 @@ export class SelfInspectionsController {
   async get(
     @Param('id', UuidParam) id: string,
     @Param('subjectId', UuidParam) subjectId: string,
+    @Query() q: PointInTimeQuery,
     @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { rows } = await this.pool.query('SELECT * FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2', [subjectId, id]);
+    const at = pointInTime(q);
+    const select = { sql: 'SELECT * FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2', params: [subjectId, id] };
+    const { rows } = await this.pool.query(select.sql, select.params);
     if (!rows.length || !AccessPolicy.canActOnSubject(p, subjectId, rows[0].district_code)) throw notFound(`no self-inspection of subject ${subjectId}`);
-    return conditionalGet(res, Number(rows[0].version), ifNoneMatch, rowToSelfInspection(rows[0]));
+    const row = at ? await this.timeTravel.row(rectificationProjection, selfInspectionStream(subjectId), at, select) : rows[0];
+    return conditionalGet(res, Number(row.version), ifNoneMatch, rowToSelfInspection(row));
   }
 
   @Put(':subjectId/answers')

@@ -21,7 +21,10 @@ import { campaignScopeOf, subjectDecider, subjectIdFor, subjectStream } from './
 import type { SubjectCommand } from './subject.decider';
 import { SubjectReader } from './subject.reader';
 import { AmendSubjectDto, DeactivateSubjectDto, ImportQuery, ListSubjectsQuery, RegisterSubjectDto, TimelineQuery } from './subject.dto';
-import { rowToSubject } from './subjects.projection';
+import { rowToSubject, subjectsProjection } from './subjects.projection';
+import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
+import { TimeTravel } from '../projections/time-travel';
+
 
 const BASE = '/api/v1/subjects';
 
@@ -35,6 +38,7 @@ export class SubjectsController {
     private readonly store: EventStore,
     private readonly clock: Clock,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly timeTravel: TimeTravel,
   ) {}
 
   @Post()
@@ -89,11 +93,15 @@ export class SubjectsController {
   @Roles(...READ_ROLES)
   async get(
     @Param('id', UuidParam) id: string,
+    @Query() q: PointInTimeQuery,
     @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const subject = rowToSubject(await this.visibleRow(id, p));
+    const at = pointInTime(q);
+    const current = await this.visibleRow(id, p);
+    const row = at ? await this.timeTravel.row(subjectsProjection, subjectStream(id), at, { sql: 'SELECT * FROM rm_subjects WHERE id = $1', params: [id] }) : current;
+    const subject = rowToSubject(row);
     return conditionalGet(res, subject.version, ifNoneMatch, subject);
   }
 

@@ -8,6 +8,7 @@ import type { CampaignState } from '../campaigns/campaign.decider';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { DistrictParam, PositiveIntParam, UuidParam } from '../http/params';
+import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { withoutExists } from '../projections/evolve-row';
 import { AggregateReader } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
@@ -38,11 +39,11 @@ export class SummaryController {
 
   @Get('summary-reports/:districtCode')
   @Roles(...DISTRICT_READERS)
-  async report(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @CurrentPrincipal() p: Principal,
+  async report(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal,
     @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
     const campaign = await this.campaigns.get(id);
     const district = campaignDistrict(campaign, code, p);
-    const { state, version } = await this.reader.load(summaryReportDecider, summaryReportStream(id, code));
+    const { state, version } = await this.reader.load(summaryReportDecider, summaryReportStream(id, code), pointInTime(pit));
     // figures are live in a draft and frozen from submission on
     const figures = state.figures ?? (await this.figures.of(campaign, [district], this.clock.now())).districts[0];
     return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), campaignId: id, districtCode: code, districtName: district.name, figures, version });

@@ -21,7 +21,9 @@ import type { NewDelivery } from './delivery-store';
 import { selectsSomething } from './event-catalogue';
 import { canManage, subscriptionDecider, subscriptionStream } from './subscription.decider';
 import type { SubscriptionCommand } from './subscription.decider';
-import { rowToSubscription } from './subscriptions.projection';
+import { rowToSubscription, webhookSubscriptionsProjection } from './subscriptions.projection';
+import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
+import { TimeTravel } from '../projections/time-travel';
 import { checkUrl, UnsafeUrlError } from './url-safety';
 import { newSecret } from './webhook-secrets';
 import { CreateWebhookDto, DeliveriesQuery, ReplayDto, RotateSecretDto, UpdateWebhookDto } from './webhooks.dto';
@@ -40,6 +42,7 @@ export class WebhooksController {
     private readonly clock: Clock,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly timeTravel: TimeTravel,
   ) {}
 
   /** Creates a subscription; the signing secret is in this response only. */
@@ -78,8 +81,16 @@ export class WebhooksController {
 
   @Get(':webhookId')
   @Roles(...READERS)
-  async get(@Param('webhookId', UuidParam) id: string, @CurrentPrincipal() p: Principal, @Headers('if-none-match') inm: string | undefined, @Res({ passthrough: true }) res: Response) {
-    const s = rowToSubscription(await this.row(id, p));
+  async get(
+    @Param('webhookId', UuidParam) id: string,
+    @Query() pit: PointInTimeQuery,
+    @CurrentPrincipal() p: Principal,
+    @Headers('if-none-match') inm: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const at = pointInTime(pit);
+    const current = await this.row(id, p);
+    const s = rowToSubscription(at ? await this.timeTravel.row(webhookSubscriptionsProjection, subscriptionStream(id), at, { sql: 'SELECT * FROM rm_webhook_subscriptions WHERE id = $1', params: [id] }) : current);
     return conditionalGet(res, s.version, inm, s);
   }
 

@@ -1,0 +1,30 @@
+/**
+ * npm run audit:verify [-- --stream ID]
+ * Checks the hash chains of the whole log (or one stream) in the service's database (DATABASE_URL, else the
+ * embedded one) and names the first broken link. Exit status 0 when every chain holds, 2 when one is broken.
+ */
+import { verifyChains } from '../src/audit/chain-verification';
+import { resolveDatabase } from '../src/infra/database';
+import { createPool } from '../src/infra/pool';
+import { runCli } from './lib/cli';
+
+runCli(async (config, args) => {
+  const at = args.indexOf('--stream');
+  const streamId = at >= 0 ? args[at + 1] : undefined;
+  if (at >= 0 && !streamId) throw new Error('usage: npm run audit:verify [-- --stream ID]');
+  const database = await resolveDatabase(config);
+  const pool = createPool(database.url, 2);
+  try {
+    const r = await verifyChains(pool, { streamId });
+    if (r.firstBroken) {
+      const b = r.firstBroken;
+      process.stdout.write(`BROKEN: ${b.streamId} v${b.streamVersion} (position ${b.globalPosition}, event ${b.eventId}): ${b.reason}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stdout.write(`ok: ${r.events} events in ${r.streams} streams, every hash chain holds (${r.seconds.toFixed(2)} s)\n`);
+    }
+  } finally {
+    await pool.end();
+    await database.stop();
+  }
+});
