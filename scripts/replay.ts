@@ -5,8 +5,7 @@
  * Exit status 0 on success, 2 when a chain is broken.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { replayLog } from '../src/audit/replay';
+import { linesOf, replayLog } from '../src/audit/replay';
 import { migrate } from '../src/infra/migrate';
 import { createPool } from '../src/infra/pool';
 import { ALL_PROJECTIONS } from '../src/projections/all-projections';
@@ -20,8 +19,7 @@ runCli(async (_config, args) => {
   const pool = createPool(url, 2);
   try {
     await migrate(pool);
-    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-    const r = await replayLog(pool, lines, ALL_PROJECTIONS);
+    const r = await replayLog(pool, linesOf(createReadStream(file, 'utf8')), ALL_PROJECTIONS);
     if (r.broken) {
       process.stdout.write(`BROKEN at line ${r.broken.line}: ${r.broken.streamId} v${r.broken.streamVersion} (position ${r.broken.globalPosition}): ${r.broken.reason}; nothing was kept\n`);
       process.exitCode = 2;

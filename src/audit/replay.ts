@@ -44,7 +44,7 @@ export function eventFromJson(line: string): StoredEvent {
  * projected from them, batch by batch, in one transaction — a broken chain or a bad line leaves the database as
  * it was. The database is for reading: the webhook outbox is set past the log so that nothing is re-sent.
  */
-export async function replayLog(pool: Pool, lines: AsyncIterable<string>, projections: Projection[], batchSize = 2000): Promise<ReplayReport> {
+export async function replayLog(pool: Pool, lines: AsyncIterable<string> | Iterable<string>, projections: Projection[], batchSize = 2000): Promise<ReplayReport> {
   const started = process.hrtime.bigint();
   const walker = new ChainWalker(true);
   let broken: ReplayReport['broken'] = null;
@@ -102,4 +102,19 @@ export async function replayLog(pool: Pool, lines: AsyncIterable<string>, projec
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const events = broken ? 0 : walker.events;
   return { events, streams: walker.streamCount, seconds, eventsPerSecond: seconds > 0 ? events / seconds : 0, broken };
+}
+
+/**
+ * The lines of a stream, read only as they are consumed (unlike readline, which starts reading at once and
+ * loses what arrives before its iterator is first awaited). Memory: one chunk and one partial line.
+ */
+export async function* linesOf(input: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of input) {
+    const text = rest + chunk.toString();
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    yield* lines;
+  }
+  if (rest) yield rest;
 }
