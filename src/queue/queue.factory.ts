@@ -45,9 +45,34 @@ export class QueueFactory {
           connection: { connectionString: this.databaseUrl, migrate: true },
         }) as unknown as Worker<D>);
     w.on('error', (err) => this.onError(`worker ${name}`, err));
+    // A worker that keeps hitting a broken connection (on the Postgres backend it retries at once, without a
+    // pause) is paused for a moment after each error instead of spinning and starving the event loop.
+    let paused: NodeJS.Timeout | null = null;
+    let closing = false;
+    w.on('error', () => {
+      if (paused || closing) return;
+      void w.pause(true).catch(() => undefined);
+      paused = setTimeout(() => {
+        paused = null;
+        if (!closing) w.resume();
+      }, 2000);
+      paused.unref();
+    });
+    w.on('closing', () => {
+      closing = true;
+      if (paused) clearTimeout(paused);
+    });
     this.guardPgClients(w);
     this.closables.unshift(w);
     return w;
+  }
+
+  /** Close a worker now: gracefully (its running jobs finish) for up to 5 s, then by force (a cut connection may never let it finish). */
+  async closeWorker(w: Worker): Promise<void> {
+    this.discard(w);
+    const graceful = w.close().then(() => true, () => true);
+    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000).unref());
+    if (!(await Promise.race([graceful, timedOut]))) await w.close(true).catch(() => undefined);
   }
 
   /** Close one queue or worker now (in the background) and forget it. */

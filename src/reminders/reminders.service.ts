@@ -35,7 +35,6 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
   private worker: Worker<ReminderJobData> | null = null;
   private unsubscribe: (() => void) | null = null;
   private kicked = false;
-  private backoff: NodeJS.Timeout | null = null;
   private stopped = false;
   /** resolves when the start-up reconcile has run */
   ready: Promise<ReconcileReport | null> = Promise.resolve(null);
@@ -60,9 +59,6 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
       // fired jobs stay a week (their ids keep a re-add a no-op); failed ones stay until someone looks (the default)
       removeOnComplete: { age: 7 * 86400 },
     });
-    // A worker that keeps hitting a broken connection (on the Postgres backend it retries at once, without a
-    // pause) is paused for a moment after each error instead of spinning.
-    this.worker.on('error', () => this.backOff());
     this.worker.on('failed', (job, err) => {
       remindersFired.inc({ outcome: 'failed' });
       this.logger.warn({ err: err.message, jobId: job?.id, attempts: job?.attemptsMade }, 'reminder job failed');
@@ -76,29 +72,11 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.backoff) clearTimeout(this.backoff);
     this.unsubscribe?.();
     scrapeHooks.delete(this.refreshMetrics);
     await this.ready.catch(() => undefined);
     await this.scheduler.idle();
-    if (this.worker) {
-      this.queues.discard(this.worker);
-      // a worker whose connection was cut may never finish a graceful close: give it 5 s, then force it
-      const graceful = this.worker.close().then(() => true, () => true);
-      const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000).unref());
-      if (!(await Promise.race([graceful, timedOut]))) await this.worker.close(true).catch(() => undefined);
-    }
-  }
-
-  private backOff(): void {
-    const worker = this.worker;
-    if (!worker || this.backoff || this.stopped) return;
-    void worker.pause(true).catch(() => undefined);
-    this.backoff = setTimeout(() => {
-      this.backoff = null;
-      if (!this.stopped) worker.resume();
-    }, 2000);
-    this.backoff.unref();
+    if (this.worker) await this.queues.closeWorker(this.worker);
   }
 
   /** Queue depth by state, for /metrics. */

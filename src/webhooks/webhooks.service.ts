@@ -92,7 +92,6 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       removeOnComplete: { age: 86400 },
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelay(schedule, attemptsMade, (err as DeliveryFailed | undefined)?.retryAfterMs ?? null) },
     });
-    this.worker.on('error', () => undefined);
     scrapeHooks.add(this.refreshMetrics);
     this.ready = this.start();
   }
@@ -102,12 +101,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     scrapeHooks.delete(this.refreshMetrics);
     await this.ready.catch(() => undefined);
     await this.outbox?.stop();
-    if (this.worker) {
-      this.queues.discard(this.worker);
-      const graceful = this.worker.close().then(() => true, () => true);
-      const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000).unref());
-      if (!(await Promise.race([graceful, timedOut]))) await this.worker.close(true).catch(() => undefined);
-    }
+    if (this.worker) await this.queues.closeWorker(this.worker);
   }
 
   readonly refreshMetrics = async (): Promise<void> => {
