@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { StoredEvent } from '../event-store/event-store';
 import { BrokenLink } from '../event-store/hash-chain';
 import { inTransaction } from '../infra/transaction';
@@ -17,6 +17,21 @@ export interface ReplayReport {
 }
 
 export class ReplayRefused extends Error {}
+
+/** Stores events exactly as they were recorded elsewhere (positions, times, hashes): replay and generated logs. */
+export async function insertStoredEvents(db: PoolClient | Pool, batch: StoredEvent[]): Promise<void> {
+  await db.query(
+    `INSERT INTO events (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, actor,
+       correlation_id, causation_id, recorded_at, hash)
+     SELECT u.pos, u.id, u.sid, u.ver, u.typ, u.sv, u.dat::jsonb, u.met::jsonb, u.act, u.cor, u.cau, u.at, decode(u.h, 'hex')
+       FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[],
+                   $10::uuid[], $11::uuid[], $12::timestamptz[], $13::text[])
+            AS u(pos, id, sid, ver, typ, sv, dat, met, act, cor, cau, at, h)`,
+    [batch.map((e) => e.globalPosition), batch.map((e) => e.eventId), batch.map((e) => e.streamId), batch.map((e) => e.streamVersion),
+      batch.map((e) => e.type), batch.map((e) => e.schemaVersion), batch.map((e) => JSON.stringify(e.data)), batch.map((e) => JSON.stringify(e.metadata)),
+      batch.map((e) => e.actor), batch.map((e) => e.correlationId), batch.map((e) => e.causationId), batch.map((e) => e.recordedAt), batch.map((e) => e.hash)],
+  );
+}
 
 /** An exported line (the wire form of GET /api/v1/events) back to a stored event. */
 export function eventFromJson(line: string): StoredEvent {
@@ -55,17 +70,7 @@ export async function replayLog(pool: Pool, lines: AsyncIterable<string> | Itera
     let batch: StoredEvent[] = [];
     const flush = async () => {
       if (!batch.length) return;
-      await tx.query(
-        `INSERT INTO events (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, actor,
-           correlation_id, causation_id, recorded_at, hash)
-         SELECT u.pos, u.id, u.sid, u.ver, u.typ, u.sv, u.dat::jsonb, u.met::jsonb, u.act, u.cor, u.cau, u.at, decode(u.h, 'hex')
-           FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[],
-                       $10::uuid[], $11::uuid[], $12::timestamptz[], $13::text[])
-                AS u(pos, id, sid, ver, typ, sv, dat, met, act, cor, cau, at, h)`,
-        [batch.map((e) => e.globalPosition), batch.map((e) => e.eventId), batch.map((e) => e.streamId), batch.map((e) => e.streamVersion),
-          batch.map((e) => e.type), batch.map((e) => e.schemaVersion), batch.map((e) => JSON.stringify(e.data)), batch.map((e) => JSON.stringify(e.metadata)),
-          batch.map((e) => e.actor), batch.map((e) => e.correlationId), batch.map((e) => e.causationId), batch.map((e) => e.recordedAt), batch.map((e) => e.hash)],
-      );
+      await insertStoredEvents(tx, batch);
       for (const p of projections) await applyEvents(tx, p, batch);
       batch = [];
     };
