@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { checkUrlShape, guardedLookup } from './url-safety';
 
 export interface SendResult {
@@ -13,6 +13,9 @@ export interface SendResult {
 }
 
 const SNIPPET_BYTES = 1024;
+
+/** Connections are kept alive between deliveries; each new one is dialled through the guarded lookup. */
+const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
 
 /**
  * One POST of a signed body. Redirects are not followed (a 3xx is a failure like any other non-2xx), the whole
@@ -42,7 +45,7 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'rectify-webhooks/1', ...headers, 'content-length': String(Buffer.byteLength(body)) },
         lookup: guardedLookup(opts.allowPrivate) as never,
-        agent: false,
+        agent: target.protocol === 'https:' ? agents.https : agents.http,
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -69,6 +69,8 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   private worker: Worker<DeliveryKey> | null = null;
   private outbox: EventSubscription | null = null;
   private stopped = false;
+  /** subscriptions whose last delivery here succeeded: a success need not be written again */
+  private readonly healthy = new Set<string>();
   ready: Promise<void> = Promise.resolve();
 
   constructor(
@@ -88,7 +90,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   onApplicationBootstrap(): void {
     const schedule = this.config.webhookRetryDelaysMs;
     this.worker = this.queues.worker<DeliveryKey>(WEBHOOK_QUEUE, (job) => this.deliver(job), {
-      concurrency: 16,
+      concurrency: 64,
       removeOnComplete: { age: 86400 },
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelay(schedule, attemptsMade, (err as DeliveryFailed | undefined)?.retryAfterMs ?? null) },
     });
@@ -180,6 +182,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     const body = webhookBody(event);
     const at = new Date();
     const keys = await this.secrets.signing(subscriptionId, sub.secret_id, at);
+
     const signature = keys.map((k) => new Webhook(k).sign(event.eventId, at, body)).join(' ');
     const result = await postWebhook(sub.url, body, {
       'webhook-id': event.eventId,
@@ -191,7 +194,10 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     const attempt = { at, status: result.status, latencyMs: result.latencyMs, error: result.error, snippet: result.snippet };
     if (outcome.kind === 'delivered') {
       const next = await this.deliveries.attempted(d, attempt, 'delivered');
-      await this.deliveries.health(subscriptionId, true, at);
+      if (!this.healthy.has(subscriptionId)) {
+        await this.deliveries.health(subscriptionId, true, at);
+        this.healthy.add(subscriptionId);
+      }
       webhookAttempts.inc({ outcome: 'delivered' });
       webhookLatency.observe((Date.now() - event.recordedAt.getTime()) / 1000);
       if (next) await this.enqueue([next]);
@@ -202,6 +208,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       await this.disable(sub, 'gone', `the receiver answered 410 Gone to event ${eventId}`, event.eventId, d, attempt);
       throw new UnrecoverableError('410 Gone: subscription disabled');
     }
+    this.healthy.delete(subscriptionId);
     const failingSince = await this.deliveries.health(subscriptionId, false, at);
     if (failingTooLong(failingSince, at, this.config.webhookDisableAfterHours * 3_600_000)) {
       webhookAttempts.inc({ outcome: 'disabled' });
