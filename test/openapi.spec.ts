@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { startTestApp, TestApp } from './support/app';
 import { spec, SPEC_PATH, specProblems } from './support/openapi';
+import { DELIVERABLE_EVENT_TYPES } from '../src/webhooks/event-catalogue';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
@@ -37,6 +38,10 @@ describe('openapi.yaml', () => {
   it('is a valid OpenAPI 3.1 document (third-party validator)', async () => {
     const api = await SwaggerParser.validate(SPEC_PATH);
     expect((api as { openapi: string }).openapi).toBe('3.1.0');
+  });
+
+  it('documents the payload of every event type a webhook can carry, and nothing else', () => {
+    expect(Object.keys(spec.webhooks).sort()).toEqual([...DELIVERABLE_EVENT_TYPES].sort());
   });
 
   it('documents every route the app serves, and the app serves every documented route', () => {

@@ -7,6 +7,7 @@ import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { fold, Principal } from '../src/shared/decider';
 import { Caller, startTestApp, TestApp } from './support/app';
 import { launchBody } from './support/fixtures';
+import { webhookProblems } from './support/openapi';
 import { Receiver } from './support/receiver';
 import { REDIS_URL } from './support/services';
 import { ok, until } from './support/waiting';
@@ -109,6 +110,7 @@ describe('webhooks (Standard Webhooks) from the log', () => {
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(3);
     for (const [i, r] of accepted.entries()) {
       expect(r.verifiedBy).toEqual([0]);
+      expect(webhookProblems(r.json.type, r.json)).toEqual([]);
       expect(r.json.type).toMatch(/^campaign\.deadline-/);
       expect(r.json.data).toMatchObject({ eventId: events[i].eventId, stream: campaignStream(campaignId), version: events[i].streamVersion, position: events[i].globalPosition, actor: { role: 'city-admin' } });
       expect((r.json.data.payload as { reason: string }).reason).toBe(`核查${deadlineNo - 2 + i}`);
@@ -225,6 +227,7 @@ describe('webhooks (Standard Webhooks) from the log', () => {
     expect(settled.map((d) => d.eventId)).toEqual([before.eventId, appended.events[0].eventId]);
     expect(settled.every((d) => d.status === 'delivered')).toBe(true);
     const ids = receiver.accepted().map((r) => r.id);
+    for (const r of receiver.accepted()) expect(webhookProblems(r.json.type, r.json)).toEqual([]);
     expect(ids).toEqual([before.eventId, appended.events[0].eventId]);
     expect(receiver.accepted().every((r) => r.verifiedBy.length === 1)).toBe(true);
     await ok(t.call('delete', `${W}/{webhookId}`, `${W}/${sub.id}`, 'city-admin'), 204);

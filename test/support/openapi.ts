@@ -58,3 +58,12 @@ export function expectConforms(method: string, template: string, res: ResponseLi
   const problems = specProblems(method, template, res);
   if (problems.length) throw new Error(problems.join('\n'));
 }
+
+/** What is wrong with a webhook body against the `webhooks` entry of its event type (empty when it conforms). */
+export function webhookProblems(type: string, body: unknown): string[] {
+  const ref = `openapi.json#/webhooks/${escape(type)}/post/requestBody/content/application~1json/schema`;
+  const validate = ajv.getSchema(ref);
+  if (!validate) return [`openapi.yaml documents no webhook ${type}`];
+  if (validate(body)) return [];
+  return (validate.errors ?? []).map((e) => `webhook ${type}: ${e.instancePath} ${e.message}`);
+}
