@@ -10,6 +10,7 @@ import { migrate } from '../src/infra/migrate';
 import { createPool } from '../src/infra/pool';
 import { canonicalJson } from '../src/shared/canonical-json';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
+import { runMain } from './lib/main';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -122,7 +123,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

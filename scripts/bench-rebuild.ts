@@ -23,6 +23,7 @@ import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-databa
 import { ALL_PROJECTIONS } from '../src/projections/all-projections';
 import { ProjectionRunner } from '../src/projections/projection-runner';
 import { verifiedRebuild } from '../src/projections/shadow-rebuild';
+import { runMain } from './lib/main';
 
 const TARGET = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -88,7 +89,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -14,6 +14,7 @@ import { EventStore } from '../src/event-store/event-store';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 import { signToken } from '../src/auth/jwt';
 import { createPool } from '../src/infra/pool';
+import { runMain } from './lib/main';
 
 const scratchPool = async (url: string) => createPool(url, 1);
 
@@ -111,7 +112,4 @@ async function main() {
   for (const backend of ['redis', 'postgres'] as const) await run(backend);
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);
