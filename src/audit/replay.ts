@@ -1,5 +1,6 @@
 import { Pool, PoolClient } from 'pg';
 import { StoredEvent } from '../event-store/event-store';
+import { eventFromJson } from '../http/event-json';
 import { BrokenLink } from '../event-store/hash-chain';
 import { inTransaction } from '../infra/transaction';
 import { Projection } from '../projections/projection';
@@ -31,26 +32,6 @@ export async function insertStoredEvents(db: PoolClient | Pool, batch: StoredEve
       batch.map((e) => e.type), batch.map((e) => e.schemaVersion), batch.map((e) => JSON.stringify(e.data)), batch.map((e) => JSON.stringify(e.metadata)),
       batch.map((e) => e.actor), batch.map((e) => e.correlationId), batch.map((e) => e.causationId), batch.map((e) => e.recordedAt), batch.map((e) => e.hash)],
   );
-}
-
-/** An exported line (the wire form of GET /api/v1/events) back to a stored event. */
-export function eventFromJson(line: string): StoredEvent {
-  const o = JSON.parse(line);
-  return {
-    eventId: o.eventId,
-    streamId: o.streamId,
-    streamVersion: o.streamVersion,
-    globalPosition: o.globalPosition,
-    type: o.type,
-    schemaVersion: o.schemaVersion,
-    data: o.data,
-    metadata: o.metadata,
-    actor: o.metadata?.actor?.id,
-    correlationId: o.metadata?.correlationId,
-    causationId: o.metadata?.causationId ?? null,
-    recordedAt: new Date(o.recordedAt),
-    hash: o.hash,
-  };
 }
 
 /**

@@ -15,3 +15,23 @@ export function eventToJson(e: StoredEvent) {
     hash: e.hash,
   };
 }
+
+/** The wire form back to a stored event (an exported line of GET /api/v1/events). */
+export function eventFromJson(line: string): StoredEvent {
+  const o = JSON.parse(line);
+  return {
+    eventId: o.eventId,
+    streamId: o.streamId,
+    streamVersion: o.streamVersion,
+    globalPosition: o.globalPosition,
+    type: o.type,
+    schemaVersion: o.schemaVersion,
+    data: o.data,
+    metadata: o.metadata,
+    actor: o.metadata?.actor?.id,
+    correlationId: o.metadata?.correlationId,
+    causationId: o.metadata?.causationId ?? null,
+    recordedAt: new Date(o.recordedAt),
+    hash: o.hash,
+  };
+}

@@ -97,9 +97,10 @@ export class ProjectionRunner {
     return () => this.progress.off('moved', listener);
   }
 
-  /** Resolves once every projection has applied `position` (or the timeout passes). */
-  async waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
-    const done = () => this.projections.every((p) => (this.positions.get(p.name) ?? 0) >= position);
+  /** Resolves once every projection (or only those named) has applied `position`, or the timeout passes. */
+  async waitFor(position: number, timeoutMs = 5000, only?: string[]): Promise<boolean> {
+    const watched = only ? this.projections.filter((p) => only.includes(p.name)) : this.projections;
+    const done = () => watched.every((p) => (this.positions.get(p.name) ?? 0) >= position);
     if (done()) return true;
     this.wakeAll();
     return new Promise<boolean>((resolve) => {

@@ -62,9 +62,8 @@ export async function verifiedRebuild(
           for (const p of projections) await applyEvents(c, p, batch);
         };
         if (tx) {
-          await tx.query('SAVEPOINT shadow');
           await work(tx);
-          await tx.query(`RELEASE SAVEPOINT shadow; SET LOCAL search_path TO public`);
+          await tx.query('SET LOCAL search_path TO public');
         } else {
           await inTransaction(pool, work);
         }

@@ -16,7 +16,7 @@ import type { Principal } from '../shared/decider';
 import { ExecuteDecider } from '../shared/execute-decider.command';
 import { obligationDecider, obligationStream } from './obligation.decider';
 import type { SendReminder } from './obligation.decider';
-import { rowToObligation } from './obligations.projection';
+import { obligationsProjection, rowToObligation } from './obligations.projection';
 import { REMINDER_QUEUE, ReminderJobData, ReconcileReport, ReminderScheduler } from './reminder-scheduler';
 
 /** The actor of events the reminder jobs append. */
@@ -88,7 +88,7 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
   private async startupReconcile(): Promise<ReconcileReport | null> {
     try {
       const { safe } = await this.store.positions();
-      await this.projections.waitFor(safe, 60_000);
+      await this.projections.waitFor(safe, 60_000, [obligationsProjection.name]);
       if (this.stopped) return null;
       const report = await this.scheduler.reconcile();
       this.logger.log({ ...report }, 'reminders reconciled with the queue');
@@ -112,7 +112,7 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
   private async fire(job: Job<ReminderJobData>): Promise<string> {
     // The obligation must be read as of everything committed now: a fulfilment that just committed wins.
     const { safe } = await this.store.positions();
-    if (!(await this.projections.waitFor(safe, 10_000))) throw new Error('read models are behind the log; retrying');
+    if (!(await this.projections.waitFor(safe, 10_000, [obligationsProjection.name]))) throw new Error('the obligations read model is behind the log; retrying');
     const { rows } = await this.pool.query('SELECT * FROM rm_obligations WHERE id = $1', [job.data.obligationId]);
     const command: SendReminder = {
       kind: 'SendReminder',

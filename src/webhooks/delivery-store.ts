@@ -47,11 +47,9 @@ export class DeliveryStore {
       if (deliveries.length) {
         await lockLines(tx, deliveries);
         await tx.query(
-          `INSERT INTO webhook_deliveries (subscription_id, event_id, global_position, stream_id, event_type, status)
-           SELECT u.*, 'pending' FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) AS u
+          `${INSERT_PENDING}
            ON CONFLICT DO NOTHING`,
-          [deliveries.map((d) => d.subscriptionId), deliveries.map((d) => d.eventId), deliveries.map((d) => d.position),
-            deliveries.map((d) => d.streamId), deliveries.map((d) => d.type)],
+          columns(deliveries),
         );
         heads = await headsOf(tx, deliveries);
       }
@@ -73,13 +71,11 @@ export class DeliveryStore {
     return inTransaction(this.pool, async (tx) => {
       await lockLines(tx, deliveries);
       await tx.query(
-        `INSERT INTO webhook_deliveries (subscription_id, event_id, global_position, stream_id, event_type, status)
-         SELECT u.*, 'pending' FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) AS u
+        `${INSERT_PENDING}
          ON CONFLICT (subscription_id, event_id) DO UPDATE
            SET status = 'pending', attempts = 0, round = webhook_deliveries.round + 1, last_error = NULL
          WHERE webhook_deliveries.status <> 'pending'`,
-        [deliveries.map((d) => d.subscriptionId), deliveries.map((d) => d.eventId), deliveries.map((d) => d.position),
-          deliveries.map((d) => d.streamId), deliveries.map((d) => d.type)],
+        columns(deliveries),
       );
       return headsOf(tx, deliveries);
     });
@@ -156,6 +152,15 @@ export class DeliveryStore {
     );
     return rows[0].failing_since ?? null;
   }
+}
+
+/** New deliveries, pending, from the five arrays of `columns`. */
+const INSERT_PENDING = `INSERT INTO webhook_deliveries (subscription_id, event_id, global_position, stream_id, event_type, status)
+  SELECT u.*, 'pending' FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) AS u`;
+
+function columns(deliveries: NewDelivery[]): unknown[][] {
+  return [deliveries.map((d) => d.subscriptionId), deliveries.map((d) => d.eventId), deliveries.map((d) => d.position),
+    deliveries.map((d) => d.streamId), deliveries.map((d) => d.type)];
 }
 
 function toKey(r: QueryResultRow): DeliveryKey {

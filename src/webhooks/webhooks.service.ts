@@ -19,6 +19,7 @@ import { failingTooLong, matches, outcomeOf, parseRetryAfter, retryDelay } from 
 import { Attempt, DeliveryKey, DeliveryStore, NewDelivery } from './delivery-store';
 import { subscriptionDecider, subscriptionStream } from './subscription.decider';
 import type { DisableReason } from './subscription.decider';
+import { webhookSubscriptionsProjection } from './subscriptions.projection';
 import { WebhookSecrets } from './webhook-secrets';
 import { postWebhook } from './webhook-sender';
 
@@ -136,8 +137,10 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   /** The outbox's step: one delivery per matching enabled subscription, with the checkpoint, then queue the heads. */
   private async record(events: StoredEvent[]): Promise<void> {
     const through = events[events.length - 1].globalPosition;
-    // the subscriptions read model must have seen every subscription created up to these events
-    if (!(await this.projections.waitFor(through, 30_000))) throw new Error('read models are behind the outbox; retrying');
+    // the subscriptions read model must have seen every subscription created up to these events (only it)
+    if (!(await this.projections.waitFor(through, 30_000, [webhookSubscriptionsProjection.name]))) {
+      throw new Error('the subscriptions read model is behind the outbox; retrying');
+    }
     const { rows: subs } = await this.pool.query('SELECT id, event_types, districts, created_position FROM rm_webhook_subscriptions WHERE enabled');
     const filters = subs.map((s) => ({ id: s.id as string, eventTypes: s.event_types, districts: s.districts, createdPosition: Number(s.created_position) }));
     const created: NewDelivery[] = [];
@@ -182,7 +185,6 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     const body = webhookBody(event);
     const at = new Date();
     const keys = await this.secrets.signing(subscriptionId, sub.secret_id, at);
-
     const signature = keys.map((k) => new Webhook(k).sign(event.eventId, at, body)).join(' ');
     const result = await postWebhook(sub.url, body, {
       'webhook-id': event.eventId,
