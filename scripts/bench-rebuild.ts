@@ -3,10 +3,11 @@
  * campaign-lifecycle fixture (scripts/fixtures/lifecycle.ndjson, every event type of a campaign's four phases,
  * exported from the e2e run) cloned under fresh ids — and re-chained — until it holds BENCH_EVENTS events
  * (default 1,000,000). Measured in the same run on the same scratch database:
- *   1. projections:rebuild --all: each projection empties its tables and replays the log in its own pass;
- *   2. the verified shadow rebuild (projections:rebuild --verify --all): one pass applying every projection to each
- *      batch, then the row-by-row comparison with the live tables;
- *   3. the hash-chain verification of the whole log (audit:verify).
+ *   1. each projection rebuilt alone (its own pass over the log: where the time goes);
+ *   2. projections:rebuild --all: one pass over the log, every page applied to all projections at once;
+ *   3. the verified shadow rebuild (projections:rebuild --verify --all): the same pass into shadow tables, then the
+ *      row-by-row comparison with the live tables;
+ *   4. the hash-chain verification of the whole log (audit:verify).
  * Env: BENCH_DATABASE_URL (a server to create the scratch database on), BENCH_EVENTS.
  */
 import { createHash } from 'node:crypto';
@@ -41,14 +42,14 @@ function remap(text: string, clone: number): string {
 async function main() {
   const template = readFileSync(join(__dirname, '..', '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8').trim().split('\n');
   const scratch = await scratchDatabase(process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL, 'rectify_bench_rebuild');
-  const pool = createPool(scratch.url, 6);
+  const pool = createPool(scratch.url, ALL_PROJECTIONS.length + 4);
   try {
     await migrate(pool);
     const store = new PgEventStore(pool);
     const runner = new ProjectionRunner(pool, store, ALL_PROJECTIONS, { batchSize: 5000 });
     await runner.ensureCheckpoints();
 
-    let t0 = Date.now();
+    const t0 = Date.now();
     let position = 0;
     let clone = 0;
     while (position < TARGET) {
@@ -70,20 +71,20 @@ async function main() {
     await pool.query('ANALYZE events');
     process.stdout.write(`generated ${position.toLocaleString('en')} events (${clone} clones of ${template.length}) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
-    t0 = Date.now();
+    process.stdout.write('each projection alone (its own pass over the whole log):\n');
     for (const p of ALL_PROJECTIONS) {
       const r = await runner.rebuild(p);
       process.stdout.write(`  ${p.name.padEnd(22)} ${r.seconds.toFixed(1).padStart(6)} s  ${rate(r.events, r.seconds)}\n`);
     }
-    const all = (Date.now() - t0) / 1000;
-    process.stdout.write(`projections:rebuild --all: ${position.toLocaleString('en')} events through ${ALL_PROJECTIONS.length} projections in ${all.toFixed(1)} s = ${rate(position, all)} (log events over the wall time of all passes)\n`);
+    const all = await runner.rebuildAll(ALL_PROJECTIONS);
+    process.stdout.write(`projections:rebuild --all: ${all.events.toLocaleString('en')} events through ${ALL_PROJECTIONS.length} projections in one pass in ${all.seconds.toFixed(1)} s = ${rate(all.events, all.seconds)}\n`);
 
     const v = await verifiedRebuild(pool, store, ALL_PROJECTIONS, { batchSize: 5000 });
     process.stdout.write(`projections:rebuild --verify --all: one pass in ${v.seconds.toFixed(1)} s = ${rate(v.events, v.seconds)}; tables equal: ${v.equal} (${v.tables.length} tables)\n`);
 
     const c = await verifyChains(pool);
     process.stdout.write(`audit:verify: ${c.events.toLocaleString('en')} events in ${c.streams.toLocaleString('en')} streams in ${c.seconds.toFixed(1)} s = ${rate(c.events, c.seconds)}; ok: ${c.ok}\n`);
-    process.stdout.write(`target >= 50,000 events/s: rebuild --all ${Math.round(position / all) >= 50000 ? 'met' : 'NOT met'} (ratio ${(position / all / 50000).toFixed(2)}), verified one-pass ${v.eventsPerSecond >= 50000 ? 'met' : 'NOT met'} (ratio ${(v.eventsPerSecond / 50000).toFixed(2)})\n`);
+    process.stdout.write(`target >= 50,000 events/s: rebuild --all ${all.eventsPerSecond >= 50000 ? 'met' : 'NOT met'} (ratio ${(all.eventsPerSecond / 50000).toFixed(2)}), verified one-pass ${v.eventsPerSecond >= 50000 ? 'met' : 'NOT met'} (ratio ${(v.eventsPerSecond / 50000).toFixed(2)})\n`);
   } finally {
     await pool.end();
     await scratch.drop();

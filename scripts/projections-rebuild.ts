@@ -1,6 +1,7 @@
 /**
  * npm run projections:rebuild -- NAME|--all
- *   Empties the projection's read-model tables and replays the whole log into them, checkpoint by checkpoint
+ *   Empties the projections' read-model tables and replays the whole log into them in one pass (each page of the
+ *   log applied to every projection at once, each in its own transaction), checkpoint by checkpoint
  *   (each batch commits with its checkpoint, so an interrupted rebuild resumes where it stopped when the
  *   service or this command runs again). Safe while the service runs: batches take turns on the checkpoint row.
  * npm run projections:rebuild -- --verify NAME|--all [--swap]
@@ -26,11 +27,11 @@ runCli(async (config, args) => {
   if (target !== '--all' && !names.includes(target)) throw new Error(`unknown projection ${target}; known: ${names.join(', ')}`);
   if (swap && !verify) throw new Error('--swap goes with --verify');
   const database = await resolveDatabase(config);
-  const pool = createPool(database.url, 4);
+  const pool = createPool(database.url, ALL_PROJECTIONS.length + 4);
   try {
     await migrate(pool);
     const store = new PgEventStore(pool);
-    const runner = new ProjectionRunner(pool, store, ALL_PROJECTIONS, { batchSize: 2000 });
+    const runner = new ProjectionRunner(pool, store, ALL_PROJECTIONS, { batchSize: 5000 });
     await runner.ensureCheckpoints();
     const chosen = target === '--all' ? ALL_PROJECTIONS : [runner.find(target)];
     if (verify) {
@@ -44,12 +45,8 @@ runCli(async (config, args) => {
       if (!r.equal && !r.swapped) process.exitCode = 3;
       return;
     }
-    for (const projection of chosen) {
-      const r = await runner.rebuild(projection);
-      process.stdout.write(
-        `${r.projection}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s)\n`,
-      );
-    }
+    const r = await runner.rebuildAll(chosen);
+    process.stdout.write(`${r.projection}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s)\n`);
   } finally {
     await pool.end();
     await database.stop();

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PoolClient } from 'pg';
 import { campaignDecider, campaignStream, CampaignCommand, PhaseId, PHASES } from '../src/campaigns/campaign.decider';
 import { campaignsProjection } from '../src/campaigns/campaigns.projection';
 import { StoredEvent } from '../src/event-store/event-store';
 import { PgEventStore } from '../src/event-store/pg-event-store';
 import { Projection } from '../src/projections/projection';
-import { ProjectionRunner } from '../src/projections/projection-runner';
+import { ALL_PROJECTIONS } from '../src/projections/all-projections';
+import { applyEvents, ProjectionRunner } from '../src/projections/projection-runner';
+import { RowBuffer, TableSpec } from '../src/projections/row-buffer';
+import { tableChecksum } from '../src/projections/shadow-rebuild';
+import { eventFromJson } from '../src/http/event-json';
 import { lianyungang2021 } from '../src/seed/lianyungang-2021';
 import { fold } from '../src/shared/decider';
 import { createTestDatabase, TestDatabase } from './support/database';
@@ -193,5 +199,109 @@ describe('the campaigns projection', () => {
 
     await runner.refreshLagMetrics();
     expect(await runner.checkpoint('campaigns')).toBe(await lastPosition());
+  });
+});
+
+describe('batched projections', () => {
+  const lifecycle = readFileSync(join(__dirname, '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8').trim().split('\n').map(eventFromJson);
+  const tables = ALL_PROJECTIONS.flatMap((p) => p.tables);
+
+  /** Every read model after the log is applied in batches of `size`, in a transaction that is rolled back. */
+  async function projected(events: StoredEvent[], size: number): Promise<Record<string, { rows: number; checksum: string }>> {
+    const tx = await db.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      await tx.query(`TRUNCATE ${tables.join(', ')}`);
+      for (let i = 0; i < events.length; i += size) {
+        for (const p of ALL_PROJECTIONS) await applyEvents(tx, p, events.slice(i, i + size));
+      }
+      const out: Record<string, { rows: number; checksum: string }> = {};
+      for (const t of tables) out[t] = await tableChecksum(tx, t);
+      return out;
+    } finally {
+      await tx.query('ROLLBACK');
+      tx.release();
+    }
+  }
+
+  it('leave every table as applying the events one by one does, whatever the batch size', async () => {
+    const one = await projected(lifecycle, 1);
+    // the fixture (a campaign's four phases) fills every read model but the webhook subscriptions
+    expect(Object.entries(one).filter(([, t]) => t.rows === 0).map(([name]) => name)).toEqual(['rm_webhook_subscriptions']);
+    for (const size of [2, 7, 50, lifecycle.length]) expect({ size, tables: await projected(lifecycle, size) }).toEqual({ size, tables: one });
+  });
+
+  it('keep an event whose stream began in an earlier batch, and skip one whose stream was never begun', async () => {
+    const tip = lifecycle.filter((e) => e.streamId.startsWith('tip-'));
+    const byStream = new Map<string, StoredEvent[]>();
+    for (const e of tip) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
+    const [stream, events] = [...byStream.entries()].find(([, es]) => es.length > 2)!;
+    const whole = await projected(events, events.length);
+    expect(whole.rm_documents.rows).toBe(1);
+    // the first event alone, then the rest in one batch: the rest continues the stored row
+    expect(await projected(events, 1)).toEqual(whole);
+    // without the stream's first event nothing is written for it
+    const headless = await projected(events.slice(1), events.length);
+    expect({ stream, rows: headless.rm_documents.rows }).toEqual({ stream, rows: 0 });
+  });
+});
+
+describe('RowBuffer', () => {
+  interface Row { k: string; n: string; a: string; tags: string[]; doc: object | null }
+  const spec = (onConflict: 'nothing' | (keyof Row)[]): TableSpec<Row> => ({
+    table: 'buffered', columns: { k: 'text', n: 'text', a: 'text', tags: 'text[]', doc: 'jsonb' }, key: ['k', 'n'], onConflict,
+  });
+  const rows = async () => (await db.pool.query('SELECT * FROM buffered ORDER BY k, n')).rows;
+
+  beforeEach(async () => {
+    await db.pool.query('DROP TABLE IF EXISTS buffered');
+    await db.pool.query('CREATE TABLE buffered (k text, n text, a text, tags text[], doc jsonb, PRIMARY KEY (k, n))');
+    await db.pool.query(`INSERT INTO buffered VALUES ('old', '1', 'stored', '{x}', '{"v": 0}'), ('gone', '1', 'stored', '{}', null)`);
+  });
+
+  it('writes what the same upserts and deletes would, one by one, in at most two statements', async () => {
+    const b = new RowBuffer(spec(['tags', 'doc']));
+    b.upsert({ k: 'old', n: '1', a: 'ignored: not an updated column', tags: ['y'], doc: { v: 1 } });
+    b.upsert({ k: 'new', n: '1', a: 'first', tags: [], doc: null });
+    b.upsert({ k: 'new', n: '1', a: 'second', tags: ['页', 'a"b', 'c,d'], doc: { 名称: '培训' } });
+    b.delete({ k: 'gone', n: '1' });
+    b.upsert({ k: 'again', n: '1', a: 'before', tags: [], doc: null });
+    b.delete({ k: 'again', n: '1' });
+    b.upsert({ k: 'again', n: '1', a: 'after', tags: ['z'], doc: null });
+    b.delete({ k: 'old', n: '2' });
+    const tx = await db.pool.connect();
+    const statements: string[] = [];
+    const query = tx.query.bind(tx);
+    (tx as unknown as { query: unknown }).query = (text: string, params: unknown[]) => {
+      statements.push(text.trim().split(' ')[0]);
+      return query(text, params);
+    };
+    try {
+      await b.flush(tx);
+    } finally {
+      (tx as unknown as { query: unknown }).query = query;
+      tx.release();
+    }
+    expect(statements).toEqual(['DELETE', 'INSERT']);
+    expect(b.size).toBe(0);
+    expect(await rows()).toEqual([
+      { k: 'again', n: '1', a: 'after', tags: ['z'], doc: null },
+      { k: 'new', n: '1', a: 'first', tags: ['页', 'a"b', 'c,d'], doc: { 名称: '培训' } },
+      { k: 'old', n: '1', a: 'stored', tags: ['y'], doc: { v: 1 } },
+    ]);
+  });
+
+  it('keeps the first row of a key with DO NOTHING, and the stored one', async () => {
+    const b = new RowBuffer(spec('nothing'));
+    b.upsert({ k: 'old', n: '1', a: 'not written', tags: [], doc: null });
+    b.upsert({ k: 'new', n: '1', a: 'first', tags: [], doc: null });
+    b.upsert({ k: 'new', n: '1', a: 'second', tags: [], doc: null });
+    const tx = await db.pool.connect();
+    try {
+      await b.flush(tx);
+    } finally {
+      tx.release();
+    }
+    expect((await rows()).map((r) => [r.k, r.a])).toEqual([['gone', 'stored'], ['new', 'first'], ['old', 'stored']]);
   });
 });

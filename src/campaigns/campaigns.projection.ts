@@ -1,55 +1,57 @@
 import { PoolClient, QueryResultRow } from 'pg';
 import { StoredEvent } from '../event-store/event-store';
-import { withoutExists } from '../projections/evolve-row';
+import { foldRows, withoutExists } from '../projections/evolve-row';
+import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import { Projection } from '../projections/projection';
 import {
   CAMPAIGN_EVENT_TYPES,
-  CampaignEvent,
   CampaignState,
+  CampaignEvent,
   campaignDecider,
   campaignStatus,
   currentPhase,
 } from './campaign.decider';
 
-/** rm_campaigns: one row per campaign, folded with the aggregate's own evolve. */
+interface CampaignRow {
+  id: string; title: string; issuer: string; jurisdiction: string; districts: unknown; subject_types: unknown; phases: unknown; deadlines: unknown;
+  current_phase: string | null; status: string; version: number; launched_at: Date; updated_at: Date; checklists: unknown; reminder_schedule: unknown;
+}
+const CAMPAIGN_ROWS: TableSpec<CampaignRow> = {
+  table: 'rm_campaigns',
+  columns: { id: 'uuid', title: 'text', issuer: 'text', jurisdiction: 'text', districts: 'jsonb', subject_types: 'jsonb', phases: 'jsonb', deadlines: 'jsonb',
+    current_phase: 'text', status: 'text', version: 'bigint', launched_at: 'timestamptz', updated_at: 'timestamptz', checklists: 'jsonb',
+    reminder_schedule: 'jsonb' },
+  key: ['id'],
+  onConflict: ['title', 'issuer', 'jurisdiction', 'districts', 'subject_types', 'phases', 'deadlines', 'current_phase', 'status', 'version', 'updated_at',
+    'checklists', 'reminder_schedule'],
+};
+
+/** rm_campaigns: one row per campaign, folded with the aggregate's own evolve (a batch in memory, one read, one write). */
 export const campaignsProjection: Projection = {
   name: 'campaigns',
   tables: ['rm_campaigns'],
   eventTypes: CAMPAIGN_EVENT_TYPES,
   async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
-    const domainEvent = { type: event.type, data: event.data } as CampaignEvent;
-    const id = event.streamId.slice('campaign-'.length);
-    let state: CampaignState;
-    if (domainEvent.type === 'campaign.launched') {
-      state = campaignDecider.evolve(campaignDecider.initialState, domainEvent);
-    } else {
-      const res = await tx.query('SELECT * FROM rm_campaigns WHERE id = $1', [id]);
-      if (!res.rows.length) return;
-      state = campaignDecider.evolve(rowToState(res.rows[0]), domainEvent);
-    }
-    await tx.query(
-      `INSERT INTO rm_campaigns (id, title, issuer, jurisdiction, districts, subject_types, phases, deadlines,
-         current_phase, status, version, launched_at, updated_at, checklists, reminder_schedule)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
-       ON CONFLICT (id) DO UPDATE SET title = $2, issuer = $3, jurisdiction = $4, districts = $5, subject_types = $6,
-         phases = $7, deadlines = $8, current_phase = $9, status = $10, version = $11, updated_at = $12, checklists = $13, reminder_schedule = $14`,
-      [
-        id,
-        state.title,
-        state.issuer,
-        state.jurisdiction,
-        JSON.stringify(state.districts),
-        JSON.stringify(state.subjectTypes),
-        JSON.stringify(state.phases),
-        JSON.stringify(state.deadlines),
-        currentPhase(state),
-        campaignStatus(state),
-        event.streamVersion,
-        event.recordedAt,
-        JSON.stringify(state.checklists),
-        JSON.stringify(state.reminderSchedule),
-      ],
-    );
+    await campaignsProjection.applyBatch!(tx, [event]);
+  },
+  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+    const steps = events.map((event) => {
+      const e = { type: event.type, data: event.data } as CampaignEvent;
+      return { key: event.streamId.slice('campaign-'.length), event: e, first: e.type === 'campaign.launched' };
+    });
+    const states = await foldRows(tx, { table: 'rm_campaigns', key: 'id', state: rowToState }, campaignDecider, steps);
+    const out = new RowBuffer(CAMPAIGN_ROWS);
+    events.forEach((event, i) => {
+      const state = states[i];
+      if (!state) return;
+      out.upsert({
+        id: steps[i].key, title: state.title, issuer: state.issuer, jurisdiction: state.jurisdiction, districts: state.districts,
+        subject_types: state.subjectTypes, phases: state.phases, deadlines: state.deadlines, current_phase: currentPhase(state),
+        status: campaignStatus(state), version: event.streamVersion, launched_at: event.recordedAt, updated_at: event.recordedAt,
+        checklists: state.checklists, reminder_schedule: state.reminderSchedule,
+      });
+    });
+    await out.flush(tx);
   },
 };
 

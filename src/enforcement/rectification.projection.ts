@@ -1,6 +1,7 @@
 import { PoolClient, QueryResultRow } from 'pg';
 import { StoredEvent } from '../event-store/event-store';
-import { evolveRow, withoutExists } from '../projections/evolve-row';
+import { foldRows, stateColumn, withoutExists } from '../projections/evolve-row';
+import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import { Projection } from '../projections/projection';
 import {
   SELF_INSPECTION_EVENT_TYPES,
@@ -11,129 +12,163 @@ import {
 import type { Answer } from '../checklists/checklist';
 import { findingsOf, INSPECTION_EVENT_TYPES, InspectionEvent, inspectionDecider, InspectionState } from './inspection.decider';
 
+/** The tables' rows as written (snake_case columns, jsonb as objects). */
+interface SelfInspectionRow {
+  subject_id: string; campaign_id: string; district_code: string; subject_type: string; status: string; late: boolean;
+  started_at: string; submitted_at: string | null; accepted_at: string | null; state: SelfInspectionState; version: number; updated_at: Date;
+}
+interface InspectionRow {
+  id: string; campaign_id: string; subject_id: string; district_code: string; subject_type: string; status: string; planned_on: string;
+  conducted_on: string | null; completed_at: string | null; state: InspectionState; version: number; updated_at: Date;
+}
+interface ProblemRow {
+  id: string; source: 'self-correction' | 'enforcement'; source_id: string; campaign_id: string; district_code: string; subject_id: string;
+  subject_type: string; item_code: string; description: string; measure: string; deadline: string; responsible: string | null; status: string;
+  evidence: object | null; verification: object | null; created_at: string; updated_at: Date;
+}
+interface FindingRow {
+  inspection_id: string; item_code: string; campaign_id: string; district_code: string; subject_id: string; subject_type: string; manifestation: string;
+}
+interface PenaltyRow {
+  id: string; inspection_id: string; campaign_id: string; district_code: string; subject_id: string; subject_type: string; kind: string;
+  item_code: string; amount_cny: number | null; recorded_at: string;
+}
+
+const WHERE = { campaign_id: 'uuid', district_code: 'text', subject_id: 'uuid', subject_type: 'text' } as const;
+const SELF_INSPECTIONS: TableSpec<SelfInspectionRow> = {
+  table: 'rm_self_inspections',
+  columns: { subject_id: 'uuid', campaign_id: 'uuid', district_code: 'text', subject_type: 'text', status: 'text', late: 'boolean', started_at: 'timestamptz',
+    submitted_at: 'timestamptz', accepted_at: 'timestamptz', state: 'jsonb', version: 'bigint', updated_at: 'timestamptz' },
+  key: ['subject_id'],
+  onConflict: ['status', 'late', 'submitted_at', 'accepted_at', 'state', 'version', 'updated_at'],
+};
+const INSPECTIONS: TableSpec<InspectionRow> = {
+  table: 'rm_inspections',
+  columns: { id: 'uuid', campaign_id: 'uuid', subject_id: 'uuid', district_code: 'text', subject_type: 'text', status: 'text', planned_on: 'date',
+    conducted_on: 'date', completed_at: 'timestamptz', state: 'jsonb', version: 'bigint', updated_at: 'timestamptz' },
+  key: ['id'],
+  onConflict: ['status', 'conducted_on', 'completed_at', 'state', 'version', 'updated_at'],
+};
+const PROBLEMS: TableSpec<ProblemRow> = {
+  table: 'rm_problems',
+  columns: { id: 'uuid', source: 'text', source_id: 'uuid', ...WHERE, item_code: 'text', description: 'text', measure: 'text', deadline: 'date',
+    responsible: 'text', status: 'text', evidence: 'jsonb', verification: 'jsonb', created_at: 'timestamptz', updated_at: 'timestamptz' },
+  key: ['id'],
+  onConflict: ['status', 'evidence', 'verification', 'updated_at'],
+};
+const FINDINGS: TableSpec<FindingRow> = {
+  table: 'rm_findings',
+  columns: { inspection_id: 'uuid', item_code: 'text', ...WHERE, manifestation: 'text' },
+  key: ['inspection_id', 'item_code'],
+  onConflict: ['manifestation'],
+};
+const PENALTIES: TableSpec<PenaltyRow> = {
+  table: 'rm_penalties',
+  columns: { id: 'uuid', inspection_id: 'uuid', ...WHERE, kind: 'text', item_code: 'text', amount_cny: 'numeric', recorded_at: 'timestamptz' },
+  key: ['id'],
+  onConflict: 'nothing',
+};
+
 /**
  * The two phases' read models, in one projection because the problem list (清单) spans both: rm_self_inspections,
  * rm_inspections, rm_problems, rm_findings, rm_penalties. Each aggregate row keeps its folded state (jsonb), so the
- * projection folds with the aggregate's own evolve.
+ * projection folds with the aggregate's own evolve — a batch in memory, from the rows it continues read in one
+ * query, written back as one multi-row statement per table.
  */
 export const rectificationProjection: Projection = {
   name: 'rectification',
   tables: ['rm_self_inspections', 'rm_inspections', 'rm_problems', 'rm_findings', 'rm_penalties'],
   eventTypes: [...SELF_INSPECTION_EVENT_TYPES, ...INSPECTION_EVENT_TYPES],
   async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
-    if (event.type.startsWith('self-inspection.')) await applySelf(tx, event);
-    else await applyInspection(tx, event);
+    await rectificationProjection.applyBatch!(tx, [event]);
+  },
+  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+    const out = {
+      self: new RowBuffer(SELF_INSPECTIONS), inspections: new RowBuffer(INSPECTIONS), problems: new RowBuffer(PROBLEMS),
+      findings: new RowBuffer(FINDINGS), penalties: new RowBuffer(PENALTIES),
+    };
+    const selfEvents = events.filter((e) => e.type.startsWith('self-inspection.'));
+    const inspectionEvents = events.filter((e) => !e.type.startsWith('self-inspection.'));
+    const selfStates = await foldRows(tx, { table: 'rm_self_inspections', key: 'subject_id', state: stateColumn<SelfInspectionState> }, selfInspectionDecider,
+      selfEvents.map((event) => {
+        const e = { type: event.type, data: event.data } as SelfInspectionEvent;
+        return { key: e.data.subjectId, event: e, first: e.type === 'self-inspection.started' };
+      }));
+    selfEvents.forEach((event, i) => projectSelf(out, event, selfStates[i]));
+    const inspectionStates = await foldRows(tx, { table: 'rm_inspections', key: 'id', state: stateColumn<InspectionState> }, inspectionDecider,
+      inspectionEvents.map((event) => {
+        const e = { type: event.type, data: event.data } as InspectionEvent;
+        return { key: e.data.inspectionId, event: e, first: e.type === 'inspection.scheduled' };
+      }));
+    inspectionEvents.forEach((event, i) => projectInspection(out, event, inspectionStates[i]));
+    for (const buffer of Object.values(out)) await buffer.flush(tx);
   },
 };
 
-async function applySelf(tx: PoolClient, event: StoredEvent): Promise<void> {
+interface Out {
+  self: RowBuffer<SelfInspectionRow>;
+  inspections: RowBuffer<InspectionRow>;
+  problems: RowBuffer<ProblemRow>;
+  findings: RowBuffer<FindingRow>;
+  penalties: RowBuffer<PenaltyRow>;
+}
+
+function projectSelf(out: Out, event: StoredEvent, s: SelfInspectionState | null): void {
+  if (!s) return;
   const e = { type: event.type, data: event.data } as SelfInspectionEvent;
   const subjectId = e.data.subjectId;
-  const s = await evolveRow(tx, 'rm_self_inspections', ['subject_id', subjectId], selfInspectionDecider, e, e.type === 'self-inspection.started');
-  if (!s) return;
-  await tx.query(
-    `INSERT INTO rm_self_inspections (subject_id, campaign_id, district_code, subject_type, status, late, started_at, submitted_at,
-       accepted_at, state, version, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (subject_id) DO UPDATE SET status = $5, late = $6, submitted_at = $8, accepted_at = $9, state = $10,
-       version = $11, updated_at = $12`,
-    [subjectId, s.campaignId, s.districtCode, s.subjectType, s.status, s.late, s.startedAt, s.submittedAt, s.acceptedAt,
-      JSON.stringify(s), event.streamVersion, event.recordedAt],
-  );
+  out.self.upsert({
+    subject_id: subjectId, campaign_id: s.campaignId, district_code: s.districtCode, subject_type: s.subjectType!, status: s.status, late: s.late,
+    started_at: s.startedAt!, submitted_at: s.submittedAt, accepted_at: s.acceptedAt, state: s, version: event.streamVersion, updated_at: event.recordedAt,
+  });
   const problemId = (e.data as { problemId?: string }).problemId;
   const p = problemId ? s.problems.find((x) => x.id === problemId) : undefined;
   if (p) {
-    await upsertProblem(tx, {
-      id: p.id, source: 'self-correction', sourceId: subjectId, campaignId: s.campaignId, districtCode: s.districtCode, subjectId,
-      subjectType: s.subjectType!, itemCode: p.itemCode, description: p.description, measure: p.measure, deadline: p.deadline,
-      responsible: p.responsible, status: p.status, evidence: p.evidence, verification: p.verification, createdAt: p.listedAt, at: event.recordedAt,
+    out.problems.upsert({
+      id: p.id, source: 'self-correction', source_id: subjectId, campaign_id: s.campaignId, district_code: s.districtCode, subject_id: subjectId,
+      subject_type: s.subjectType!, item_code: p.itemCode, description: p.description, measure: p.measure, deadline: p.deadline,
+      responsible: p.responsible, status: p.status, evidence: p.evidence ?? null, verification: p.verification ?? null, created_at: p.listedAt,
+      updated_at: event.recordedAt,
     });
   }
 }
 
-async function applyInspection(tx: PoolClient, event: StoredEvent): Promise<void> {
+function projectInspection(out: Out, event: StoredEvent, s: InspectionState | null): void {
+  if (!s) return;
   const e = { type: event.type, data: event.data } as InspectionEvent;
   const id = e.data.inspectionId;
-  const s = await evolveRow(tx, 'rm_inspections', ['id', id], inspectionDecider, e, e.type === 'inspection.scheduled');
-  if (!s) return;
-  await tx.query(
-    `INSERT INTO rm_inspections (id, campaign_id, subject_id, district_code, subject_type, status, planned_on, conducted_on,
-       completed_at, state, version, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (id) DO UPDATE SET status = $6, conducted_on = $8, completed_at = $9, state = $10, version = $11, updated_at = $12`,
-    [id, s.campaignId, s.subjectId, s.districtCode, s.subjectType, s.status, s.plannedOn, s.conductedOn, s.completedAt,
-      JSON.stringify(s), event.streamVersion, event.recordedAt],
-  );
-  const where = { campaignId: s.campaignId, districtCode: s.districtCode, subjectId: s.subjectId, subjectType: s.subjectType! };
+  out.inspections.upsert({
+    id, campaign_id: s.campaignId, subject_id: s.subjectId, district_code: s.districtCode, subject_type: s.subjectType!, status: s.status,
+    planned_on: s.plannedOn, conducted_on: s.conductedOn, completed_at: s.completedAt, state: s, version: event.streamVersion, updated_at: event.recordedAt,
+  });
+  const where = { campaign_id: s.campaignId, district_code: s.districtCode, subject_id: s.subjectId, subject_type: s.subjectType! };
   switch (e.type) {
     case 'inspection.answered':
       for (const a of e.data.answers) {
-        if (a.problemPresent) {
-          await tx.query(
-            `INSERT INTO rm_findings (inspection_id, item_code, campaign_id, district_code, subject_id, subject_type, manifestation)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (inspection_id, item_code) DO UPDATE SET manifestation = $7`,
-            [id, a.itemCode, where.campaignId, where.districtCode, where.subjectId, where.subjectType, a.manifestation],
-          );
-        } else {
-          await tx.query('DELETE FROM rm_findings WHERE inspection_id = $1 AND item_code = $2', [id, a.itemCode]);
-        }
+        if (a.problemPresent) out.findings.upsert({ inspection_id: id, item_code: a.itemCode, ...where, manifestation: a.manifestation! });
+        else out.findings.delete({ inspection_id: id, item_code: a.itemCode });
       }
       return;
     case 'inspection.order-issued':
     case 'inspection.order-rectified':
     case 'inspection.order-verified': {
       const o = s.orders.find((x) => x.id === e.data.orderId)!;
-      await upsertProblem(tx, {
-        id: o.id, source: 'enforcement', sourceId: id, ...where, itemCode: o.itemCode,
-        description: s.answers[o.itemCode]?.manifestation ?? '', measure: o.measure, deadline: o.deadline, responsible: null,
-        status: o.status, evidence: o.evidence, verification: o.verification, createdAt: o.issuedAt, at: event.recordedAt,
+      out.problems.upsert({
+        id: o.id, source: 'enforcement', source_id: id, ...where, item_code: o.itemCode, description: s.answers[o.itemCode]?.manifestation ?? '',
+        measure: o.measure, deadline: o.deadline, responsible: null, status: o.status, evidence: o.evidence ?? null,
+        verification: o.verification ?? null, created_at: o.issuedAt, updated_at: event.recordedAt,
       });
       return;
     }
     case 'inspection.penalty-recorded':
-      await tx.query(
-        `INSERT INTO rm_penalties (id, inspection_id, campaign_id, district_code, subject_id, subject_type, kind, item_code, amount_cny, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-        [e.data.penaltyId, id, where.campaignId, where.districtCode, where.subjectId, where.subjectType, e.data.kind, e.data.itemCode,
-          e.data.amountCny ?? null, e.data.recordedAt],
-      );
+      out.penalties.upsert({
+        id: e.data.penaltyId, inspection_id: id, ...where, kind: e.data.kind, item_code: e.data.itemCode, amount_cny: e.data.amountCny ?? null,
+        recorded_at: e.data.recordedAt,
+      });
       return;
     default:
       return;
   }
-}
-
-interface ProblemRow {
-  id: string;
-  source: 'self-correction' | 'enforcement';
-  sourceId: string;
-  campaignId: string;
-  districtCode: string;
-  subjectId: string;
-  subjectType: string;
-  itemCode: string;
-  description: string;
-  measure: string;
-  deadline: string;
-  responsible: string | null;
-  status: string;
-  evidence?: object;
-  verification?: object;
-  createdAt: string;
-  at: Date;
-}
-
-async function upsertProblem(tx: PoolClient, p: ProblemRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO rm_problems (id, source, source_id, campaign_id, district_code, subject_id, subject_type, item_code, description,
-       measure, deadline, responsible, status, evidence, verification, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-     ON CONFLICT (id) DO UPDATE SET status = $13, evidence = $14, verification = $15, updated_at = $17`,
-    [p.id, p.source, p.sourceId, p.campaignId, p.districtCode, p.subjectId, p.subjectType, p.itemCode, p.description, p.measure,
-      p.deadline, p.responsible, p.status, p.evidence ? JSON.stringify(p.evidence) : null,
-      p.verification ? JSON.stringify(p.verification) : null, p.createdAt, p.at],
-  );
 }
 
 /** A form as read: its answers in item order, and the items still unanswered. */

@@ -9,7 +9,8 @@ import { TIP_EVENT_TYPES, tipDecider } from '../reporting/public-tip.decider';
 import { TYPICAL_CASE_EVENT_TYPES, typicalCaseDecider } from '../reporting/typical-case.decider';
 import { StoredEvent } from '../event-store/event-store';
 import { DomainEvent } from '../shared/decider';
-import { evolveRow, withoutExists } from './evolve-row';
+import { foldRows, stateColumn, withoutExists } from './evolve-row';
+import { RowBuffer, TableSpec } from './row-buffer';
 import { Projection } from './projection';
 
 /** Any of those aggregates' deciders, as a fold over stored state (each one's own state and event types). */
@@ -19,6 +20,13 @@ interface Folding {
   evolve(s: never, e: never): object;
 }
 type Documented = { campaignId: string; districtCode?: string | null };
+interface DocumentRow { stream_id: string; kind: string; campaign_id: string; district_code: string | null; state: Documented; version: number; updated_at: Date }
+const DOCUMENT_ROWS: TableSpec<DocumentRow> = {
+  table: 'rm_documents',
+  columns: { stream_id: 'text', kind: 'text', campaign_id: 'uuid', district_code: 'text', state: 'jsonb', version: 'bigint', updated_at: 'timestamptz' },
+  key: ['stream_id'],
+  onConflict: ['district_code', 'state', 'version', 'updated_at'],
+};
 
 /** The aggregates whose folded state is their read model, with the event types each owns. */
 const DOCUMENTS: [Folding, string[]][] = [
@@ -54,16 +62,27 @@ export const documentsProjection: Projection = {
   tables: ['rm_documents'],
   eventTypes: [...BY_TYPE.keys()],
   async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
-    const decider = BY_TYPE.get(event.type)!;
-    const fold = decider as unknown as { initialState: Documented; evolve(s: Documented, e: DomainEvent): Documented };
-    const next = await evolveRow(tx, 'rm_documents', ['stream_id', event.streamId], fold, { type: event.type, data: event.data }, event.streamVersion === 1);
-    if (!next) return;
-    await tx.query(
-      `INSERT INTO rm_documents (stream_id, kind, campaign_id, district_code, state, version, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (stream_id) DO UPDATE SET district_code = $4, state = $5, version = $6, updated_at = $7`,
-      [event.streamId, decider.aggregate, next.campaignId, next.districtCode ?? null, JSON.stringify(next), event.streamVersion, event.recordedAt],
-    );
+    await documentsProjection.applyBatch!(tx, [event]);
+  },
+  /** The batch folded in memory per stream, from the rows it continues (one read per kind), written back in one statement. */
+  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+    const out = new RowBuffer(DOCUMENT_ROWS);
+    for (const [decider] of DOCUMENTS) {
+      const mine = events.filter((e) => BY_TYPE.get(e.type) === decider);
+      if (!mine.length) continue;
+      const fold = decider as unknown as { initialState: Documented; evolve(s: Documented, e: DomainEvent): Documented };
+      const states = await foldRows(tx, { table: 'rm_documents', key: 'stream_id', state: stateColumn<Documented> }, fold,
+        mine.map((e) => ({ key: e.streamId, event: { type: e.type, data: e.data }, first: e.streamVersion === 1 })));
+      mine.forEach((event, i) => {
+        const next = states[i];
+        if (!next) return;
+        out.upsert({
+          stream_id: event.streamId, kind: decider.aggregate, campaign_id: next.campaignId, district_code: next.districtCode ?? null, state: next,
+          version: event.streamVersion, updated_at: event.recordedAt,
+        });
+      });
+    }
+    await out.flush(tx);
   },
 };
 

@@ -1,22 +1,46 @@
 import { PoolClient } from 'pg';
 
-/**
- * For read models that keep an aggregate's folded state in a row (jsonb `state`): the state after the event —
- * the row's state (or the initial one for the stream's first event) evolved with the aggregate's own `evolve`.
- * Null when a later event finds no row (its stream's start was never projected).
- */
-export async function evolveRow<S, E>(
-  tx: PoolClient,
-  table: string,
-  key: [column: string, value: string],
-  decider: { initialState: S; evolve(s: S, e: E): S },
-  event: E,
-  first: boolean,
-): Promise<S | null> {
-  if (first) return decider.evolve(decider.initialState, event);
-  const { rows } = await tx.query(`SELECT state FROM ${table} WHERE ${key[0]} = $1`, [key[1]]);
-  return rows.length ? decider.evolve(rows[0].state, event) : null;
+/** One event of a batch for a read model that keeps an aggregate's folded state per row. */
+export interface Step<E> {
+  key: string;
+  event: E;
+  /** the stream's first event: its fold starts from the initial state, whatever the table holds */
+  first: boolean;
 }
+
+/**
+ * For read models that keep an aggregate's folded state in a row: the state after each event of a batch — the
+ * row's state (or the initial one from the stream's first event) evolved with the aggregate's own `evolve`.
+ * The rows the batch continues are read in one query; the fold runs in memory. Null for an event whose stream's
+ * start was never projected (no row, no first event before it).
+ */
+export async function foldRows<S, E>(
+  tx: PoolClient,
+  source: { table: string; key: string; state: (row: Record<string, unknown>) => S },
+  decider: { initialState: S; evolve(s: S, e: E): S },
+  steps: Step<E>[],
+): Promise<(S | null)[]> {
+  const seen = new Set<string>();
+  const wanted: string[] = [];
+  for (const s of steps) {
+    if (!seen.has(s.key) && !s.first) wanted.push(s.key);
+    seen.add(s.key);
+  }
+  const states = new Map<string, S | null>();
+  if (wanted.length) {
+    const { rows } = await tx.query(`SELECT * FROM ${source.table} WHERE ${source.key} = ANY($1)`, [wanted]);
+    for (const row of rows) states.set(String(row[source.key]), source.state(row));
+  }
+  return steps.map((s) => {
+    const before = s.first ? decider.initialState : states.get(s.key);
+    const after = before == null ? null : decider.evolve(before, s.event);
+    states.set(s.key, after);
+    return after;
+  });
+}
+
+/** The folded state kept in a row's jsonb `state` column. */
+export const stateColumn = <S>(row: Record<string, unknown>) => row.state as S;
 
 /** A folded state as the API shows it: without the fold's `exists` flag. */
 export function withoutExists<S extends { exists?: boolean }>(state: S): Omit<S, 'exists'> {

@@ -31,6 +31,23 @@ export async function applyEvents(tx: PoolClient, projection: Projection, events
 }
 
 /**
+ * Reads the committed log after `after` page by page, handing each page to `handle` while the next one is read;
+ * returns the number of events handed on.
+ */
+export async function readPages(store: EventStore, after: number, limit: number, handle: (events: StoredEvent[]) => Promise<void>): Promise<number> {
+  let total = 0;
+  let next = store.readAll({ after, limit });
+  for (;;) {
+    const { events } = await next;
+    if (!events.length) return total;
+    next = store.readAll({ after: events[events.length - 1].globalPosition, limit });
+    next.catch(() => undefined); // reported when awaited; not unhandled if `handle` throws first
+    await handle(events);
+    total += events.length;
+  }
+}
+
+/**
  * Runs projections catch-up-then-live from their checkpoints. Each batch is one transaction: lock the
  * checkpoint row, apply the events after it, move it. Several processes may run the same projection; the
  * row lock makes them take turns and a batch read against a stale checkpoint is dropped and re-read.
@@ -130,20 +147,44 @@ export class ProjectionRunner {
 
   /** Empty the projection's tables and replay the whole log into them. */
   async rebuild(projection: Projection): Promise<RebuildReport> {
+    return this.rebuildAll([projection]);
+  }
+
+  /**
+   * Empty the projections' tables and replay the whole log into them in one pass: each page of the log is read
+   * once (the next one while this one is applied) and applied to every projection at the same time, each in its
+   * own transaction that also moves its checkpoint, so an interrupted rebuild resumes from the checkpoints. A
+   * projection whose checkpoint another runner moves meanwhile leaves the pass and catches up on its own.
+   */
+  async rebuildAll(projections: Projection[]): Promise<RebuildReport> {
     const started = process.hrtime.bigint();
+    const names = projections.map((p) => p.name);
     await inTransaction(this.pool, async (tx) => {
-      await tx.query('SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE', [projection.name]);
-      if (projection.tables.length) await tx.query(`TRUNCATE ${projection.tables.join(', ')}`);
+      await tx.query('SELECT position FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE', [names]);
+      const tables = projections.flatMap((p) => p.tables);
+      if (tables.length) await tx.query(`TRUNCATE ${tables.join(', ')}`);
       await tx.query(
-        `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, 0, now())
+        `INSERT INTO projection_checkpoints (name, position, updated_at) SELECT unnest($1::text[]), 0, now()
          ON CONFLICT (name) DO UPDATE SET position = 0, updated_at = now()`,
-        [projection.name],
+        [names],
       );
     });
-    this.positions.set(projection.name, 0);
-    const events = await this.catchUp(projection);
+    for (const name of names) this.positions.set(name, 0);
+    const at = new Map(names.map((name) => [name, 0]));
+    const strays: Projection[] = [];
+    let events = await readPages(this.store, 0, this.batchSize, async (page) => {
+      await Promise.all(projections.filter((p) => at.has(p.name)).map(async (p) => {
+        if ((await this.applyPage(p, page, at.get(p.name)!)) < 0) {
+          at.delete(p.name);
+          strays.push(p);
+        } else {
+          at.set(p.name, page[page.length - 1].globalPosition);
+        }
+      }));
+    });
+    for (const p of strays) events = Math.max(events, await this.catchUp(p));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { projection: projection.name, events, seconds, eventsPerSecond: seconds > 0 ? events / seconds : 0 };
+    return { projection: names.join(', '), events, seconds, eventsPerSecond: seconds > 0 ? events / seconds : 0 };
   }
 
   async checkpoint(name: string): Promise<number> {
@@ -164,15 +205,20 @@ export class ProjectionRunner {
     }
   }
 
-  /**
-   * One batch: read after the checkpoint we last saw, then lock the checkpoint row; if it moved meanwhile
-   * (another process, a rebuild) drop the batch and return -1 so the caller re-reads.
-   */
+  /** One batch: the events after the checkpoint we last saw, applied (-1: the checkpoint moved meanwhile; re-read). */
   private async processBatch(projection: Projection): Promise<number> {
     const seen = await this.checkpoint(projection.name);
     this.noteProgress(projection.name, seen);
     const { events } = await this.store.readAll({ after: seen, limit: this.batchSize });
     if (events.length === 0) return 0;
+    return this.applyPage(projection, events, seen);
+  }
+
+  /**
+   * Applies events read after `seen` in one transaction that locks the checkpoint row first and moves it last;
+   * if the checkpoint is no longer at `seen` (another process, a rebuild) nothing is applied and -1 returned.
+   */
+  private async applyPage(projection: Projection, events: StoredEvent[], seen: number): Promise<number> {
     const client = await this.pool.connect();
     let broken: unknown;
     try {

@@ -1,8 +1,8 @@
 import { Pool, PoolClient } from 'pg';
-import { EventStore } from '../event-store/event-store';
+import { EventStore, StoredEvent } from '../event-store/event-store';
 import { inTransaction } from '../infra/transaction';
 import { Projection } from './projection';
-import { applyEvents } from './projection-runner';
+import { applyEvents, readPages } from './projection-runner';
 
 export const SHADOW_SCHEMA = 'rectify_shadow';
 
@@ -52,30 +52,21 @@ export async function verifiedRebuild(
   const started = process.hrtime.bigint();
   let position = 0;
   let events = 0;
-  const catchUp = async (tx: PoolClient | null, through: number) => {
-    for (;;) {
-      const page = await store.readAll({ after: position, limit: batchSize });
-      const batch = page.events.filter((e) => e.globalPosition <= through);
-      if (batch.length) {
-        const work = async (c: PoolClient) => {
-          await c.query(`SET LOCAL search_path TO ${SHADOW_SCHEMA}, public`);
-          for (const p of projections) await applyEvents(c, p, batch);
-        };
-        if (tx) {
-          await work(tx);
-          await tx.query('SET LOCAL search_path TO public');
-        } else {
-          await inTransaction(pool, work);
-        }
-        events += batch.length;
-        options.onProgress?.(events);
-      }
-      position = batch.length ? batch[batch.length - 1].globalPosition : position;
-      if (batch.length < page.events.length || page.events.length < batchSize) return;
-    }
+  const shadowed = async (c: PoolClient, apply: () => Promise<void>) => {
+    await c.query(`SET LOCAL search_path TO ${SHADOW_SCHEMA}, public`);
+    await apply();
+    await c.query('SET LOCAL search_path TO public');
   };
-  // the bulk of the log, while the live projections go on
-  await catchUp(null, Number.MAX_SAFE_INTEGER);
+  const counted = (batch: StoredEvent[]) => {
+    events += batch.length;
+    position = batch[batch.length - 1].globalPosition;
+    options.onProgress?.(events);
+  };
+  // the bulk of the log, while the live projections go on: one pass, every projection in its own transaction
+  await readPages(store, 0, batchSize, async (batch) => {
+    await Promise.all(projections.map((p) => inTransaction(pool, (c) => shadowed(c, () => applyEvents(c, p, batch)))));
+    counted(batch);
+  });
 
   return inTransaction(pool, async (tx) => {
     // hold the live projections where they are and compare at exactly their position
@@ -91,7 +82,15 @@ export async function verifiedRebuild(
     if (live < position) {
       throw new Error(`the live projections are behind the log (at ${live}, the log at ${position}): start the service (or rebuild them) and verify again`);
     }
-    if (live > position) await catchUp(tx, live);
+    // what was committed since, up to exactly the live position, inside this transaction
+    while (position < live) {
+      const batch = (await store.readAll({ after: position, limit: batchSize })).events.filter((e) => e.globalPosition <= live);
+      if (!batch.length) break;
+      await shadowed(tx, async () => {
+        for (const p of projections) await applyEvents(tx, p, batch);
+      });
+      counted(batch);
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const comparisons: TableComparison[] = [];
     for (const t of tables) comparisons.push(await compareTable(tx, t));

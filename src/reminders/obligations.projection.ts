@@ -2,6 +2,7 @@ import { PoolClient, QueryResultRow } from 'pg';
 import type { Deadline } from '../campaigns/campaign.decider';
 import { StoredEvent } from '../event-store/event-store';
 import { Projection } from '../projections/projection';
+import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import type { ObligationEvent, ObligationKind, ObligationView, ReminderData } from './obligation.decider';
 import { DEFAULT_SCHEDULE } from './schedule';
 
@@ -42,62 +43,46 @@ const nextMonth = (month: string) => {
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 };
 
-/** Inserts obligations, each with the event it comes from (an obligation is never created twice). */
-async function insertRows(tx: PoolClient, rows: (NewObligation & { sourceEventId: string; at: Date })[]): Promise<void> {
-  if (!rows.length) return;
-  const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
-  await tx.query(
-    `INSERT INTO rm_obligations (id, campaign_id, kind, ref, title, party, district_code, subject_id, due, status, revision, source_event_id, created_at, updated_at)
-     SELECT id, campaign_id, kind, ref, title, party, district_code, subject_id, due, 'open', 1, source_event_id, at, at
-       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::date[], $10::uuid[], $11::timestamptz[])
-            AS t(id, campaign_id, kind, ref, title, party, district_code, subject_id, due, source_event_id, at)
-     ON CONFLICT (id) DO NOTHING`,
-    [col('id'), col('campaignId'), col('kind'), col('ref'), col('title'), col('party'), col('districtCode'), col('subjectId'), col('due'), col('sourceEventId'), col('at')],
-  );
+/** The three tables' rows as stored. */
+interface CampaignRow { campaign_id: string; districts: string[]; deadlines: Deadline[]; schedule: object }
+interface SubjectRow { subject_id: string; campaign_id: string; subject_type: string; district_code: string; active: boolean }
+interface ObligationRow {
+  id: string; campaign_id: string; kind: ObligationKind; ref: string; title: string; party: string; district_code: string | null;
+  subject_id: string | null; due: string; status: 'open' | 'fulfilled' | 'cancelled'; fulfilled_at: Date | null; sent: string[]; revision: number;
+  source_event_id: string; created_at: Date; updated_at: Date;
 }
 
-const insert = (tx: PoolClient, rows: NewObligation[], e: StoredEvent) => insertRows(tx, rows.map((r) => ({ ...r, sourceEventId: e.eventId, at: e.recordedAt })));
+const CAMPAIGN_ROWS: TableSpec<CampaignRow> = {
+  table: 'rm_obligation_campaigns',
+  columns: { campaign_id: 'uuid', districts: 'text[]', deadlines: 'jsonb', schedule: 'jsonb' },
+  key: ['campaign_id'],
+  onConflict: ['districts', 'deadlines', 'schedule'],
+};
+const SUBJECT_ROWS: TableSpec<SubjectRow> = {
+  table: 'rm_obligation_subjects',
+  columns: { subject_id: 'uuid', campaign_id: 'uuid', subject_type: 'text', district_code: 'text', active: 'boolean' },
+  key: ['subject_id'],
+  onConflict: ['campaign_id', 'subject_type', 'district_code', 'active'],
+};
+const OBLIGATION_ROWS: TableSpec<ObligationRow> = {
+  table: 'rm_obligations',
+  columns: { id: 'text', campaign_id: 'uuid', kind: 'text', ref: 'text', title: 'text', party: 'text', district_code: 'text', subject_id: 'uuid',
+    due: 'date', status: 'text', fulfilled_at: 'timestamptz', sent: 'text[]', revision: 'integer', source_event_id: 'uuid', created_at: 'timestamptz',
+    updated_at: 'timestamptz' },
+  key: ['id'],
+  onConflict: ['campaign_id', 'kind', 'ref', 'title', 'party', 'district_code', 'subject_id', 'due', 'status', 'fulfilled_at', 'sent', 'revision',
+    'source_event_id', 'created_at', 'updated_at'],
+};
 
-/** Changes rows (`set` uses $1…; `where` continues the numbering) and bumps their revision. */
-async function update(tx: PoolClient, set: string, where: string, params: unknown[], e: StoredEvent): Promise<void> {
-  const n = params.length;
-  await tx.query(
-    `UPDATE rm_obligations SET ${set}, revision = revision + 1, source_event_id = $${n + 1}, updated_at = $${n + 2} WHERE ${where}`,
-    [...params, e.eventId, e.recordedAt],
-  );
-}
+/** The campaign events that act on every obligation (or subject) of their campaign. */
+const CAMPAIGN_WIDE = new Set(['campaign.launched', 'campaign.deadline-added', 'campaign.deadline-amended', 'campaign.reminder-schedule-set']);
+/** The events that name a subject whose rows they read or change. */
+const ABOUT_SUBJECT = new Set([
+  'subject.registered', 'subject.amended', 'subject.deactivated', 'self-inspection.submitted', 'self-inspection.returned',
+  'self-inspection.problem-listed', 'inspection.order-issued',
+]);
 
-const fulfil = (tx: PoolClient, id: string, e: StoredEvent) =>
-  update(tx, `status = 'fulfilled', fulfilled_at = $2`, `id = $1 AND status = 'open'`, [id, e.recordedAt], e);
-const reopen = (tx: PoolClient, id: string, e: StoredEvent) =>
-  update(tx, `status = 'open', fulfilled_at = NULL`, `id = $1 AND status = 'fulfilled'`, [id], e);
-
-/** The rows a deadline implies: one per district bureau, one for the city, or one per active subject of the type. */
-async function deadlineRows(tx: PoolClient, campaignId: string, d: Deadline): Promise<NewObligation[]> {
-  const row = (party: string, districtCode: string | null, subjectId: string | null): NewObligation => ({
-    id: obligationIds.deadline(campaignId, d.key, party), campaignId, kind: 'deadline', ref: d.key, title: d.title, party, districtCode, subjectId, due: d.due,
-  });
-  if (d.owedBy === 'city') return [row(cityParty, null, null)];
-  if (d.owedBy === 'district-bureau') {
-    const { rows } = await tx.query('SELECT districts FROM rm_obligation_campaigns WHERE campaign_id = $1', [campaignId]);
-    return (rows[0]?.districts ?? []).map((code: string) => row(districtParty(code), code, null));
-  }
-  const { rows } = await tx.query(
-    'SELECT subject_id, district_code FROM rm_obligation_subjects WHERE campaign_id = $1 AND subject_type = $2 AND active',
-    [campaignId, d.owedBy],
-  );
-  return rows.map((s) => row(subjectParty(s.subject_id), s.district_code, s.subject_id));
-}
-
-async function subjectOf(tx: PoolClient, subjectId: string): Promise<{ campaign_id: string; district_code: string } | undefined> {
-  const { rows } = await tx.query('SELECT campaign_id, district_code FROM rm_obligation_subjects WHERE subject_id = $1', [subjectId]);
-  return rows[0];
-}
-
-/** A deadline owed by a district bureau, met by a report of that district. */
-const districtDeadline = (e: StoredEvent, key: string) => obligationIds.deadline(e.data.campaignId, key, districtParty(e.data.districtCode));
-
-/** The district bureaus' reports and the deadline each meets (or, returned, owes again). */
+/** A district's report and the deadline it meets (or, returned, owes again). */
 const DISTRICT_REPORTS: Record<string, { key: string | ((d: { month: string }) => string); reopens?: true }> = {
   'monthly-report.submitted': { key: (d) => `monthly-report-${nextMonth(d.month)}` },
   'self-evaluation.submitted': { key: 'self-evaluation' },
@@ -105,131 +90,287 @@ const DISTRICT_REPORTS: Record<string, { key: string | ((d: { month: string }) =
   'summary-report.submitted': { key: 'summary-report' },
   'summary-report.returned': { key: 'summary-report', reopens: true },
 };
+const districtDeadline = (e: StoredEvent) => {
+  const { key } = DISTRICT_REPORTS[e.type];
+  return obligationIds.deadline(e.data.campaignId, typeof key === 'string' ? key : key(e.data), districtParty(e.data.districtCode));
+};
 
-async function apply(tx: PoolClient, e: StoredEvent): Promise<void> {
+/** The obligation a single event names by id, if any. */
+function namedObligation(e: StoredEvent): string | null {
+  const d = e.data;
+  switch (e.type) {
+    case 'self-inspection.problem-listed':
+    case 'self-inspection.problem-verified':
+      return obligationIds.problem(d.problemId);
+    case 'inspection.order-issued':
+    case 'inspection.order-verified':
+      return obligationIds.order(d.orderId);
+    case 'tip.received':
+    case 'tip.assigned':
+    case 'tip.closed':
+      return obligationIds.tip(d.tipId);
+    case 'reminder.sent':
+    case 'obligation.overdue':
+    case 'obligation.fulfilment-declared':
+      return d.obligationId;
+    default:
+      return e.type in DISTRICT_REPORTS ? districtDeadline(e) : null;
+  }
+}
+
+/**
+ * The rows a batch of events can read or change, read in three queries, changed in memory event by event with
+ * what each event means (the same rules as one SQL statement per event would apply: an obligation is inserted
+ * once, every change bumps its revision), and written back as one multi-row upsert per table.
+ */
+class Working {
+  readonly campaigns = new Map<string, CampaignRow>();
+  readonly subjects = new Map<string, SubjectRow>();
+  readonly obligations = new Map<string, ObligationRow>();
+  private readonly changed = { campaigns: new Set<string>(), subjects: new Set<string>(), obligations: new Set<string>() };
+
+  /** Every row the events can touch: those of the campaigns and subjects they name, and the obligations they name by id. */
+  static async load(tx: PoolClient, events: StoredEvent[]): Promise<Working> {
+    const campaigns = new Set<string>();
+    const wide = new Set<string>();
+    const subjects = new Set<string>();
+    const ids = new Set<string>();
+    for (const e of events) {
+      if (e.type.startsWith('campaign.') || e.type === 'subject.registered') campaigns.add(e.data.campaignId);
+      if (CAMPAIGN_WIDE.has(e.type)) wide.add(e.data.campaignId);
+      if (ABOUT_SUBJECT.has(e.type)) subjects.add(e.data.subjectId);
+      const id = namedObligation(e);
+      if (id) ids.add(id);
+    }
+    const w = new Working();
+    const none = { rows: [] };
+    const c = campaigns.size ? await tx.query('SELECT * FROM rm_obligation_campaigns WHERE campaign_id = ANY($1::uuid[])', [[...campaigns]]) : none;
+    const s = subjects.size || wide.size
+      ? await tx.query('SELECT * FROM rm_obligation_subjects WHERE subject_id = ANY($1::uuid[]) OR campaign_id = ANY($2::uuid[])', [[...subjects], [...wide]])
+      : none;
+    const o = ids.size || subjects.size || wide.size
+      ? await tx.query('SELECT * FROM rm_obligations WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
+        [[...ids], [...subjects], [...wide]])
+      : none;
+    for (const row of c.rows) w.campaigns.set(row.campaign_id, row);
+    for (const row of s.rows) w.subjects.set(row.subject_id, row);
+    for (const row of o.rows) w.obligations.set(row.id, row);
+    return w;
+  }
+
+  async save(tx: PoolClient): Promise<void> {
+    const write = async <R extends object>(spec: TableSpec<R>, rows: Map<string, R>, keys: Set<string>) => {
+      const out = new RowBuffer(spec);
+      for (const k of keys) out.upsert(rows.get(k)!);
+      await out.flush(tx);
+    };
+    await write(CAMPAIGN_ROWS, this.campaigns, this.changed.campaigns);
+    await write(SUBJECT_ROWS, this.subjects, this.changed.subjects);
+    await write(OBLIGATION_ROWS, this.obligations, this.changed.obligations);
+  }
+
+  addCampaign(row: CampaignRow): void {
+    if (this.campaigns.has(row.campaign_id)) return;
+    this.campaigns.set(row.campaign_id, row);
+    this.changed.campaigns.add(row.campaign_id);
+  }
+
+  changeCampaign(id: string, change: (row: CampaignRow) => void): void {
+    const row = this.campaigns.get(id);
+    if (!row) return;
+    change(row);
+    this.changed.campaigns.add(id);
+  }
+
+  addSubject(row: SubjectRow): void {
+    if (this.subjects.has(row.subject_id)) return;
+    this.subjects.set(row.subject_id, row);
+    this.changed.subjects.add(row.subject_id);
+  }
+
+  changeSubject(id: string, change: (row: SubjectRow) => void): void {
+    const row = this.subjects.get(id);
+    if (!row) return;
+    change(row);
+    this.changed.subjects.add(id);
+  }
+
+  /** Inserts obligations that do not exist yet, each with the event it comes from. */
+  insert(rows: NewObligation[], e: StoredEvent): void {
+    for (const r of rows) {
+      if (this.obligations.has(r.id)) continue;
+      this.obligations.set(r.id, {
+        id: r.id, campaign_id: r.campaignId, kind: r.kind, ref: r.ref, title: r.title, party: r.party, district_code: r.districtCode,
+        subject_id: r.subjectId, due: r.due, status: 'open', fulfilled_at: null, sent: [], revision: 1, source_event_id: e.eventId,
+        created_at: e.recordedAt, updated_at: e.recordedAt,
+      });
+      this.changed.obligations.add(r.id);
+    }
+  }
+
+  /** Changes the obligations that match (all of them the batch could touch are here) and bumps their revision. */
+  update(match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: StoredEvent): void {
+    for (const row of this.obligations.values()) if (match(row)) this.change(row, change, e);
+  }
+
+  /** The same, for the one obligation with this id. */
+  updateOne(id: string, match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: StoredEvent): void {
+    const row = this.obligations.get(id);
+    if (row && match(row)) this.change(row, change, e);
+  }
+
+  private change(row: ObligationRow, change: (row: ObligationRow) => void, e: StoredEvent): void {
+    change(row);
+    row.revision += 1;
+    row.source_event_id = e.eventId;
+    row.updated_at = e.recordedAt;
+    this.changed.obligations.add(row.id);
+  }
+
+  fulfil(id: string, e: StoredEvent): void {
+    this.updateOne(id, (r) => r.status === 'open', (r) => {
+      r.status = 'fulfilled';
+      r.fulfilled_at = e.recordedAt;
+    }, e);
+  }
+
+  reopen(id: string, e: StoredEvent): void {
+    this.updateOne(id, (r) => r.status === 'fulfilled', (r) => {
+      r.status = 'open';
+      r.fulfilled_at = null;
+    }, e);
+  }
+
+  /** The rows a deadline implies: one per district bureau, one for the city, or one per active subject of the type. */
+  deadlineRows(campaignId: string, d: Deadline): NewObligation[] {
+    const row = (party: string, districtCode: string | null, subjectId: string | null): NewObligation => ({
+      id: obligationIds.deadline(campaignId, d.key, party), campaignId, kind: 'deadline', ref: d.key, title: d.title, party, districtCode, subjectId, due: d.due,
+    });
+    if (d.owedBy === 'city') return [row(cityParty, null, null)];
+    if (d.owedBy === 'district-bureau') return (this.campaigns.get(campaignId)?.districts ?? []).map((code) => row(districtParty(code), code, null));
+    return [...this.subjects.values()]
+      .filter((s) => s.campaign_id === campaignId && s.subject_type === d.owedBy && s.active)
+      .map((s) => row(subjectParty(s.subject_id), s.district_code, s.subject_id));
+  }
+}
+
+function apply(w: Working, e: StoredEvent): void {
   const d = e.data;
   switch (e.type) {
     case 'campaign.launched': {
-      await tx.query(
-        `INSERT INTO rm_obligation_campaigns (campaign_id, districts, deadlines, schedule) VALUES ($1, $2, $3, $4) ON CONFLICT (campaign_id) DO NOTHING`,
-        [d.campaignId, d.districts.map((x: { code: string }) => x.code), JSON.stringify(d.deadlines), JSON.stringify(DEFAULT_SCHEDULE)],
-      );
-      for (const deadline of d.deadlines as Deadline[]) await insert(tx, await deadlineRows(tx, d.campaignId, deadline), e);
+      w.addCampaign({ campaign_id: d.campaignId, districts: d.districts.map((x: { code: string }) => x.code), deadlines: d.deadlines, schedule: DEFAULT_SCHEDULE });
+      for (const deadline of d.deadlines as Deadline[]) w.insert(w.deadlineRows(d.campaignId, deadline), e);
       return;
     }
     case 'campaign.deadline-added': {
       const deadline: Deadline = { key: d.key, title: d.title, due: d.due, owedBy: d.owedBy };
-      await tx.query('UPDATE rm_obligation_campaigns SET deadlines = deadlines || $2::jsonb WHERE campaign_id = $1', [d.campaignId, JSON.stringify([deadline])]);
-      await insert(tx, await deadlineRows(tx, d.campaignId, deadline), e);
+      w.changeCampaign(d.campaignId, (c) => {
+        c.deadlines = [...c.deadlines, deadline];
+      });
+      w.insert(w.deadlineRows(d.campaignId, deadline), e);
       return;
     }
-    case 'campaign.deadline-amended': {
-      await tx.query(
-        `UPDATE rm_obligation_campaigns SET deadlines = (
-           SELECT jsonb_agg(CASE WHEN x->>'key' = $2 THEN x || jsonb_build_object('due', $3::text, 'title', $4::text) ELSE x END)
-             FROM jsonb_array_elements(deadlines) x)
-          WHERE campaign_id = $1`,
-        [d.campaignId, d.key, d.due, d.title],
-      );
-      await update(tx, 'due = $3, title = $4', `campaign_id = $1 AND kind = 'deadline' AND ref = $2`, [d.campaignId, d.key, d.due, d.title], e);
+    case 'campaign.deadline-amended':
+      w.changeCampaign(d.campaignId, (c) => {
+        c.deadlines = c.deadlines.map((x) => (x.key === d.key ? { ...x, due: d.due, title: d.title } : x));
+      });
+      w.update((o) => o.campaign_id === d.campaignId && o.kind === 'deadline' && o.ref === d.key, (o) => {
+        o.due = d.due;
+        o.title = d.title;
+      }, e);
       return;
-    }
-    case 'campaign.reminder-schedule-set': {
-      const schedule = { daysBefore: d.daysBefore, overdueAfterDays: d.overdueAfterDays, at: d.at };
-      await tx.query('UPDATE rm_obligation_campaigns SET schedule = $2 WHERE campaign_id = $1', [d.campaignId, JSON.stringify(schedule)]);
+    case 'campaign.reminder-schedule-set':
+      w.changeCampaign(d.campaignId, (c) => {
+        c.schedule = { daysBefore: d.daysBefore, overdueAfterDays: d.overdueAfterDays, at: d.at };
+      });
       // the schedule is read with the row; bumping the open rows makes the scheduler re-plan them
-      await update(tx, `status = status`, `campaign_id = $1 AND status = 'open'`, [d.campaignId], e);
+      w.update((o) => o.campaign_id === d.campaignId && o.status === 'open', () => undefined, e);
+      return;
+    case 'subject.registered': {
+      w.addSubject({ subject_id: d.subjectId, campaign_id: d.campaignId, subject_type: d.type, district_code: d.districtCode, active: true });
+      const party = subjectParty(d.subjectId);
+      w.insert((w.campaigns.get(d.campaignId)?.deadlines ?? []).filter((x) => x.owedBy === d.type).map((x) => ({
+        id: obligationIds.deadline(d.campaignId, x.key, party), campaignId: d.campaignId, kind: 'deadline' as const, ref: x.key, title: x.title,
+        party, districtCode: d.districtCode, subjectId: d.subjectId, due: x.due,
+      })), e);
       return;
     }
-    case 'subject.registered':
-      await registerSubjects(tx, [e]);
-      return;
     case 'subject.amended': {
       const code = d.changes?.districtCode;
       if (!code) return;
-      await tx.query('UPDATE rm_obligation_subjects SET district_code = $2 WHERE subject_id = $1', [d.subjectId, code]);
-      await update(tx, 'district_code = $2', 'subject_id = $1', [d.subjectId, code], e);
+      w.changeSubject(d.subjectId, (s) => {
+        s.district_code = code;
+      });
+      w.update((o) => o.subject_id === d.subjectId, (o) => {
+        o.district_code = code;
+      }, e);
       return;
     }
     case 'subject.deactivated':
-      await tx.query('UPDATE rm_obligation_subjects SET active = false WHERE subject_id = $1', [d.subjectId]);
-      await update(tx, `status = 'cancelled'`, `subject_id = $1 AND status = 'open'`, [d.subjectId], e);
+      w.changeSubject(d.subjectId, (s) => {
+        s.active = false;
+      });
+      w.update((o) => o.subject_id === d.subjectId && o.status === 'open', (o) => {
+        o.status = 'cancelled';
+      }, e);
       return;
     case 'self-inspection.submitted':
     case 'self-inspection.returned': {
-      const s = await subjectOf(tx, d.subjectId);
+      const s = w.subjects.get(d.subjectId);
       if (!s) return;
       const id = obligationIds.deadline(s.campaign_id, 'self-correction-report', subjectParty(d.subjectId));
-      await (e.type === 'self-inspection.submitted' ? fulfil(tx, id, e) : reopen(tx, id, e));
+      if (e.type === 'self-inspection.submitted') w.fulfil(id, e);
+      else w.reopen(id, e);
       return;
     }
     case 'self-inspection.problem-listed':
     case 'inspection.order-issued': {
-      const s = await subjectOf(tx, d.subjectId);
+      const s = w.subjects.get(d.subjectId);
       if (!s) return;
       const order = e.type === 'inspection.order-issued';
-      await insert(tx, [{
-        id: order ? obligationIds.order(d.orderId) : obligationIds.problem(d.problemId), campaignId: s.campaign_id, kind: order ? 'order' : 'problem',
-        ref: order ? d.orderId : d.problemId, title: order ? d.measure : d.description, party: subjectParty(d.subjectId),
-        districtCode: s.district_code, subjectId: d.subjectId, due: d.deadline,
+      w.insert([{
+        id: namedObligation(e)!, campaignId: s.campaign_id, kind: order ? 'order' : 'problem', ref: order ? d.orderId : d.problemId,
+        title: order ? d.measure : d.description, party: subjectParty(d.subjectId), districtCode: s.district_code, subjectId: d.subjectId, due: d.deadline,
       }], e);
       return;
     }
     case 'self-inspection.problem-verified':
     case 'inspection.order-verified':
-      if (d.result !== 'passed') return;
-      await fulfil(tx, e.type === 'inspection.order-verified' ? obligationIds.order(d.orderId) : obligationIds.problem(d.problemId), e);
+      if (d.result === 'passed') w.fulfil(namedObligation(e)!, e);
       return;
     case 'monthly-report.submitted':
     case 'self-evaluation.submitted':
     case 'typical-case.recorded':
     case 'summary-report.submitted':
-    case 'summary-report.returned': {
-      const { key, reopens } = DISTRICT_REPORTS[e.type];
-      const id = districtDeadline(e, typeof key === 'string' ? key : key(d));
-      await (reopens ? reopen(tx, id, e) : fulfil(tx, id, e));
+    case 'summary-report.returned':
+      if (DISTRICT_REPORTS[e.type].reopens) w.reopen(districtDeadline(e), e);
+      else w.fulfil(districtDeadline(e), e);
       return;
-    }
     case 'tip.received':
-      await insert(tx, [{
-        id: obligationIds.tip(d.tipId), campaignId: d.campaignId, kind: 'tip', ref: d.tipId, title: `举报线索核查处理（${d.channel}）`,
+      w.insert([{
+        id: namedObligation(e)!, campaignId: d.campaignId, kind: 'tip', ref: d.tipId, title: `举报线索核查处理（${d.channel}）`,
         party: cityParty, districtCode: null, subjectId: null, due: d.handlingDue,
       }], e);
       return;
     case 'tip.assigned':
-      await update(tx, 'party = $2, district_code = $3', 'id = $1', [obligationIds.tip(d.tipId), districtParty(d.districtCode), d.districtCode], e);
+      w.updateOne(namedObligation(e)!, () => true, (o) => {
+        o.party = districtParty(d.districtCode);
+        o.district_code = d.districtCode;
+      }, e);
       return;
     case 'tip.closed':
-      await fulfil(tx, obligationIds.tip(d.tipId), e);
+      w.fulfil(namedObligation(e)!, e);
       return;
     case 'reminder.sent':
     case 'obligation.overdue':
-      await update(tx, 'sent = array_append(sent, $2)', 'id = $1 AND NOT ($2 = ANY(sent))', [d.obligationId, d.reminderId], e);
+      w.updateOne(d.obligationId, (o) => !o.sent.includes(d.reminderId), (o) => {
+        o.sent = [...o.sent, d.reminderId];
+      }, e);
       return;
     case 'obligation.fulfilment-declared':
-      await fulfil(tx, d.obligationId, e);
+      w.fulfil(d.obligationId, e);
       return;
   }
-}
-
-/** Subjects registered one after another (an import) are inserted together, with their deadline rows. */
-async function registerSubjects(tx: PoolClient, events: StoredEvent[]): Promise<void> {
-  const subjects = events.map((e) => e.data);
-  await tx.query(
-    `INSERT INTO rm_obligation_subjects (subject_id, campaign_id, subject_type, district_code, active)
-     SELECT *, true FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) ON CONFLICT (subject_id) DO NOTHING`,
-    [subjects.map((d) => d.subjectId), subjects.map((d) => d.campaignId), subjects.map((d) => d.type), subjects.map((d) => d.districtCode)],
-  );
-  const { rows } = await tx.query('SELECT campaign_id, deadlines FROM rm_obligation_campaigns WHERE campaign_id = ANY($1::uuid[])', [[...new Set(subjects.map((d) => d.campaignId))]]);
-  const deadlinesOf = new Map<string, Deadline[]>(rows.map((r) => [r.campaign_id, r.deadlines]));
-  await insertRows(tx, events.flatMap((e) => {
-    const d = e.data;
-    const party = subjectParty(d.subjectId);
-    return (deadlinesOf.get(d.campaignId) ?? []).filter((x) => x.owedBy === d.type).map((x) => ({
-      id: obligationIds.deadline(d.campaignId, x.key, party), campaignId: d.campaignId, kind: 'deadline' as const, ref: x.key, title: x.title,
-      party, districtCode: d.districtCode, subjectId: d.subjectId, due: x.due, sourceEventId: e.eventId, at: e.recordedAt,
-    }));
-  }));
 }
 
 export const obligationsProjection: Projection = {
@@ -244,18 +385,13 @@ export const obligationsProjection: Projection = {
     'tip.received', 'tip.assigned', 'tip.closed',
     'reminder.sent', 'obligation.overdue', 'obligation.fulfilment-declared',
   ],
-  apply,
+  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+    await obligationsProjection.applyBatch!(tx, [event]);
+  },
   async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; ) {
-      let j = i;
-      while (j < events.length && events[j].type === 'subject.registered') j++;
-      if (j > i) {
-        await registerSubjects(tx, events.slice(i, j));
-        i = j;
-      } else {
-        await apply(tx, events[i++]);
-      }
-    }
+    const w = await Working.load(tx, events);
+    for (const e of events) apply(w, e);
+    await w.save(tx);
   },
 };
 
