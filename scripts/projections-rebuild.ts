@@ -14,7 +14,7 @@ import { resolveDatabase } from '../src/infra/database';
 import { migrate } from '../src/infra/migrate';
 import { createPool } from '../src/infra/pool';
 import { ALL_PROJECTIONS } from '../src/projections/all-projections';
-import { ProjectionRunner } from '../src/projections/projection-runner';
+import { ProjectionRunner, REBUILD_PAGE } from '../src/projections/projection-runner';
 import { verifiedRebuild } from '../src/projections/shadow-rebuild';
 import { runCli } from './lib/cli';
 
@@ -31,7 +31,7 @@ runCli(async (config, args) => {
   try {
     await migrate(pool);
     const store = new PgEventStore(pool);
-    const runner = new ProjectionRunner(pool, store, ALL_PROJECTIONS, { batchSize: 5000 });
+    const runner = new ProjectionRunner(pool, store, ALL_PROJECTIONS, { batchSize: REBUILD_PAGE });
     await runner.ensureCheckpoints();
     const chosen = target === '--all' ? ALL_PROJECTIONS : [runner.find(target)];
     if (verify) {

@@ -170,8 +170,14 @@ describe('webhooks (Standard Webhooks) from the log', () => {
     receiver.received.length = 0;
     const sub = await subscribe({ url: receiver.url, eventTypes: ['campaign.*'] });
     receiver.mode = 'gone';
+    let release!: () => void;
+    receiver.hold = new Promise<void>((resolve) => (release = resolve));
     const first = await touch();
     await touch();
+    // both events are in the outbox before the receiver answers the first with 410
+    await until('both recorded', () => deliveries(sub.id), (items) => items.length === 2);
+    receiver.hold = null;
+    release();
     const disabled = await until('disabled', async () => (await t.call('get', `${W}/{webhookId}`, `${W}/${sub.id}`, 'city-admin')).body, (s) => s.enabled === false);
     expect(disabled.disabledReason).toBe('gone');
     const history = (await ok(t.call('get', '/api/v1/streams/{streamId}/events', `/api/v1/streams/webhook-${sub.id}/events`, 'auditor'))).body.items;

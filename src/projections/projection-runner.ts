@@ -12,6 +12,9 @@ export interface RunnerOptions {
   onError?: (projection: string, err: unknown) => void;
 }
 
+/** Events per page when a rebuild reads the whole log (the most one read returns). */
+export const REBUILD_PAGE = 10000;
+
 export interface RebuildReport {
   projection: string;
   events: number;

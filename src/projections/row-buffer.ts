@@ -53,7 +53,10 @@ export class RowBuffer<R extends object> {
     const { table, columns, key, onConflict } = this.spec;
     const entries = [...this.pending.entries()];
     this.pending.clear();
-    const replaced = entries.filter(([, p]) => p.replaces).map(([k]) => Object.fromEntries(key.map((c, i) => [c, (JSON.parse(k) as unknown[])[i]])));
+    const replaced = entries.filter(([, p]) => p.replaces).map(([k]) => {
+      const values = JSON.parse(k) as unknown[];
+      return Object.fromEntries(key.map((c, i) => [c, values[i]]));
+    });
     if (replaced.length) {
       await tx.query(
         `DELETE FROM ${table} t USING json_to_recordset($1::json) AS k(${key.map((c) => `${q(c)} ${columns[c]}`).join(', ')})

@@ -2,7 +2,7 @@ import { Pool, PoolClient } from 'pg';
 import { EventStore, StoredEvent } from '../event-store/event-store';
 import { inTransaction } from '../infra/transaction';
 import { Projection } from './projection';
-import { applyEvents, readPages } from './projection-runner';
+import { applyEvents, readPages, REBUILD_PAGE } from './projection-runner';
 
 export const SHADOW_SCHEMA = 'rectify_shadow';
 
@@ -43,7 +43,7 @@ export async function verifiedRebuild(
   projections: Projection[],
   options: { swap?: boolean; batchSize?: number; onProgress?: (events: number) => void } = {},
 ): Promise<VerifiedRebuild> {
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? REBUILD_PAGE;
   const tables = projections.flatMap((p) => p.tables);
   await pool.query(`DROP SCHEMA IF EXISTS ${SHADOW_SCHEMA} CASCADE`);
   await pool.query(`CREATE SCHEMA ${SHADOW_SCHEMA}`);

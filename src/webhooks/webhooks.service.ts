@@ -118,9 +118,19 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     } catch (err) {
       this.logger.error({ err }, 'webhook reconcile failed; the outbox still queues new deliveries');
     }
-    if (this.stopped) return;
+    // where the outbox stands; the database may be unreachable at start-up: keep trying until it answers
+    let from: number | null = null;
+    while (from === null && !this.stopped) {
+      try {
+        from = await this.deliveries.checkpoint();
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'webhook outbox cannot read its checkpoint; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+    if (from === null) return;
     this.outbox = new EventSubscription(this.store, {
-      from: await this.deliveries.checkpoint(),
+      from,
       handle: (events) => this.record(events),
       onError: (err) => this.logger.warn({ err: (err as Error).message }, 'webhook outbox batch failed; retrying'),
     });

@@ -23,6 +23,8 @@ export class Receiver {
   readonly received: Received[] = [];
   readonly secrets: string[] = [];
   mode: Mode = 'up';
+  /** While set, every answer waits for it: a test holds the receiver to settle what happens meanwhile. */
+  hold: Promise<void> | null = null;
   private server: Server | null = null;
   port = 0;
 
@@ -34,7 +36,7 @@ export class Receiver {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', () => void (this.hold ?? Promise.resolve()).then(() => {
         const body = Buffer.concat(chunks).toString('utf8');
         const verifiedBy = this.verify(body, req.headers);
         const mode = this.mode;
@@ -57,7 +59,7 @@ export class Receiver {
           body, json, answered: status, verifiedBy,
         });
         res.writeHead(status, headers).end(status === 204 ? undefined : 'receiver says no');
-      });
+      }));
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server!.address() as { port: number }).port;
