@@ -5,8 +5,8 @@ import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import { Projection } from '../projections/projection';
 import {
   CAMPAIGN_EVENT_TYPES,
-  CampaignState,
   CampaignEvent,
+  CampaignState,
   campaignDecider,
   campaignStatus,
   currentPhase,

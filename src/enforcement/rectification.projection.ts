@@ -34,7 +34,7 @@ interface PenaltyRow {
   item_code: string; amount_cny: number | null; recorded_at: string;
 }
 
-const WHERE = { campaign_id: 'uuid', district_code: 'text', subject_id: 'uuid', subject_type: 'text' } as const;
+const SUBJECT_COLUMNS = { campaign_id: 'uuid', district_code: 'text', subject_id: 'uuid', subject_type: 'text' } as const;
 const SELF_INSPECTIONS: TableSpec<SelfInspectionRow> = {
   table: 'rm_self_inspections',
   columns: { subject_id: 'uuid', campaign_id: 'uuid', district_code: 'text', subject_type: 'text', status: 'text', late: 'boolean', started_at: 'timestamptz',
@@ -51,20 +51,20 @@ const INSPECTIONS: TableSpec<InspectionRow> = {
 };
 const PROBLEMS: TableSpec<ProblemRow> = {
   table: 'rm_problems',
-  columns: { id: 'uuid', source: 'text', source_id: 'uuid', ...WHERE, item_code: 'text', description: 'text', measure: 'text', deadline: 'date',
+  columns: { id: 'uuid', source: 'text', source_id: 'uuid', ...SUBJECT_COLUMNS, item_code: 'text', description: 'text', measure: 'text', deadline: 'date',
     responsible: 'text', status: 'text', evidence: 'jsonb', verification: 'jsonb', created_at: 'timestamptz', updated_at: 'timestamptz' },
   key: ['id'],
   onConflict: ['status', 'evidence', 'verification', 'updated_at'],
 };
 const FINDINGS: TableSpec<FindingRow> = {
   table: 'rm_findings',
-  columns: { inspection_id: 'uuid', item_code: 'text', ...WHERE, manifestation: 'text' },
+  columns: { inspection_id: 'uuid', item_code: 'text', ...SUBJECT_COLUMNS, manifestation: 'text' },
   key: ['inspection_id', 'item_code'],
   onConflict: ['manifestation'],
 };
 const PENALTIES: TableSpec<PenaltyRow> = {
   table: 'rm_penalties',
-  columns: { id: 'uuid', inspection_id: 'uuid', ...WHERE, kind: 'text', item_code: 'text', amount_cny: 'numeric', recorded_at: 'timestamptz' },
+  columns: { id: 'uuid', inspection_id: 'uuid', ...SUBJECT_COLUMNS, kind: 'text', item_code: 'text', amount_cny: 'numeric', recorded_at: 'timestamptz' },
   key: ['id'],
   onConflict: 'nothing',
 };

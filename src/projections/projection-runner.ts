@@ -175,7 +175,7 @@ export class ProjectionRunner {
     for (const name of names) this.positions.set(name, 0);
     const at = new Map(names.map((name) => [name, 0]));
     const strays: Projection[] = [];
-    let events = await readPages(this.store, 0, this.batchSize, async (page) => {
+    const events = await readPages(this.store, 0, this.batchSize, async (page) => {
       await Promise.all(projections.filter((p) => at.has(p.name)).map(async (p) => {
         if ((await this.applyPage(p, page, at.get(p.name)!)) < 0) {
           at.delete(p.name);
@@ -185,7 +185,7 @@ export class ProjectionRunner {
         }
       }));
     });
-    for (const p of strays) events = Math.max(events, await this.catchUp(p));
+    for (const p of strays) await this.catchUp(p);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { projection: names.join(', '), events, seconds, eventsPerSecond: seconds > 0 ? events / seconds : 0 };
   }

@@ -23,8 +23,20 @@ type Pending<R> = { row: R; replaces: boolean } | { row: null; replaces: true };
  */
 export class RowBuffer<R extends object> {
   private readonly pending = new Map<string, Pending<R>>();
+  private readonly sql: { delete: string; insert: string };
 
-  constructor(private readonly spec: TableSpec<R>) {}
+  constructor(private readonly spec: TableSpec<R>) {
+    const { table, columns, key, onConflict } = spec;
+    const names = Object.keys(columns).map(q).join(', ');
+    const record = (cs: string[]) => cs.map((c) => `${q(c)} ${columns[c as keyof R & string]}`).join(', ');
+    const conflict = onConflict === 'nothing' ? 'DO NOTHING' : `DO UPDATE SET ${onConflict.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}`;
+    // rows travel as one json parameter (no array literals to escape either side), typed by json_to_recordset
+    this.sql = {
+      delete: `DELETE FROM ${table} t USING json_to_recordset($1::json) AS k(${record(key)}) WHERE ${key.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ')}`,
+      insert: `INSERT INTO ${table} (${names}) SELECT ${names} FROM json_to_recordset($1::json) AS r(${record(Object.keys(columns))})
+               ON CONFLICT (${key.map(q).join(', ')}) ${conflict}`,
+    };
+  }
 
   get size(): number {
     return this.pending.size;
@@ -50,32 +62,15 @@ export class RowBuffer<R extends object> {
 
   async flush(tx: PoolClient): Promise<void> {
     if (!this.pending.size) return;
-    const { table, columns, key, onConflict } = this.spec;
     const entries = [...this.pending.entries()];
     this.pending.clear();
     const replaced = entries.filter(([, p]) => p.replaces).map(([k]) => {
       const values = JSON.parse(k) as unknown[];
-      return Object.fromEntries(key.map((c, i) => [c, values[i]]));
+      return Object.fromEntries(this.spec.key.map((c, i) => [c, values[i]]));
     });
-    if (replaced.length) {
-      await tx.query(
-        `DELETE FROM ${table} t USING json_to_recordset($1::json) AS k(${key.map((c) => `${q(c)} ${columns[c]}`).join(', ')})
-          WHERE ${key.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ')}`,
-        [JSON.stringify(replaced)],
-      );
-    }
+    if (replaced.length) await tx.query(this.sql.delete, [JSON.stringify(replaced)]);
     const rows = entries.map(([, p]) => p.row).filter((r): r is R => r !== null);
-    if (!rows.length) return;
-    const names = (Object.keys(columns) as (keyof R & string)[]).map(q).join(', ');
-    const conflict = onConflict === 'nothing'
-      ? 'DO NOTHING'
-      : `DO UPDATE SET ${onConflict.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}`;
-    // one json parameter (no array literals to escape either side), typed by json_to_recordset
-    await tx.query(
-      `INSERT INTO ${table} (${names}) SELECT ${names} FROM json_to_recordset($1::json) AS r(${Object.entries(columns).map(([c, t]) => `${q(c)} ${t}`).join(', ')})
-       ON CONFLICT (${key.map(q).join(', ')}) ${conflict}`,
-      [JSON.stringify(rows)],
-    );
+    if (rows.length) await tx.query(this.sql.insert, [JSON.stringify(rows)]);
   }
 
   private keyOf(row: Partial<R>): string {

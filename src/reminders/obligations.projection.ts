@@ -118,16 +118,61 @@ function namedObligation(e: StoredEvent): string | null {
   }
 }
 
+/** One table's rows as read for a batch, with those the batch adds or changes; `save` writes back the latter. */
+class Held<R extends object> {
+  private readonly rows = new Map<string, R>();
+  private readonly changed = new Set<string>();
+
+  constructor(private readonly spec: TableSpec<R>) {}
+
+  load(rows: R[]): void {
+    for (const row of rows) this.rows.set(this.keyOf(row), row);
+  }
+
+  get(key: string): R | undefined {
+    return this.rows.get(key);
+  }
+
+  values(): IterableIterator<R> {
+    return this.rows.values();
+  }
+
+  /** Adds the row unless one with its key is held (an INSERT … ON CONFLICT DO NOTHING). */
+  add(row: R): void {
+    const key = this.keyOf(row);
+    if (this.rows.has(key)) return;
+    this.rows.set(key, row);
+    this.changed.add(key);
+  }
+
+  /** Changes the row with this key, if there is one (an UPDATE … WHERE key). */
+  change(key: string, change: (row: R) => void): void {
+    const row = this.rows.get(key);
+    if (!row) return;
+    change(row);
+    this.changed.add(key);
+  }
+
+  async save(tx: PoolClient): Promise<void> {
+    const out = new RowBuffer(this.spec);
+    for (const key of this.changed) out.upsert(this.rows.get(key)!);
+    await out.flush(tx);
+  }
+
+  private keyOf(row: R): string {
+    return String(row[this.spec.key[0]]);
+  }
+}
+
 /**
  * The rows a batch of events can read or change, read in three queries, changed in memory event by event with
  * what each event means (the same rules as one SQL statement per event would apply: an obligation is inserted
  * once, every change bumps its revision), and written back as one multi-row upsert per table.
  */
 class Working {
-  readonly campaigns = new Map<string, CampaignRow>();
-  readonly subjects = new Map<string, SubjectRow>();
-  readonly obligations = new Map<string, ObligationRow>();
-  private readonly changed = { campaigns: new Set<string>(), subjects: new Set<string>(), obligations: new Set<string>() };
+  readonly campaigns = new Held(CAMPAIGN_ROWS);
+  readonly subjects = new Held(SUBJECT_ROWS);
+  readonly obligations = new Held(OBLIGATION_ROWS);
 
   /** Every row the events can touch: those of the campaigns and subjects they name, and the obligations they name by id. */
   static async load(tx: PoolClient, events: StoredEvent[]): Promise<Working> {
@@ -143,88 +188,52 @@ class Working {
       if (id) ids.add(id);
     }
     const w = new Working();
-    const none = { rows: [] };
-    const c = campaigns.size ? await tx.query('SELECT * FROM rm_obligation_campaigns WHERE campaign_id = ANY($1::uuid[])', [[...campaigns]]) : none;
-    const s = subjects.size || wide.size
-      ? await tx.query('SELECT * FROM rm_obligation_subjects WHERE subject_id = ANY($1::uuid[]) OR campaign_id = ANY($2::uuid[])', [[...subjects], [...wide]])
-      : none;
-    const o = ids.size || subjects.size || wide.size
-      ? await tx.query('SELECT * FROM rm_obligations WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
-        [[...ids], [...subjects], [...wide]])
-      : none;
-    for (const row of c.rows) w.campaigns.set(row.campaign_id, row);
-    for (const row of s.rows) w.subjects.set(row.subject_id, row);
-    for (const row of o.rows) w.obligations.set(row.id, row);
+    if (campaigns.size) {
+      w.campaigns.load((await tx.query('SELECT * FROM rm_obligation_campaigns WHERE campaign_id = ANY($1::uuid[])', [[...campaigns]])).rows);
+    }
+    if (subjects.size || wide.size) {
+      w.subjects.load((await tx.query('SELECT * FROM rm_obligation_subjects WHERE subject_id = ANY($1::uuid[]) OR campaign_id = ANY($2::uuid[])',
+        [[...subjects], [...wide]])).rows);
+    }
+    if (ids.size || subjects.size || wide.size) {
+      w.obligations.load((await tx.query('SELECT * FROM rm_obligations WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
+        [[...ids], [...subjects], [...wide]])).rows);
+    }
     return w;
   }
 
   async save(tx: PoolClient): Promise<void> {
-    const write = async <R extends object>(spec: TableSpec<R>, rows: Map<string, R>, keys: Set<string>) => {
-      const out = new RowBuffer(spec);
-      for (const k of keys) out.upsert(rows.get(k)!);
-      await out.flush(tx);
-    };
-    await write(CAMPAIGN_ROWS, this.campaigns, this.changed.campaigns);
-    await write(SUBJECT_ROWS, this.subjects, this.changed.subjects);
-    await write(OBLIGATION_ROWS, this.obligations, this.changed.obligations);
-  }
-
-  addCampaign(row: CampaignRow): void {
-    if (this.campaigns.has(row.campaign_id)) return;
-    this.campaigns.set(row.campaign_id, row);
-    this.changed.campaigns.add(row.campaign_id);
-  }
-
-  changeCampaign(id: string, change: (row: CampaignRow) => void): void {
-    const row = this.campaigns.get(id);
-    if (!row) return;
-    change(row);
-    this.changed.campaigns.add(id);
-  }
-
-  addSubject(row: SubjectRow): void {
-    if (this.subjects.has(row.subject_id)) return;
-    this.subjects.set(row.subject_id, row);
-    this.changed.subjects.add(row.subject_id);
-  }
-
-  changeSubject(id: string, change: (row: SubjectRow) => void): void {
-    const row = this.subjects.get(id);
-    if (!row) return;
-    change(row);
-    this.changed.subjects.add(id);
+    await this.campaigns.save(tx);
+    await this.subjects.save(tx);
+    await this.obligations.save(tx);
   }
 
   /** Inserts obligations that do not exist yet, each with the event it comes from. */
   insert(rows: NewObligation[], e: StoredEvent): void {
     for (const r of rows) {
-      if (this.obligations.has(r.id)) continue;
-      this.obligations.set(r.id, {
+      this.obligations.add({
         id: r.id, campaign_id: r.campaignId, kind: r.kind, ref: r.ref, title: r.title, party: r.party, district_code: r.districtCode,
         subject_id: r.subjectId, due: r.due, status: 'open', fulfilled_at: null, sent: [], revision: 1, source_event_id: e.eventId,
         created_at: e.recordedAt, updated_at: e.recordedAt,
       });
-      this.changed.obligations.add(r.id);
     }
   }
 
-  /** Changes the obligations that match (all of them the batch could touch are here) and bumps their revision. */
+  /** Changes the obligations that match (all of them the batch could touch are held) and bumps their revision. */
   update(match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: StoredEvent): void {
-    for (const row of this.obligations.values()) if (match(row)) this.change(row, change, e);
+    for (const row of this.obligations.values()) if (match(row)) this.updateOne(row.id, () => true, change, e);
   }
 
   /** The same, for the one obligation with this id. */
   updateOne(id: string, match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: StoredEvent): void {
     const row = this.obligations.get(id);
-    if (row && match(row)) this.change(row, change, e);
-  }
-
-  private change(row: ObligationRow, change: (row: ObligationRow) => void, e: StoredEvent): void {
-    change(row);
-    row.revision += 1;
-    row.source_event_id = e.eventId;
-    row.updated_at = e.recordedAt;
-    this.changed.obligations.add(row.id);
+    if (!row || !match(row)) return;
+    this.obligations.change(id, (r) => {
+      change(r);
+      r.revision += 1;
+      r.source_event_id = e.eventId;
+      r.updated_at = e.recordedAt;
+    });
   }
 
   fulfil(id: string, e: StoredEvent): void {
@@ -258,20 +267,20 @@ function apply(w: Working, e: StoredEvent): void {
   const d = e.data;
   switch (e.type) {
     case 'campaign.launched': {
-      w.addCampaign({ campaign_id: d.campaignId, districts: d.districts.map((x: { code: string }) => x.code), deadlines: d.deadlines, schedule: DEFAULT_SCHEDULE });
+      w.campaigns.add({ campaign_id: d.campaignId, districts: d.districts.map((x: { code: string }) => x.code), deadlines: d.deadlines, schedule: DEFAULT_SCHEDULE });
       for (const deadline of d.deadlines as Deadline[]) w.insert(w.deadlineRows(d.campaignId, deadline), e);
       return;
     }
     case 'campaign.deadline-added': {
       const deadline: Deadline = { key: d.key, title: d.title, due: d.due, owedBy: d.owedBy };
-      w.changeCampaign(d.campaignId, (c) => {
+      w.campaigns.change(d.campaignId, (c) => {
         c.deadlines = [...c.deadlines, deadline];
       });
       w.insert(w.deadlineRows(d.campaignId, deadline), e);
       return;
     }
     case 'campaign.deadline-amended':
-      w.changeCampaign(d.campaignId, (c) => {
+      w.campaigns.change(d.campaignId, (c) => {
         c.deadlines = c.deadlines.map((x) => (x.key === d.key ? { ...x, due: d.due, title: d.title } : x));
       });
       w.update((o) => o.campaign_id === d.campaignId && o.kind === 'deadline' && o.ref === d.key, (o) => {
@@ -280,14 +289,14 @@ function apply(w: Working, e: StoredEvent): void {
       }, e);
       return;
     case 'campaign.reminder-schedule-set':
-      w.changeCampaign(d.campaignId, (c) => {
+      w.campaigns.change(d.campaignId, (c) => {
         c.schedule = { daysBefore: d.daysBefore, overdueAfterDays: d.overdueAfterDays, at: d.at };
       });
       // the schedule is read with the row; bumping the open rows makes the scheduler re-plan them
       w.update((o) => o.campaign_id === d.campaignId && o.status === 'open', () => undefined, e);
       return;
     case 'subject.registered': {
-      w.addSubject({ subject_id: d.subjectId, campaign_id: d.campaignId, subject_type: d.type, district_code: d.districtCode, active: true });
+      w.subjects.add({ subject_id: d.subjectId, campaign_id: d.campaignId, subject_type: d.type, district_code: d.districtCode, active: true });
       const party = subjectParty(d.subjectId);
       w.insert((w.campaigns.get(d.campaignId)?.deadlines ?? []).filter((x) => x.owedBy === d.type).map((x) => ({
         id: obligationIds.deadline(d.campaignId, x.key, party), campaignId: d.campaignId, kind: 'deadline' as const, ref: x.key, title: x.title,
@@ -298,7 +307,7 @@ function apply(w: Working, e: StoredEvent): void {
     case 'subject.amended': {
       const code = d.changes?.districtCode;
       if (!code) return;
-      w.changeSubject(d.subjectId, (s) => {
+      w.subjects.change(d.subjectId, (s) => {
         s.district_code = code;
       });
       w.update((o) => o.subject_id === d.subjectId, (o) => {
@@ -307,7 +316,7 @@ function apply(w: Working, e: StoredEvent): void {
       return;
     }
     case 'subject.deactivated':
-      w.changeSubject(d.subjectId, (s) => {
+      w.subjects.change(d.subjectId, (s) => {
         s.active = false;
       });
       w.update((o) => o.subject_id === d.subjectId && o.status === 'open', (o) => {
