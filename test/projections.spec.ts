@@ -8,8 +8,8 @@ import { StoredEvent } from '../src/event-store/event-store';
 import { PgEventStore } from '../src/event-store/pg-event-store';
 import { Projection } from '../src/projections/projection';
 import { ALL_PROJECTIONS } from '../src/projections/all-projections';
-import { applyEvents, ProjectionRunner } from '../src/projections/projection-runner';
-import { RowBuffer, TableSpec } from '../src/projections/row-buffer';
+import { applyEvents, ProjectionRunner, readWindows } from '../src/projections/projection-runner';
+import { FLUSH_ROWS, RowBuffer, TableSpec } from '../src/projections/row-buffer';
 import { tableChecksum } from '../src/projections/shadow-rebuild';
 import { eventFromJson } from '../src/http/event-json';
 import { lianyungang2021 } from '../src/seed/lianyungang-2021';
@@ -137,6 +137,37 @@ describe('checkpoints commit with the read model', () => {
   });
 });
 
+describe('readWindows', () => {
+  it('hands the whole log on in order, in windows of at least the size asked, one window at a time', async () => {
+    await appendMany(`w${randomUUID().slice(0, 8)}`, 45);
+    await settled();
+    const expected = (await db.pool.query('SELECT global_position FROM events ORDER BY global_position')).rows.map((r) => Number(r.global_position));
+    const windows: number[][] = [];
+    let handling = 0;
+    let overlapped = false;
+    const total = await readWindows(store, 0, { page: 7, window: 20 }, async (events) => {
+      overlapped ||= handling > 0;
+      handling++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      windows.push(events.map((e) => e.globalPosition));
+      handling--;
+    });
+    expect(overlapped).toBe(false);
+    expect(total).toBe(expected.length);
+    expect(windows.flat()).toEqual(expected);
+    expect(windows.length).toBeGreaterThan(2);
+    for (const w of windows.slice(0, -1)) expect(w.length).toBeGreaterThanOrEqual(20);
+    for (const w of windows) expect(w.length).toBeLessThan(27);
+  });
+
+  it('rejects with the error of a window that fails', async () => {
+    let handled = 0;
+    await expect(readWindows(store, 0, { page: 5, window: 5 }, async () => {
+      if (++handled === 2) throw new Error('window failed');
+    })).rejects.toThrow('window failed');
+  });
+});
+
 describe('several runners of one projection', () => {
   it('apply each event exactly once while events keep arriving', async () => {
     const name = `shared-${randomUUID().slice(0, 8)}`;
@@ -195,6 +226,10 @@ describe('the campaigns projection', () => {
 
     const report = await runner.rebuild(campaignsProjection);
     expect(report.events).toBe(await eventCount());
+    expect(await snapshot()).toEqual(live);
+    // in windows of a few events, each its own transaction: the same rows, the same checkpoint
+    const windowed = new ProjectionRunner(db.pool, store, [campaignsProjection], { batchSize: 3, rebuildWindow: 10 });
+    expect((await windowed.rebuild(campaignsProjection)).events).toBe(report.events);
     expect(await snapshot()).toEqual(live);
 
     await runner.refreshLagMetrics();
@@ -259,16 +294,8 @@ describe('RowBuffer', () => {
     await db.pool.query(`INSERT INTO buffered VALUES ('old', '1', 'stored', '{x}', '{"v": 0}'), ('gone', '1', 'stored', '{}', null)`);
   });
 
-  it('writes what the same upserts and deletes would, one by one, in at most two statements', async () => {
-    const b = new RowBuffer(spec(['tags', 'doc']));
-    b.upsert({ k: 'old', n: '1', a: 'ignored: not an updated column', tags: ['y'], doc: { v: 1 } });
-    b.upsert({ k: 'new', n: '1', a: 'first', tags: [], doc: null });
-    b.upsert({ k: 'new', n: '1', a: 'second', tags: ['页', 'a"b', 'c,d'], doc: { 名称: '培训' } });
-    b.delete({ k: 'gone', n: '1' });
-    b.upsert({ k: 'again', n: '1', a: 'before', tags: [], doc: null });
-    b.delete({ k: 'again', n: '1' });
-    b.upsert({ k: 'again', n: '1', a: 'after', tags: ['z'], doc: null });
-    b.delete({ k: 'old', n: '2' });
+  /** Flushes the buffer and returns the verb of each statement it sent. */
+  async function flushed(b: RowBuffer<Row>): Promise<string[]> {
     const tx = await db.pool.connect();
     const statements: string[] = [];
     const query = tx.query.bind(tx);
@@ -282,7 +309,20 @@ describe('RowBuffer', () => {
       (tx as unknown as { query: unknown }).query = query;
       tx.release();
     }
-    expect(statements).toEqual(['DELETE', 'INSERT']);
+    return statements;
+  }
+
+  it('writes what the same upserts and deletes would, one by one, in one DELETE and one INSERT', async () => {
+    const b = new RowBuffer(spec(['tags', 'doc']));
+    b.upsert({ k: 'old', n: '1', a: 'ignored: not an updated column', tags: ['y'], doc: { v: 1 } });
+    b.upsert({ k: 'new', n: '1', a: 'first', tags: [], doc: null });
+    b.upsert({ k: 'new', n: '1', a: 'second', tags: ['页', 'a"b', 'c,d'], doc: { 名称: '培训' } });
+    b.delete({ k: 'gone', n: '1' });
+    b.upsert({ k: 'again', n: '1', a: 'before', tags: [], doc: null });
+    b.delete({ k: 'again', n: '1' });
+    b.upsert({ k: 'again', n: '1', a: 'after', tags: ['z'], doc: null });
+    b.delete({ k: 'old', n: '2' });
+    expect(await flushed(b)).toEqual(['DELETE', 'INSERT']);
     expect(b.size).toBe(0);
     expect(await rows()).toEqual([
       { k: 'again', n: '1', a: 'after', tags: ['z'], doc: null },
@@ -291,17 +331,26 @@ describe('RowBuffer', () => {
     ]);
   });
 
+  it('sends a large flush in statements of at most FLUSH_ROWS rows, deletes first', async () => {
+    const b = new RowBuffer(spec(['a']));
+    const many = 2 * FLUSH_ROWS + 1;
+    for (let i = 0; i < FLUSH_ROWS; i++) b.delete({ k: 'absent', n: String(i) });
+    b.delete({ k: 'gone', n: '1' });
+    for (let i = 0; i < many; i++) b.upsert({ k: 'many', n: String(i), a: `第${i}行`, tags: [], doc: { i } });
+    b.upsert({ k: 'old', n: '1', a: 'updated', tags: [], doc: null });
+    expect(await flushed(b)).toEqual(['DELETE', 'DELETE', 'INSERT', 'INSERT', 'INSERT']);
+    const { rows: counts } = await db.pool.query(`SELECT k, count(*)::int AS n, max(doc->>'i') FILTER (WHERE n = '${many - 1}') AS last FROM buffered GROUP BY k ORDER BY k`);
+    expect(counts).toEqual([{ k: 'many', n: many, last: String(many - 1) }, { k: 'old', n: 1, last: null }]);
+    expect((await db.pool.query(`SELECT a FROM buffered WHERE k = 'old' OR (k = 'many' AND n = '${FLUSH_ROWS}') ORDER BY k`)).rows)
+      .toEqual([{ a: `第${FLUSH_ROWS}行` }, { a: 'updated' }]);
+  });
+
   it('keeps the first row of a key with DO NOTHING, and the stored one', async () => {
     const b = new RowBuffer(spec('nothing'));
     b.upsert({ k: 'old', n: '1', a: 'not written', tags: [], doc: null });
     b.upsert({ k: 'new', n: '1', a: 'first', tags: [], doc: null });
     b.upsert({ k: 'new', n: '1', a: 'second', tags: [], doc: null });
-    const tx = await db.pool.connect();
-    try {
-      await b.flush(tx);
-    } finally {
-      tx.release();
-    }
+    await flushed(b);
     expect((await rows()).map((r) => [r.k, r.a])).toEqual([['gone', 'stored'], ['new', 'first'], ['old', 'stored']]);
   });
 });

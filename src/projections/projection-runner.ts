@@ -10,10 +10,20 @@ export interface RunnerOptions {
   /** fallback poll when no append notification arrives */
   pollMs?: number;
   onError?: (projection: string, err: unknown) => void;
+  /** events per transaction in a rebuild (default REBUILD_WINDOW), read in pages of `batchSize` */
+  rebuildWindow?: number;
 }
 
 /** Events per page when a rebuild reads the whole log (the most one read returns). */
 export const REBUILD_PAGE = 10000;
+
+/**
+ * Events per transaction when a rebuild applies the log: its pages gathered into a window, so a row that several
+ * of the window's events change (a subject's self-inspection, answered and then submitted) is folded in memory
+ * and written once per window rather than once per page. Measured on 1,000,000 events: 100,000 beats 10,000 by
+ * 1.6×; 200,000 gains nothing more and 333,000 loses to garbage collection.
+ */
+export const REBUILD_WINDOW = 100000;
 
 export interface RebuildReport {
   projection: string;
@@ -48,6 +58,35 @@ export async function readPages(store: EventStore, after: number, limit: number,
     await handle(events);
     total += events.length;
   }
+}
+
+/**
+ * Reads the committed log after `after` in pages of `page` and hands it on in windows of at least `window` events
+ * (the last one shorter): each window is handed on while the next one is read, one window at a time. Returns the
+ * number of events handed on.
+ */
+export async function readWindows(
+  store: EventStore,
+  after: number,
+  sizes: { page: number; window: number },
+  handle: (events: StoredEvent[]) => Promise<void>,
+): Promise<number> {
+  let gathered: StoredEvent[] = [];
+  let handling: Promise<void> = Promise.resolve();
+  const handOn = async () => {
+    const window = gathered;
+    gathered = [];
+    await handling;
+    handling = handle(window);
+    handling.catch(() => undefined); // reported when awaited: at the next window or the end
+  };
+  const total = await readPages(store, after, sizes.page, async (events) => {
+    for (const e of events) gathered.push(e);
+    if (gathered.length >= sizes.window) await handOn();
+  });
+  if (gathered.length) await handOn();
+  await handling;
+  return total;
 }
 
 /**
@@ -154,10 +193,11 @@ export class ProjectionRunner {
   }
 
   /**
-   * Empty the projections' tables and replay the whole log into them in one pass: each page of the log is read
-   * once (the next one while this one is applied) and applied to every projection at the same time, each in its
-   * own transaction that also moves its checkpoint, so an interrupted rebuild resumes from the checkpoints. A
-   * projection whose checkpoint another runner moves meanwhile leaves the pass and catches up on its own.
+   * Empty the projections' tables and replay the whole log into them in one pass: the log is read once, in windows
+   * (REBUILD_WINDOW, the next one read while this one is applied), and each window is applied to every projection
+   * at the same time, each in its own transaction that also moves its checkpoint, so an interrupted rebuild
+   * resumes from the checkpoints. A projection whose checkpoint another runner moves meanwhile leaves the pass and
+   * catches up on its own.
    */
   async rebuildAll(projections: Projection[]): Promise<RebuildReport> {
     const started = process.hrtime.bigint();
@@ -175,7 +215,8 @@ export class ProjectionRunner {
     for (const name of names) this.positions.set(name, 0);
     const at = new Map(names.map((name) => [name, 0]));
     const strays: Projection[] = [];
-    const events = await readPages(this.store, 0, this.batchSize, async (page) => {
+    const sizes = { page: this.batchSize, window: this.options.rebuildWindow ?? REBUILD_WINDOW };
+    const events = await readWindows(this.store, 0, sizes, async (page) => {
       await Promise.all(projections.filter((p) => at.has(p.name)).map(async (p) => {
         if ((await this.applyPage(p, page, at.get(p.name)!)) < 0) {
           at.delete(p.name);

@@ -1,6 +1,6 @@
 import { PoolClient } from 'pg';
 
-/** How a column travels in a multi-row statement (one array parameter per column, unnested). */
+/** A column's type in a multi-row statement (the rows travel as one jsonb document, typed by jsonb_to_recordset). */
 export type ColumnType = 'uuid' | 'text' | 'jsonb' | 'timestamptz' | 'date' | 'bigint' | 'integer' | 'boolean' | 'numeric' | 'text[]';
 
 export interface TableSpec<R> {
@@ -11,14 +11,20 @@ export interface TableSpec<R> {
   onConflict: 'nothing' | (keyof R & string)[];
 }
 
+/**
+ * Rows per statement: a rebuild's window gathers 100,000s of rows, and one statement that large runs several times
+ * slower per row than chunks of a few thousand (measured: 108,600 self-inspection rows took 14.9 s in one INSERT).
+ */
+export const FLUSH_ROWS = 5000;
+
 type Pending<R> = { row: R; replaces: boolean } | { row: null; replaces: true };
 
 /**
- * The writes of a batch of events to one table, gathered in memory and sent as at most one DELETE and one
- * INSERT … ON CONFLICT, leaving the table as the events' own row-by-row writes would have: an upsert of a key
+ * The writes of a batch of events to one table, gathered in memory and sent as one DELETE and one
+ * INSERT … ON CONFLICT (per FLUSH_ROWS rows), leaving the table as the events' own row-by-row writes would have: an upsert of a key
  * already gathered keeps its insert-only columns and takes the new values of the updated ones (what a second
  * `INSERT … ON CONFLICT DO UPDATE` does), a delete drops what was gathered, and an upsert after a delete
- * starts the row afresh. Rows travel as one JSON document: jsonb values are given as objects, 'text[]' as string
+ * starts the row afresh. Rows travel as JSON: jsonb values are given as objects, 'text[]' as string
  * arrays, timestamps as Dates (or ISO strings).
  */
 export class RowBuffer<R extends object> {
@@ -30,10 +36,11 @@ export class RowBuffer<R extends object> {
     const names = Object.keys(columns).map(q).join(', ');
     const record = (cs: string[]) => cs.map((c) => `${q(c)} ${columns[c as keyof R & string]}`).join(', ');
     const conflict = onConflict === 'nothing' ? 'DO NOTHING' : `DO UPDATE SET ${onConflict.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}`;
-    // rows travel as one json parameter (no array literals to escape either side), typed by json_to_recordset
+    // rows travel as one jsonb parameter (no array literals to escape either side), typed by jsonb_to_recordset;
+    // jsonb rather than json: a jsonb column's value is taken from the parsed document, not parsed a second time
     this.sql = {
-      delete: `DELETE FROM ${table} t USING json_to_recordset($1::json) AS k(${record(key)}) WHERE ${key.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ')}`,
-      insert: `INSERT INTO ${table} (${names}) SELECT ${names} FROM json_to_recordset($1::json) AS r(${record(Object.keys(columns))})
+      delete: `DELETE FROM ${table} t USING jsonb_to_recordset($1::jsonb) AS k(${record(key)}) WHERE ${key.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ')}`,
+      insert: `INSERT INTO ${table} (${names}) SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS r(${record(Object.keys(columns))})
                ON CONFLICT (${key.map(q).join(', ')}) ${conflict}`,
     };
   }
@@ -68,9 +75,9 @@ export class RowBuffer<R extends object> {
       const values = JSON.parse(k) as unknown[];
       return Object.fromEntries(this.spec.key.map((c, i) => [c, values[i]]));
     });
-    if (replaced.length) await tx.query(this.sql.delete, [JSON.stringify(replaced)]);
+    for (let i = 0; i < replaced.length; i += FLUSH_ROWS) await tx.query(this.sql.delete, [JSON.stringify(replaced.slice(i, i + FLUSH_ROWS))]);
     const rows = entries.map(([, p]) => p.row).filter((r): r is R => r !== null);
-    if (rows.length) await tx.query(this.sql.insert, [JSON.stringify(rows)]);
+    for (let i = 0; i < rows.length; i += FLUSH_ROWS) await tx.query(this.sql.insert, [JSON.stringify(rows.slice(i, i + FLUSH_ROWS))]);
   }
 
   private keyOf(row: Partial<R>): string {

@@ -2,7 +2,7 @@ import { Pool, PoolClient } from 'pg';
 import { EventStore, StoredEvent } from '../event-store/event-store';
 import { inTransaction } from '../infra/transaction';
 import { Projection } from './projection';
-import { applyEvents, readPages, REBUILD_PAGE } from './projection-runner';
+import { applyEvents, readWindows, REBUILD_PAGE, REBUILD_WINDOW } from './projection-runner';
 
 export const SHADOW_SCHEMA = 'rectify_shadow';
 
@@ -63,7 +63,7 @@ export async function verifiedRebuild(
     options.onProgress?.(events);
   };
   // the bulk of the log, while the live projections go on: one pass, every projection in its own transaction
-  await readPages(store, 0, batchSize, async (batch) => {
+  await readWindows(store, 0, { page: batchSize, window: REBUILD_WINDOW }, async (batch) => {
     await Promise.all(projections.map((p) => inTransaction(pool, (c) => shadowed(c, () => applyEvents(c, p, batch)))));
     counted(batch);
   });
