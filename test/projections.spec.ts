@@ -241,8 +241,8 @@ describe('batched projections', () => {
   const lifecycle = readFileSync(join(__dirname, '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8').trim().split('\n').map(eventFromJson);
   const tables = ALL_PROJECTIONS.flatMap((p) => p.tables);
 
-  /** Every read model after the log is applied in batches of `size`, in a transaction that is rolled back. */
-  async function projected(events: StoredEvent[], size: number): Promise<Record<string, { rows: number; checksum: string }>> {
+  /** What `read` finds after the log is applied in batches of `size`, in a transaction that is rolled back. */
+  async function afterApplying<T>(events: StoredEvent[], size: number, read: (tx: PoolClient) => Promise<T>): Promise<T> {
     const tx = await db.pool.connect();
     try {
       await tx.query('BEGIN');
@@ -250,14 +250,19 @@ describe('batched projections', () => {
       for (let i = 0; i < events.length; i += size) {
         for (const p of ALL_PROJECTIONS) await applyEvents(tx, p, events.slice(i, i + size));
       }
-      const out: Record<string, { rows: number; checksum: string }> = {};
-      for (const t of tables) out[t] = await tableChecksum(tx, t);
-      return out;
+      return await read(tx);
     } finally {
       await tx.query('ROLLBACK');
       tx.release();
     }
   }
+
+  /** Every read model after the log is applied in batches of `size`. */
+  const projected = (events: StoredEvent[], size: number) => afterApplying(events, size, async (tx) => {
+    const out: Record<string, { rows: number; checksum: string }> = {};
+    for (const t of tables) out[t] = await tableChecksum(tx, t);
+    return out;
+  });
 
   it('leave every table as applying the events one by one does, whatever the batch size', async () => {
     const one = await projected(lifecycle, 1);
@@ -278,6 +283,27 @@ describe('batched projections', () => {
     // without the stream's first event nothing is written for it
     const headless = await projected(events.slice(1), events.length);
     expect({ stream, rows: headless.rm_documents.rows }).toEqual({ stream, rows: 0 });
+  });
+
+  it('drop a finding when its item is answered again without a problem, in the same batch or a later one', async () => {
+    const answered = lifecycle.find((e) => e.type === 'inspection.answered' && (e.data as { answers: { problemPresent: boolean }[] }).answers.some((a) => a.problemPresent))!;
+    const stream = lifecycle.filter((e) => e.streamId === answered.streamId);
+    const data = answered.data as { inspectionId: string; answers: { itemCode: string; problemPresent: boolean; manifestation?: string }[] };
+    const problem = data.answers.find((a) => a.problemPresent)!.itemCode;
+    const clean = data.answers.find((a) => !a.problemPresent)!.itemCode;
+    const last = stream[stream.length - 1];
+    const reanswered: StoredEvent = {
+      ...answered, eventId: randomUUID(), streamVersion: last.streamVersion + 1, globalPosition: Math.max(...lifecycle.map((e) => e.globalPosition)) + 1,
+      data: { ...data, answers: [{ itemCode: problem, problemPresent: false }, { itemCode: clean, problemPresent: true, manifestation: '复查发现：台账缺页' }] },
+    };
+    const findings = (tx: PoolClient) => tx.query('SELECT item_code, manifestation FROM rm_findings WHERE inspection_id = $1 ORDER BY item_code', [data.inspectionId]);
+    const before = (await afterApplying(stream, stream.length, findings)).rows;
+    expect(before.map((r) => r.item_code)).toContain(problem);
+    const expected = [...before.filter((r) => r.item_code !== problem), { item_code: clean, manifestation: '复查发现：台账缺页' }]
+      .sort((a, b) => a.item_code.localeCompare(b.item_code));
+    for (const size of [1, stream.length, stream.length + 1]) {
+      expect({ size, rows: (await afterApplying([...stream, reanswered], size, findings)).rows }).toEqual({ size, rows: expected });
+    }
   });
 });
 

@@ -42,7 +42,7 @@ export const campaignsProjection: Projection = {
     const states = await foldRows(tx, { table: 'rm_campaigns', key: 'id', state: rowToState }, campaignDecider, steps);
     const out = new RowBuffer(CAMPAIGN_ROWS);
     events.forEach((event, i) => {
-      const state = states[i];
+      const state = states[i].after;
       if (!state) return;
       out.upsert({
         id: steps[i].key, title: state.title, issuer: state.issuer, jurisdiction: state.jurisdiction, districts: state.districts,

@@ -1,6 +1,6 @@
 import { PoolClient, QueryResultRow } from 'pg';
 import { StoredEvent } from '../event-store/event-store';
-import { foldRows, stateColumn, withoutExists } from '../projections/evolve-row';
+import { Folded, foldRows, stateColumn, withoutExists } from '../projections/evolve-row';
 import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import { Projection } from '../projections/projection';
 import {
@@ -94,7 +94,7 @@ export const rectificationProjection: Projection = {
         const e = { type: event.type, data: event.data } as SelfInspectionEvent;
         return { key: e.data.subjectId, event: e, first: e.type === 'self-inspection.started' };
       }));
-    selfEvents.forEach((event, i) => projectSelf(out, event, selfStates[i]));
+    selfEvents.forEach((event, i) => projectSelf(out, event, selfStates[i].after));
     const inspectionStates = await foldRows(tx, { table: 'rm_inspections', key: 'id', state: stateColumn<InspectionState> }, inspectionDecider,
       inspectionEvents.map((event) => {
         const e = { type: event.type, data: event.data } as InspectionEvent;
@@ -133,7 +133,7 @@ function projectSelf(out: Out, event: StoredEvent, s: SelfInspectionState | null
   }
 }
 
-function projectInspection(out: Out, event: StoredEvent, s: InspectionState | null): void {
+function projectInspection(out: Out, event: StoredEvent, { before, after: s }: Folded<InspectionState>): void {
   if (!s) return;
   const e = { type: event.type, data: event.data } as InspectionEvent;
   const id = e.data.inspectionId;
@@ -146,7 +146,8 @@ function projectInspection(out: Out, event: StoredEvent, s: InspectionState | nu
     case 'inspection.answered':
       for (const a of e.data.answers) {
         if (a.problemPresent) out.findings.upsert({ inspection_id: id, item_code: a.itemCode, ...where, manifestation: a.manifestation! });
-        else out.findings.delete({ inspection_id: id, item_code: a.itemCode });
+        // a finding row is there only while the item's answer names a problem: no row to delete otherwise
+        else if (before?.answers[a.itemCode]?.problemPresent) out.findings.delete({ inspection_id: id, item_code: a.itemCode });
       }
       return;
     case 'inspection.order-issued':

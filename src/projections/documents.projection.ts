@@ -74,7 +74,7 @@ export const documentsProjection: Projection = {
       const states = await foldRows(tx, { table: 'rm_documents', key: 'stream_id', state: stateColumn<Documented> }, fold,
         mine.map((e) => ({ key: e.streamId, event: { type: e.type, data: e.data }, first: e.streamVersion === 1 })));
       mine.forEach((event, i) => {
-        const next = states[i];
+        const next = states[i].after;
         if (!next) return;
         out.upsert({
           stream_id: event.streamId, kind: decider.aggregate, campaign_id: next.campaignId, district_code: next.districtCode ?? null, state: next,

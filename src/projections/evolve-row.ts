@@ -8,18 +8,24 @@ export interface Step<E> {
   first: boolean;
 }
 
+/** The states of a row around one event: `after` is null for an event whose stream's start was never projected. */
+export interface Folded<S> {
+  before: S | null;
+  after: S | null;
+}
+
 /**
- * For read models that keep an aggregate's folded state in a row: the state after each event of a batch — the
- * row's state (or the initial one from the stream's first event) evolved with the aggregate's own `evolve`.
- * The rows the batch continues are read in one query; the fold runs in memory. Null for an event whose stream's
- * start was never projected (no row, no first event before it).
+ * For read models that keep an aggregate's folded state in a row: the state before and after each event of a
+ * batch — the row's state (or the initial one from the stream's first event) evolved with the aggregate's own
+ * `evolve`. The rows the batch continues are read in one query; the fold runs in memory. `after` is null for an
+ * event whose stream's start was never projected (no row, no first event before it).
  */
 export async function foldRows<S, E>(
   tx: PoolClient,
   source: { table: string; key: string; state: (row: Record<string, unknown>) => S },
   decider: { initialState: S; evolve(s: S, e: E): S },
   steps: Step<E>[],
-): Promise<(S | null)[]> {
+): Promise<Folded<S>[]> {
   const seen = new Set<string>();
   const wanted: string[] = [];
   for (const s of steps) {
@@ -32,10 +38,11 @@ export async function foldRows<S, E>(
     for (const row of rows) states.set(String(row[source.key]), source.state(row));
   }
   return steps.map((s) => {
-    const before = s.first ? decider.initialState : states.get(s.key);
-    const after = before == null ? null : decider.evolve(before, s.event);
+    const stored = states.get(s.key) ?? null;
+    const start = s.first ? decider.initialState : stored;
+    const after = start === null ? null : decider.evolve(start, s.event);
     states.set(s.key, after);
-    return after;
+    return { before: stored, after };
   });
 }
 

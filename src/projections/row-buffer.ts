@@ -17,7 +17,7 @@ export interface TableSpec<R> {
  */
 export const FLUSH_ROWS = 5000;
 
-type Pending<R> = { row: R; replaces: boolean } | { row: null; replaces: true };
+type Pending<R> = { key: Partial<R> } & ({ row: R; replaces: boolean } | { row: null; replaces: true });
 
 /**
  * The writes of a batch of events to one table, gathered in memory and sent as one DELETE and one
@@ -53,35 +53,34 @@ export class RowBuffer<R extends object> {
     const k = this.keyOf(row);
     const before = this.pending.get(k);
     if (!before) {
-      this.pending.set(k, { row, replaces: false });
+      this.pending.set(k, { key: row, row, replaces: false });
     } else if (before.row === null) {
-      this.pending.set(k, { row, replaces: true });
+      this.pending.set(k, { key: row, row, replaces: true });
     } else if (this.spec.onConflict !== 'nothing') {
       const merged = { ...before.row };
       for (const c of this.spec.onConflict) merged[c] = row[c];
-      this.pending.set(k, { row: merged, replaces: before.replaces });
+      this.pending.set(k, { key: row, row: merged, replaces: before.replaces });
     }
   }
 
   delete(key: Partial<R>): void {
-    this.pending.set(this.keyOf(key), { row: null, replaces: true });
+    this.pending.set(this.keyOf(key), { key, row: null, replaces: true });
   }
 
   async flush(tx: PoolClient): Promise<void> {
     if (!this.pending.size) return;
-    const entries = [...this.pending.entries()];
+    const entries = [...this.pending.values()];
     this.pending.clear();
-    const replaced = entries.filter(([, p]) => p.replaces).map(([k]) => {
-      const values = JSON.parse(k) as unknown[];
-      return Object.fromEntries(this.spec.key.map((c, i) => [c, values[i]]));
-    });
+    const replaced = entries.filter((p) => p.replaces).map((p) => Object.fromEntries(this.spec.key.map((c) => [c, p.key[c]])));
     for (let i = 0; i < replaced.length; i += FLUSH_ROWS) await tx.query(this.sql.delete, [JSON.stringify(replaced.slice(i, i + FLUSH_ROWS))]);
-    const rows = entries.map(([, p]) => p.row).filter((r): r is R => r !== null);
+    const rows = entries.map((p) => p.row).filter((r): r is R => r !== null);
     for (let i = 0; i < rows.length; i += FLUSH_ROWS) await tx.query(this.sql.insert, [JSON.stringify(rows.slice(i, i + FLUSH_ROWS))]);
   }
 
+  /** The key's values as one map key (key columns are text, uuid or numbers: one JS type per column). */
   private keyOf(row: Partial<R>): string {
-    return JSON.stringify(this.spec.key.map((c) => row[c]));
+    const { key } = this.spec;
+    return key.length === 1 ? String(row[key[0]]) : key.map((c) => String(row[c])).join('\u0000');
   }
 }
 
