@@ -10,7 +10,7 @@
  *     models (every campaign owes 294 district deadlines).
  * Measured in the same run for each shape:
  *   1. each projection rebuilt alone (its own pass over the log: where the time goes);
- *   2. projections:rebuild --all: one pass over the log, every page applied to all projections at once;
+ *   2. projections:rebuild --all: one pass over the log, each window of 100,000 events applied to all projections at once;
  *   3. the verified shadow rebuild (projections:rebuild --verify --all): the same pass into shadow tables, then the
  *      row-by-row comparison with the live tables;
  *   4. the hash-chain verification of the whole log (audit:verify).

@@ -1,8 +1,8 @@
 /**
  * npm run projections:rebuild -- NAME|--all
- *   Empties the projections' read-model tables and replays the whole log into them in one pass (each page of the
- *   log applied to every projection at once, each in its own transaction), checkpoint by checkpoint
- *   (each batch commits with its checkpoint, so an interrupted rebuild resumes where it stopped when the
+ *   Empties the projections' read-model tables and replays the whole log into them in one pass (each window of
+ *   100,000 events applied to every projection at once, each in its own transaction), checkpoint by checkpoint
+ *   (each window commits with its checkpoint, so an interrupted rebuild resumes where it stopped when the
  *   service or this command runs again). Safe while the service runs: batches take turns on the checkpoint row.
  * npm run projections:rebuild -- --verify NAME|--all [--swap]
  *   Rebuilds into shadow tables instead, compares them with the live tables row by row (checksums, rows only on

@@ -216,13 +216,13 @@ export class ProjectionRunner {
     const at = new Map(names.map((name) => [name, 0]));
     const strays: Projection[] = [];
     const sizes = { page: this.batchSize, window: this.options.rebuildWindow ?? REBUILD_WINDOW };
-    const events = await readWindows(this.store, 0, sizes, async (page) => {
+    const events = await readWindows(this.store, 0, sizes, async (window) => {
       await Promise.all(projections.filter((p) => at.has(p.name)).map(async (p) => {
-        if ((await this.applyPage(p, page, at.get(p.name)!)) < 0) {
+        if ((await this.applyPage(p, window, at.get(p.name)!)) < 0) {
           at.delete(p.name);
           strays.push(p);
         } else {
-          at.set(p.name, page[page.length - 1].globalPosition);
+          at.set(p.name, window[window.length - 1].globalPosition);
         }
       }));
     });
