@@ -26,15 +26,12 @@ import { insertStoredEvents } from '../src/audit/replay';
 import { eventFromJson } from '../src/http/event-json';
 import { StoredEvent } from '../src/event-store/event-store';
 import { chainHash } from '../src/event-store/hash-chain';
-import { PgEventStore } from '../src/event-store/pg-event-store';
-import { migrate } from '../src/infra/migrate';
-import { createPool } from '../src/infra/pool';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 import { ALL_PROJECTIONS } from '../src/projections/all-projections';
-import { ProjectionRunner, REBUILD_PAGE } from '../src/projections/projection-runner';
 import { verifiedRebuild } from '../src/projections/shadow-rebuild';
 import { usccCheckCharacter } from '../src/subjects/uscc';
 import { runMain } from './lib/main';
+import { withRebuildRunner } from './lib/rebuild-runner';
 
 const TARGET = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const CAMPAIGNS = Number(process.env.BENCH_CAMPAIGNS ?? 10);
@@ -105,39 +102,35 @@ async function generate(pool: Pool, name: string, template: string[]): Promise<n
 
 async function measure(name: string, template: string[]): Promise<void> {
   const scratch = await scratchDatabase(process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL, `rectify_bench_rebuild_${name}`);
-  const pool = createPool(scratch.url, ALL_PROJECTIONS.length + 4);
   try {
-    await migrate(pool);
-    const store = new PgEventStore(pool);
-    const runner = new ProjectionRunner(pool, store, ALL_PROJECTIONS, { batchSize: REBUILD_PAGE });
-    await runner.ensureCheckpoints();
-    const t0 = Date.now();
-    const events = await generate(pool, name, template);
-    const { rows } = await pool.query(`SELECT count(DISTINCT stream_id) FILTER (WHERE stream_id LIKE 'campaign-%')::int AS campaigns,
-                                              count(*) FILTER (WHERE type = 'subject.registered')::int AS subjects FROM events`);
-    process.stdout.write(`\n[${name}] generated ${events.toLocaleString('en')} events (${rows[0].campaigns.toLocaleString('en')} campaigns, ` +
-      `${rows[0].subjects.toLocaleString('en')} subjects) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    await withRebuildRunner(scratch.url, async ({ pool, store, runner }) => {
+      const t0 = Date.now();
+      const events = await generate(pool, name, template);
+      const { rows } = await pool.query(`SELECT count(DISTINCT stream_id) FILTER (WHERE stream_id LIKE 'campaign-%')::int AS campaigns,
+                                                count(*) FILTER (WHERE type = 'subject.registered')::int AS subjects FROM events`);
+      process.stdout.write(`\n[${name}] generated ${events.toLocaleString('en')} events (${rows[0].campaigns.toLocaleString('en')} campaigns, ` +
+        `${rows[0].subjects.toLocaleString('en')} subjects) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
-    process.stdout.write('each projection alone (its own pass over the whole log):\n');
-    for (const p of ALL_PROJECTIONS) {
-      const r = await runner.rebuild(p);
-      process.stdout.write(`  ${p.name.padEnd(22)} ${r.seconds.toFixed(1).padStart(6)} s  ${rate(r.events, r.seconds)}\n`);
-    }
-    const all = await runner.rebuildAll(ALL_PROJECTIONS);
-    const tables = ALL_PROJECTIONS.flatMap((p) => p.tables);
-    const written = await pool.query(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})`).join(' + ')} AS n`);
-    process.stdout.write(`projections:rebuild --all: ${all.events.toLocaleString('en')} events through ${ALL_PROJECTIONS.length} projections in one pass in ` +
-      `${all.seconds.toFixed(1)} s = ${rate(all.events, all.seconds)} (read models: ${Number(written.rows[0].n).toLocaleString('en')} rows)\n`);
+      process.stdout.write('each projection alone (its own pass over the whole log):\n');
+      for (const p of ALL_PROJECTIONS) {
+        const r = await runner.rebuild(p);
+        process.stdout.write(`  ${p.name.padEnd(22)} ${r.seconds.toFixed(1).padStart(6)} s  ${rate(r.events, r.seconds)}\n`);
+      }
+      const all = await runner.rebuildAll(ALL_PROJECTIONS);
+      const tables = ALL_PROJECTIONS.flatMap((p) => p.tables);
+      const written = await pool.query(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})`).join(' + ')} AS n`);
+      process.stdout.write(`projections:rebuild --all: ${all.events.toLocaleString('en')} events through ${ALL_PROJECTIONS.length} projections in one pass in ` +
+        `${all.seconds.toFixed(1)} s = ${rate(all.events, all.seconds)} (read models: ${Number(written.rows[0].n).toLocaleString('en')} rows)\n`);
 
-    const v = await verifiedRebuild(pool, store, ALL_PROJECTIONS, { batchSize: REBUILD_PAGE });
-    process.stdout.write(`projections:rebuild --verify --all: one pass in ${v.seconds.toFixed(1)} s = ${rate(v.events, v.seconds)}; tables equal: ${v.equal} (${v.tables.length} tables)\n`);
+      const v = await verifiedRebuild(pool, store, ALL_PROJECTIONS);
+      process.stdout.write(`projections:rebuild --verify --all: one pass in ${v.seconds.toFixed(1)} s = ${rate(v.events, v.seconds)}; tables equal: ${v.equal} (${v.tables.length} tables)\n`);
 
-    const c = await verifyChains(pool);
-    process.stdout.write(`audit:verify: ${c.events.toLocaleString('en')} events in ${c.streams.toLocaleString('en')} streams in ${c.seconds.toFixed(1)} s = ${rate(c.events, c.seconds)}; ok: ${c.ok}\n`);
-    const verdict = (r: number) => `${r >= 50000 ? 'met' : 'NOT met'} (ratio ${(r / 50000).toFixed(2)})`;
-    process.stdout.write(`[${name}] target >= 50,000 events/s: rebuild --all ${verdict(all.eventsPerSecond)}, verified one-pass ${verdict(v.eventsPerSecond)}\n`);
+      const c = await verifyChains(pool);
+      process.stdout.write(`audit:verify: ${c.events.toLocaleString('en')} events in ${c.streams.toLocaleString('en')} streams in ${c.seconds.toFixed(1)} s = ${rate(c.events, c.seconds)}; ok: ${c.ok}\n`);
+      const verdict = (r: number) => `${r >= 50000 ? 'met' : 'NOT met'} (ratio ${(r / 50000).toFixed(2)})`;
+      process.stdout.write(`[${name}] target >= 50,000 events/s: rebuild --all ${verdict(all.eventsPerSecond)}, verified one-pass ${verdict(v.eventsPerSecond)}\n`);
+    });
   } finally {
-    await pool.end();
     await scratch.drop();
   }
 }

@@ -9,14 +9,11 @@
  *   one side), prints the differences, and replaces the live rows only with --swap. Exit status 0 when equal
  *   (or swapped), 3 when they differ.
  */
-import { PgEventStore } from '../src/event-store/pg-event-store';
 import { resolveDatabase } from '../src/infra/database';
-import { migrate } from '../src/infra/migrate';
-import { createPool } from '../src/infra/pool';
 import { ALL_PROJECTIONS } from '../src/projections/all-projections';
-import { ProjectionRunner, REBUILD_PAGE } from '../src/projections/projection-runner';
 import { verifiedRebuild } from '../src/projections/shadow-rebuild';
 import { runCli } from './lib/cli';
+import { withRebuildRunner } from './lib/rebuild-runner';
 
 runCli(async (config, args) => {
   const names = ALL_PROJECTIONS.map((p) => p.name);
@@ -27,28 +24,24 @@ runCli(async (config, args) => {
   if (target !== '--all' && !names.includes(target)) throw new Error(`unknown projection ${target}; known: ${names.join(', ')}`);
   if (swap && !verify) throw new Error('--swap goes with --verify');
   const database = await resolveDatabase(config);
-  const pool = createPool(database.url, ALL_PROJECTIONS.length + 4);
   try {
-    await migrate(pool);
-    const store = new PgEventStore(pool);
-    const runner = new ProjectionRunner(pool, store, ALL_PROJECTIONS, { batchSize: REBUILD_PAGE });
-    await runner.ensureCheckpoints();
-    const chosen = target === '--all' ? ALL_PROJECTIONS : [runner.find(target)];
-    if (verify) {
-      const r = await verifiedRebuild(pool, store, chosen, { swap });
-      process.stdout.write(`shadow rebuild of ${r.projections.join(', ')}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s), compared at position ${r.position}\n`);
-      for (const t of r.tables) {
-        process.stdout.write(`  ${t.equal ? 'equal ' : 'DIFFER'} ${t.table}: live ${t.liveRows} rows ${t.liveChecksum}, shadow ${t.shadowRows} rows ${t.shadowChecksum}` +
-          (t.equal ? '' : `; ${t.onlyLive} rows only live, ${t.onlyShadow} only in the shadow`) + '\n');
+    await withRebuildRunner(database.url, async ({ pool, store, runner }) => {
+      const chosen = target === '--all' ? ALL_PROJECTIONS : [runner.find(target)];
+      if (verify) {
+        const r = await verifiedRebuild(pool, store, chosen, { swap });
+        process.stdout.write(`shadow rebuild of ${r.projections.join(', ')}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s), compared at position ${r.position}\n`);
+        for (const t of r.tables) {
+          process.stdout.write(`  ${t.equal ? 'equal ' : 'DIFFER'} ${t.table}: live ${t.liveRows} rows ${t.liveChecksum}, shadow ${t.shadowRows} rows ${t.shadowChecksum}` +
+            (t.equal ? '' : `; ${t.onlyLive} rows only live, ${t.onlyShadow} only in the shadow`) + '\n');
+        }
+        process.stdout.write(r.equal ? 'the live read models equal a rebuild from the log\n' : r.swapped ? 'differences found; the live tables now hold the rebuild\n' : 'differences found; nothing changed (add --swap to replace the live rows)\n');
+        if (!r.equal && !r.swapped) process.exitCode = 3;
+        return;
       }
-      process.stdout.write(r.equal ? 'the live read models equal a rebuild from the log\n' : r.swapped ? 'differences found; the live tables now hold the rebuild\n' : 'differences found; nothing changed (add --swap to replace the live rows)\n');
-      if (!r.equal && !r.swapped) process.exitCode = 3;
-      return;
-    }
-    const r = await runner.rebuildAll(chosen);
-    process.stdout.write(`${r.projection}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s)\n`);
+      const r = await runner.rebuildAll(chosen);
+      process.stdout.write(`${r.projection}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s)\n`);
+    });
   } finally {
-    await pool.end();
     await database.stop();
   }
 });

@@ -47,7 +47,7 @@ export async function applyEvents(tx: PoolClient, projection: Projection, events
  * Reads the committed log after `after` page by page, handing each page to `handle` while the next one is read;
  * returns the number of events handed on.
  */
-export async function readPages(store: EventStore, after: number, limit: number, handle: (events: StoredEvent[]) => Promise<void>): Promise<number> {
+async function readPages(store: EventStore, after: number, limit: number, handle: (events: StoredEvent[]) => Promise<void>): Promise<number> {
   let total = 0;
   let next = store.readAll({ after, limit });
   for (;;) {
