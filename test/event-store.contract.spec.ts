@@ -188,6 +188,41 @@ describe('stored events', () => {
   });
 });
 
+describe('readProjected', () => {
+  it('gives the events readAll gives, as projections read them, and holds back a later-numbered commit the same way', async () => {
+    const start = (await store.positions()).safe;
+    const s = `proj-${randomUUID()}`;
+    const appended = await store.appendToStream(s, [ev(1), ev(2, { type: 'test.other', data: { text: '整改\t"清单"\n\\' } })], { expectedVersion: 'no-stream' });
+    for (let i = 0; i < 500 && (await store.positions()).safe < appended.lastPosition; i++) await new Promise((r) => setTimeout(r, 10));
+    const full = (await store.readAll({ after: start, limit: 100 })).events;
+    const projected = await store.readProjected(start, 100);
+    expect(projected).toEqual(full.map(({ eventId, streamId, streamVersion, globalPosition, type, data, recordedAt }) =>
+      ({ eventId, streamId, streamVersion, globalPosition, type, data, recordedAt })));
+    expect(projected.map((e) => e.streamId)).toEqual([s, s]);
+    expect(projected[1].data).toEqual({ text: '整改\t"清单"\n\\' });
+    expect((await store.readProjected(start, 1)).map((e) => e.globalPosition)).toEqual([appended.firstPosition]);
+
+    const slow = await db.pool.connect();
+    try {
+      await slow.query('BEGIN');
+      const r = await slow.query(appendStatement(`${s}-slow`, 'any', [ev(3)]));
+      const slowPosition = Number(r.rows[0].global_position);
+      const fast = await store.appendToStream(`${s}-fast`, [ev(4)], { expectedVersion: 'any' });
+      expect((await store.readProjected(appended.lastPosition, 100)).map((e) => e.globalPosition)).not.toContain(fast.lastPosition);
+      await slow.query('COMMIT');
+      let after = await store.readProjected(appended.lastPosition, 100);
+      for (let i = 0; i < 200 && after.length < 2; i++) {
+        await new Promise((res) => setTimeout(res, 10));
+        after = await store.readProjected(appended.lastPosition, 100);
+      }
+      expect(after.map((e) => e.globalPosition)).toEqual([slowPosition, fast.lastPosition]);
+    } finally {
+      await slow.query('ROLLBACK').catch(() => undefined);
+      slow.release();
+    }
+  });
+});
+
 describe('concurrency', () => {
   it('50 concurrent appends to one stream at the same expected version: exactly one wins each version', async () => {
     const s = `t-${randomUUID()}`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PoolClient } from 'pg';
 import { campaignDecider, campaignStream, CampaignCommand, PhaseId, PHASES } from '../src/campaigns/campaign.decider';
 import { campaignsProjection } from '../src/campaigns/campaigns.projection';
-import { StoredEvent } from '../src/event-store/event-store';
+import { ProjectedEvent, StoredEvent } from '../src/event-store/event-store';
 import { PgEventStore } from '../src/event-store/pg-event-store';
 import { Projection } from '../src/projections/projection';
 import { ALL_PROJECTIONS } from '../src/projections/all-projections';
@@ -40,7 +40,7 @@ async function appendMany(prefix: string, count: number, extra: (i: number) => o
 }
 
 /** Records every event it applies, with no uniqueness constraint, so a double application would show. */
-function recording(name: string, runner: string, onApply?: (tx: PoolClient, e: StoredEvent) => Promise<void>): Projection {
+function recording(name: string, runner: string, onApply?: (tx: PoolClient, e: ProjectedEvent) => Promise<void>): Projection {
   return {
     name,
     tables: [],
@@ -320,14 +320,14 @@ describe('RowBuffer', () => {
     await db.pool.query(`INSERT INTO buffered VALUES ('old', '1', 'stored', '{x}', '{"v": 0}'), ('gone', '1', 'stored', '{}', null)`);
   });
 
-  /** Flushes the buffer and returns the verb of each statement it sent. */
+  /** Flushes the buffer and returns the verb of each statement it sent (a COPY is sent as a stream with its text). */
   async function flushed(b: RowBuffer<Row>): Promise<string[]> {
     const tx = await db.pool.connect();
     const statements: string[] = [];
     const query = tx.query.bind(tx);
-    (tx as unknown as { query: unknown }).query = (text: string, params: unknown[]) => {
-      statements.push(text.trim().split(' ')[0]);
-      return query(text, params);
+    (tx as unknown as { query: unknown }).query = (text: string | { text: string }, params: unknown[]) => {
+      statements.push((typeof text === 'string' ? text : text.text).trim().split(' ')[0]);
+      return query(text as string, params);
     };
     try {
       await b.flush(tx);
@@ -338,7 +338,7 @@ describe('RowBuffer', () => {
     return statements;
   }
 
-  it('writes what the same upserts and deletes would, one by one, in one DELETE and one INSERT', async () => {
+  it('writes what the same upserts and deletes would, one by one: one DELETE, a COPY of what the DELETE cleared the way for, one INSERT', async () => {
     const b = new RowBuffer(spec(['tags', 'doc']));
     b.upsert({ k: 'old', n: '1', a: 'ignored: not an updated column', tags: ['y'], doc: { v: 1 } });
     b.upsert({ k: 'new', n: '1', a: 'first', tags: [], doc: null });
@@ -348,7 +348,7 @@ describe('RowBuffer', () => {
     b.delete({ k: 'again', n: '1' });
     b.upsert({ k: 'again', n: '1', a: 'after', tags: ['z'], doc: null });
     b.delete({ k: 'old', n: '2' });
-    expect(await flushed(b)).toEqual(['DELETE', 'INSERT']);
+    expect(await flushed(b)).toEqual(['DELETE', 'COPY', 'INSERT']);
     expect(b.size).toBe(0);
     expect(await rows()).toEqual([
       { k: 'again', n: '1', a: 'after', tags: ['z'], doc: null },
@@ -369,6 +369,85 @@ describe('RowBuffer', () => {
     expect(counts).toEqual([{ k: 'many', n: many, last: String(many - 1) }, { k: 'old', n: 1, last: null }]);
     expect((await db.pool.query(`SELECT a FROM buffered WHERE k = 'old' OR (k = 'many' AND n = '${FLUSH_ROWS}') ORDER BY k`)).rows)
       .toEqual([{ a: `第${FLUSH_ROWS}行` }, { a: 'updated' }]);
+  });
+
+  /** Text the COPY format and the array and JSON syntaxes each have to escape, and Chinese. */
+  const awkward = (n: string): Row => ({
+    k: 'awkward', n, a: `tab\there, new\nline, cr\rhere, back\\slash, \\N, "引号" 安全培训 ${n}`,
+    tags: ['a"b', 'c,d', 'back\\slash', '{brace}', '', 'tab\t', 'NULL', '页'], doc: { s: 'x\ty\n"z"\\', 名称: '培训', n: Number(n), empty: null },
+  });
+
+  it('sends rows created in the batch by COPY, storing exactly what the upsert stores', async () => {
+    const created = new RowBuffer(spec(['a']));
+    for (const n of ['1', '2']) created.upsert(awkward(n), true);
+    created.upsert({ k: 'awkward', n: '3', a: 'nulls', tags: [], doc: null }, true);
+    expect(await flushed(created)).toEqual(['COPY']);
+    const copied = (await rows()).filter((r) => r.k === 'awkward');
+    expect(copied).toEqual([awkward('1'), awkward('2'), { k: 'awkward', n: '3', a: 'nulls', tags: [], doc: null }]);
+    await db.pool.query(`DELETE FROM buffered WHERE k = 'awkward'`);
+    const upserted = new RowBuffer(spec(['a']));
+    for (const n of ['1', '2']) upserted.upsert(awkward(n));
+    upserted.upsert({ k: 'awkward', n: '3', a: 'nulls', tags: [], doc: null });
+    expect(await flushed(upserted)).toEqual(['INSERT']);
+    expect((await rows()).filter((r) => r.k === 'awkward')).toEqual(copied);
+  });
+
+  it('COPY takes timestamps, dates, numbers, booleans and uuids as the table types them', async () => {
+    interface Typed { id: string; at: Date | string; day: string; n: number; amount: number | null; ok: boolean }
+    await db.pool.query('DROP TABLE IF EXISTS typed');
+    await db.pool.query('CREATE TABLE typed (id uuid PRIMARY KEY, at timestamptz, day date, n bigint, amount numeric(14, 2), ok boolean)');
+    const b = new RowBuffer<Typed>({
+      table: 'typed', columns: { id: 'uuid', at: 'timestamptz', day: 'date', n: 'bigint', amount: 'numeric', ok: 'boolean' }, key: ['id'], onConflict: 'nothing',
+    });
+    const id = randomUUID();
+    b.upsert({ id, at: new Date('2022-08-15T15:59:00.123Z'), day: '2022-09-30', n: 2 ** 40, amount: 12345.67, ok: false }, true);
+    b.upsert({ id: randomUUID(), at: '2022-03-25T00:00:00+08:00', day: '2022-03-25', n: 0, amount: null, ok: true }, true);
+    const tx = await db.pool.connect();
+    try {
+      await b.flush(tx);
+    } finally {
+      tx.release();
+    }
+    const { rows: stored } = await db.pool.query(`SELECT id, at, day::text, n::text, amount::text, ok FROM typed ORDER BY at`);
+    expect(stored).toEqual([
+      { id: expect.any(String), at: new Date('2022-03-24T16:00:00Z'), day: '2022-03-25', n: '0', amount: null, ok: true },
+      { id, at: new Date('2022-08-15T15:59:00.123Z'), day: '2022-09-30', n: String(2 ** 40), amount: '12345.67', ok: false },
+    ]);
+  });
+
+  it('sends rows in key order', async () => {
+    const b = new RowBuffer(spec(['a']));
+    for (const n of ['e', 'b', 'd', 'a', 'c']) b.upsert({ k: 'ordered', n, a: n, tags: [], doc: null }, true);
+    await flushed(b);
+    // a fresh table's rows lie in the order they were inserted
+    expect((await db.pool.query(`SELECT n FROM buffered WHERE k = 'ordered' ORDER BY ctid`)).rows.map((r) => r.n)).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('a created row deleted again in the batch sends nothing; one created after that is copied, with no DELETE', async () => {
+    const b = new RowBuffer(spec(['a']));
+    b.upsert({ k: 'brief', n: '1', a: 'created', tags: [], doc: null }, true);
+    b.delete({ k: 'brief', n: '1' });
+    expect(await flushed(b)).toEqual([]);
+    b.upsert({ k: 'brief', n: '2', a: 'created', tags: [], doc: null }, true);
+    b.delete({ k: 'brief', n: '2' });
+    b.upsert({ k: 'brief', n: '2', a: 'again', tags: [], doc: null });
+    expect(await flushed(b)).toEqual(['COPY']);
+    expect((await rows()).filter((r) => r.k === 'brief').map((r) => [r.n, r.a])).toEqual([['2', 'again']]);
+  });
+
+  it('fails the flush, changing nothing, when the table holds a key said to be created', async () => {
+    const b = new RowBuffer(spec(['a']));
+    b.upsert({ k: 'old', n: '1', a: 'overwritten?', tags: [], doc: null }, true);
+    await expect(flushed(b)).rejects.toMatchObject({ code: '23505' });
+    expect((await rows()).find((r) => r.k === 'old')).toEqual({ k: 'old', n: '1', a: 'stored', tags: ['x'], doc: { v: 0 } });
+  });
+
+  it('sends a large flush of created rows in COPYs of at most FLUSH_ROWS rows', async () => {
+    const b = new RowBuffer(spec(['a']));
+    const many = 2 * FLUSH_ROWS + 1;
+    for (let i = 0; i < many; i++) b.upsert({ k: 'many', n: String(i), a: `第${i}行`, tags: [], doc: { i } }, true);
+    expect(await flushed(b)).toEqual(['COPY', 'COPY', 'COPY']);
+    expect((await db.pool.query(`SELECT count(*)::int AS n, count(DISTINCT a)::int AS a FROM buffered WHERE k = 'many'`)).rows).toEqual([{ n: many, a: many }]);
   });
 
   it('keeps the first row of a key with DO NOTHING, and the stored one', async () => {

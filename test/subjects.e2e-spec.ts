@@ -221,5 +221,13 @@ describe('listing and access', () => {
     expect(res.body.items.map((e: { type: string }) => e.type)).toEqual(['subject.registered', 'subject.amended']);
     expect(res.body.items[1].data.changes).toEqual({ name: '改名后的学校' });
     expect(res.body.next).toBeNull();
+    // one at a time, with the cursor
+    const first = await t.call('get', `${ONE}/timeline`, `${S}/${created.body.id}/timeline?limit=1`, officer);
+    expect(first.body.items.map((e: { type: string }) => e.type)).toEqual(['subject.registered']);
+    expect(first.body.next).toBe(res.body.items[0].globalPosition);
+    const second = await t.call('get', `${ONE}/timeline`, `${S}/${created.body.id}/timeline?limit=1&after=${first.body.next}`, officer);
+    expect(second.body.items.map((e: { type: string }) => e.type)).toEqual(['subject.amended']);
+    const rest = await t.call('get', `${ONE}/timeline`, `${S}/${created.body.id}/timeline?after=${second.body.next}`, officer);
+    expect(rest.body).toEqual({ items: [], next: null });
   });
 });

@@ -1,5 +1,5 @@
 import { PoolClient, QueryResultRow } from 'pg';
-import { StoredEvent } from '../event-store/event-store';
+import { ProjectedEvent } from '../event-store/event-store';
 import { foldRows, withoutExists } from '../projections/evolve-row';
 import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import { Projection } from '../projections/projection';
@@ -31,10 +31,10 @@ export const campaignsProjection: Projection = {
   name: 'campaigns',
   tables: ['rm_campaigns'],
   eventTypes: CAMPAIGN_EVENT_TYPES,
-  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+  async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     await campaignsProjection.applyBatch!(tx, [event]);
   },
-  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+  async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
     const steps = events.map((event) => {
       const e = { type: event.type, data: event.data } as CampaignEvent;
       return { key: event.streamId.slice('campaign-'.length), event: e, first: e.type === 'campaign.launched' };
@@ -42,14 +42,14 @@ export const campaignsProjection: Projection = {
     const states = await foldRows(tx, { table: 'rm_campaigns', key: 'id', state: rowToState }, campaignDecider, steps);
     const out = new RowBuffer(CAMPAIGN_ROWS);
     events.forEach((event, i) => {
-      const state = states[i].after;
+      const { after: state, created } = states[i];
       if (!state) return;
       out.upsert({
         id: steps[i].key, title: state.title, issuer: state.issuer, jurisdiction: state.jurisdiction, districts: state.districts,
         subject_types: state.subjectTypes, phases: state.phases, deadlines: state.deadlines, current_phase: currentPhase(state),
         status: campaignStatus(state), version: event.streamVersion, launched_at: event.recordedAt, updated_at: event.recordedAt,
         checklists: state.checklists, reminder_schedule: state.reminderSchedule,
-      });
+      }, created);
     });
     await out.flush(tx);
   },

@@ -1,5 +1,5 @@
 import { PoolClient, QueryResultRow } from 'pg';
-import { StoredEvent } from '../event-store/event-store';
+import { ProjectedEvent } from '../event-store/event-store';
 import { Folded, foldRows, stateColumn, withoutExists } from '../projections/evolve-row';
 import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import { Projection } from '../projections/projection';
@@ -79,10 +79,10 @@ export const rectificationProjection: Projection = {
   name: 'rectification',
   tables: ['rm_self_inspections', 'rm_inspections', 'rm_problems', 'rm_findings', 'rm_penalties'],
   eventTypes: [...SELF_INSPECTION_EVENT_TYPES, ...INSPECTION_EVENT_TYPES],
-  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+  async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     await rectificationProjection.applyBatch!(tx, [event]);
   },
-  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+  async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
     const out = {
       self: new RowBuffer(SELF_INSPECTIONS), inspections: new RowBuffer(INSPECTIONS), problems: new RowBuffer(PROBLEMS),
       findings: new RowBuffer(FINDINGS), penalties: new RowBuffer(PENALTIES),
@@ -94,7 +94,7 @@ export const rectificationProjection: Projection = {
         const e = { type: event.type, data: event.data } as SelfInspectionEvent;
         return { key: e.data.subjectId, event: e, first: e.type === 'self-inspection.started' };
       }));
-    selfEvents.forEach((event, i) => projectSelf(out, event, selfStates[i].after));
+    selfEvents.forEach((event, i) => projectSelf(out, event, selfStates[i]));
     const inspectionStates = await foldRows(tx, { table: 'rm_inspections', key: 'id', state: stateColumn<InspectionState> }, inspectionDecider,
       inspectionEvents.map((event) => {
         const e = { type: event.type, data: event.data } as InspectionEvent;
@@ -113,14 +113,14 @@ interface Out {
   penalties: RowBuffer<PenaltyRow>;
 }
 
-function projectSelf(out: Out, event: StoredEvent, s: SelfInspectionState | null): void {
+function projectSelf(out: Out, event: ProjectedEvent, { after: s, created }: Folded<SelfInspectionState>): void {
   if (!s) return;
   const e = { type: event.type, data: event.data } as SelfInspectionEvent;
   const subjectId = e.data.subjectId;
   out.self.upsert({
     subject_id: subjectId, campaign_id: s.campaignId, district_code: s.districtCode, subject_type: s.subjectType!, status: s.status, late: s.late,
     started_at: s.startedAt!, submitted_at: s.submittedAt, accepted_at: s.acceptedAt, state: s, version: event.streamVersion, updated_at: event.recordedAt,
-  });
+  }, created);
   const problemId = (e.data as { problemId?: string }).problemId;
   const p = problemId ? s.problems.find((x) => x.id === problemId) : undefined;
   if (p) {
@@ -133,14 +133,14 @@ function projectSelf(out: Out, event: StoredEvent, s: SelfInspectionState | null
   }
 }
 
-function projectInspection(out: Out, event: StoredEvent, { before, after: s }: Folded<InspectionState>): void {
+function projectInspection(out: Out, event: ProjectedEvent, { before, after: s, created }: Folded<InspectionState>): void {
   if (!s) return;
   const e = { type: event.type, data: event.data } as InspectionEvent;
   const id = e.data.inspectionId;
   out.inspections.upsert({
     id, campaign_id: s.campaignId, subject_id: s.subjectId, district_code: s.districtCode, subject_type: s.subjectType!, status: s.status,
     planned_on: s.plannedOn, conducted_on: s.conductedOn, completed_at: s.completedAt, state: s, version: event.streamVersion, updated_at: event.recordedAt,
-  });
+  }, created);
   const where = { campaign_id: s.campaignId, district_code: s.districtCode, subject_id: s.subjectId, subject_type: s.subjectType! };
   switch (e.type) {
     case 'inspection.answered':

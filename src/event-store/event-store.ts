@@ -49,6 +49,12 @@ export interface StoredEvent<D = any> extends RecordedEvent<D> {
   hash: string;
 }
 
+/**
+ * What a projection reads of an event: the facts it folds into read models, without the audit trail (metadata,
+ * actor, correlation and causation ids, hash) that no read model holds.
+ */
+export type ProjectedEvent<D = any> = Pick<RecordedEvent<D>, 'eventId' | 'streamId' | 'streamVersion' | 'globalPosition' | 'type' | 'data' | 'recordedAt'>;
+
 export interface AppendResult {
   nextExpectedVersion: number;
   firstPosition: number;
@@ -98,6 +104,12 @@ export abstract class EventStore {
 
   /** The global log in commit-safe order: an event that commits late is never skipped by a cursor. */
   abstract readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+
+  /**
+   * The global log after `after` in the same commit-safe order, at most `limit` events, as projections read it:
+   * a rebuild reads the whole log, and the audit trail it leaves out is a third of what there is to read and parse.
+   */
+  abstract readProjected(after: number, limit: number): Promise<ProjectedEvent[]>;
 
   /** The events at these global positions (as an index such as a subject's timeline found them), in position order. */
   abstract readPositions(positions: number[]): Promise<StoredEvent[]>;

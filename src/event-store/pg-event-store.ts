@@ -10,6 +10,7 @@ import {
   EventStore,
   EventToAppend,
   ExpectedVersion,
+  ProjectedEvent,
   InvalidEventError,
   ReadAllOptions,
   ReadAllResult,
@@ -422,6 +423,20 @@ export class PgEventStore extends EventStore {
     );
     const events = res.rows.map(rowToEvent);
     return { events, next: events.length ? events[events.length - 1].globalPosition : after };
+  }
+
+  async readProjected(after: number, limit: number): Promise<ProjectedEvent[]> {
+    // rows as arrays (no object per row) and the time as epoch milliseconds (no text timestamp to parse)
+    const res = await this.pool.query({
+      text: `SELECT global_position, event_id, stream_id, stream_version, type, data,
+                    (extract(epoch FROM date_trunc('milliseconds', recorded_at)) * 1000)::bigint
+               FROM events WHERE global_position > $1 AND ${COMMITTED_BELOW_XMIN} ORDER BY global_position LIMIT $2`,
+      values: [after, Math.min(Math.max(limit, 1), 10000)],
+      rowMode: 'array',
+    });
+    return res.rows.map((r) => ({
+      globalPosition: Number(r[0]), eventId: r[1], streamId: r[2], streamVersion: Number(r[3]), type: r[4], data: r[5], recordedAt: new Date(Number(r[6])),
+    }));
   }
 
   async readPositions(positions: number[]): Promise<StoredEvent[]> {

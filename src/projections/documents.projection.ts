@@ -7,7 +7,7 @@ import { VISIT_EVENT_TYPES, visitDecider } from '../cross-check/district-visit.d
 import { MONTHLY_REPORT_EVENT_TYPES, monthlyReportDecider } from '../reporting/monthly-report.decider';
 import { TIP_EVENT_TYPES, tipDecider } from '../reporting/public-tip.decider';
 import { TYPICAL_CASE_EVENT_TYPES, typicalCaseDecider } from '../reporting/typical-case.decider';
-import { StoredEvent } from '../event-store/event-store';
+import { ProjectedEvent } from '../event-store/event-store';
 import { DomainEvent } from '../shared/decider';
 import { foldRows, stateColumn, withoutExists } from './evolve-row';
 import { RowBuffer, TableSpec } from './row-buffer';
@@ -61,11 +61,11 @@ export const documentsProjection: Projection = {
   name: 'documents',
   tables: ['rm_documents'],
   eventTypes: [...BY_TYPE.keys()],
-  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+  async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     await documentsProjection.applyBatch!(tx, [event]);
   },
   /** The batch folded in memory per stream, from the rows it continues (one read per kind), written back in one statement. */
-  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+  async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
     const out = new RowBuffer(DOCUMENT_ROWS);
     for (const [decider] of DOCUMENTS) {
       const mine = events.filter((e) => BY_TYPE.get(e.type) === decider);
@@ -74,12 +74,12 @@ export const documentsProjection: Projection = {
       const states = await foldRows(tx, { table: 'rm_documents', key: 'stream_id', state: stateColumn<Documented> }, fold,
         mine.map((e) => ({ key: e.streamId, event: { type: e.type, data: e.data }, first: e.streamVersion === 1 })));
       mine.forEach((event, i) => {
-        const next = states[i].after;
+        const { after: next, created } = states[i];
         if (!next) return;
         out.upsert({
           stream_id: event.streamId, kind: decider.aggregate, campaign_id: next.campaignId, district_code: next.districtCode ?? null, state: next,
           version: event.streamVersion, updated_at: event.recordedAt,
-        });
+        }, created);
       });
     }
     await out.flush(tx);

@@ -8,10 +8,14 @@ export interface Step<E> {
   first: boolean;
 }
 
-/** The states of a row around one event: `after` is null for an event whose stream's start was never projected. */
+/**
+ * The states of a row around one event: `after` is null for an event whose stream's start was never projected.
+ * `created`: the stream's first event is in the batch, so the table held no row for it before the batch.
+ */
 export interface Folded<S> {
   before: S | null;
   after: S | null;
+  created: boolean;
 }
 
 /**
@@ -26,15 +30,13 @@ export async function foldRows<S, E>(
   decider: { initialState: S; evolve(s: S, e: E): S },
   steps: Step<E>[],
 ): Promise<Folded<S>[]> {
-  const seen = new Set<string>();
-  const wanted: string[] = [];
-  for (const s of steps) {
-    if (!seen.has(s.key) && !s.first) wanted.push(s.key);
-    seen.add(s.key);
-  }
+  // a row is read if the batch continues its stream, and new if the batch starts it
+  const wanted = new Set<string>();
+  const created = new Set<string>();
+  for (const s of steps) if (!wanted.has(s.key) && !created.has(s.key)) (s.first ? created : wanted).add(s.key);
   const states = new Map<string, S | null>();
-  if (wanted.length) {
-    const { rows } = await tx.query(`SELECT * FROM ${source.table} WHERE ${source.key} = ANY($1)`, [wanted]);
+  if (wanted.size) {
+    const { rows } = await tx.query(`SELECT * FROM ${source.table} WHERE ${source.key} = ANY($1)`, [[...wanted]]);
     for (const row of rows) states.set(String(row[source.key]), source.state(row));
   }
   return steps.map((s) => {
@@ -42,7 +44,7 @@ export async function foldRows<S, E>(
     const start = s.first ? decider.initialState : stored;
     const after = start === null ? null : decider.evolve(start, s.event);
     states.set(s.key, after);
-    return { before: stored, after };
+    return { before: stored, after, created: created.has(s.key) };
   });
 }
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Pool, PoolClient } from 'pg';
-import { EventStore, StoredEvent } from '../event-store/event-store';
+import { EventStore, ProjectedEvent } from '../event-store/event-store';
 import { inTransaction } from '../infra/transaction';
 import { projectionErrors, projectionLag, projectionPosition } from '../metrics/metrics';
 import { Projection } from './projection';
@@ -33,7 +33,7 @@ export interface RebuildReport {
 }
 
 /** Applies a batch of the log (in order) to one projection inside the caller's transaction: its events only. */
-export async function applyEvents(tx: PoolClient, projection: Projection, events: StoredEvent[]): Promise<void> {
+export async function applyEvents(tx: PoolClient, projection: Projection, events: ProjectedEvent[]): Promise<void> {
   const wanted = projection.eventTypes ? new Set(projection.eventTypes) : null;
   const relevant = wanted ? events.filter((e) => wanted.has(e.type)) : events;
   if (projection.applyBatch) {
@@ -47,13 +47,13 @@ export async function applyEvents(tx: PoolClient, projection: Projection, events
  * Reads the committed log after `after` page by page, handing each page to `handle` while the next one is read;
  * returns the number of events handed on.
  */
-async function readPages(store: EventStore, after: number, limit: number, handle: (events: StoredEvent[]) => Promise<void>): Promise<number> {
+async function readPages(store: EventStore, after: number, limit: number, handle: (events: ProjectedEvent[]) => Promise<void>): Promise<number> {
   let total = 0;
-  let next = store.readAll({ after, limit });
+  let next = store.readProjected(after, limit);
   for (;;) {
-    const { events } = await next;
+    const events = await next;
     if (!events.length) return total;
-    next = store.readAll({ after: events[events.length - 1].globalPosition, limit });
+    next = store.readProjected(events[events.length - 1].globalPosition, limit);
     next.catch(() => undefined); // reported when awaited; not unhandled if `handle` throws first
     await handle(events);
     total += events.length;
@@ -69,9 +69,9 @@ export async function readWindows(
   store: EventStore,
   after: number,
   sizes: { page: number; window: number },
-  handle: (events: StoredEvent[]) => Promise<void>,
+  handle: (events: ProjectedEvent[]) => Promise<void>,
 ): Promise<number> {
-  let gathered: StoredEvent[] = [];
+  let gathered: ProjectedEvent[] = [];
   let handling: Promise<void> = Promise.resolve();
   const handOn = async () => {
     const window = gathered;
@@ -253,7 +253,7 @@ export class ProjectionRunner {
   private async processBatch(projection: Projection): Promise<number> {
     const seen = await this.checkpoint(projection.name);
     this.noteProgress(projection.name, seen);
-    const { events } = await this.store.readAll({ after: seen, limit: this.batchSize });
+    const events = await this.store.readProjected(seen, this.batchSize);
     if (events.length === 0) return 0;
     return this.applyPage(projection, events, seen);
   }
@@ -262,7 +262,7 @@ export class ProjectionRunner {
    * Applies events read after `seen` in one transaction that locks the checkpoint row first and moves it last;
    * if the checkpoint is no longer at `seen` (another process, a rebuild) nothing is applied and -1 returned.
    */
-  private async applyPage(projection: Projection, events: StoredEvent[], seen: number): Promise<number> {
+  private async applyPage(projection: Projection, events: ProjectedEvent[], seen: number): Promise<number> {
     const client = await this.pool.connect();
     let broken: unknown;
     try {

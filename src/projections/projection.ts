@@ -1,5 +1,5 @@
 import { PoolClient } from 'pg';
-import { StoredEvent } from '../event-store/event-store';
+import { ProjectedEvent } from '../event-store/event-store';
 
 /**
  * A named projection of the log into read-model tables. `apply` runs inside the transaction that also moves
@@ -11,10 +11,10 @@ export interface Projection {
   tables: string[];
   /** Event types it reads; others still advance the checkpoint. Omit for all. */
   eventTypes?: string[];
-  apply(tx: PoolClient, event: StoredEvent): Promise<void>;
+  apply(tx: PoolClient, event: ProjectedEvent): Promise<void>;
   /**
    * Optional: apply a batch of its events (in log order) at once, e.g. as multi-row statements. Must leave the
    * tables as applying each event in turn would.
    */
-  applyBatch?(tx: PoolClient, events: StoredEvent[]): Promise<void>;
+  applyBatch?(tx: PoolClient, events: ProjectedEvent[]): Promise<void>;
 }

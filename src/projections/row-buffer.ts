@@ -1,6 +1,7 @@
 import { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 
-/** A column's type in a multi-row statement (the rows travel as one jsonb document, typed by jsonb_to_recordset). */
+/** A column's type in a multi-row statement (typed by jsonb_to_recordset for upserts and deletes, by the table for COPY). */
 export type ColumnType = 'uuid' | 'text' | 'jsonb' | 'timestamptz' | 'date' | 'bigint' | 'integer' | 'boolean' | 'numeric' | 'text[]';
 
 export interface TableSpec<R> {
@@ -17,22 +18,36 @@ export interface TableSpec<R> {
  */
 export const FLUSH_ROWS = 5000;
 
-type Pending<R> = { key: Partial<R> } & ({ row: R; replaces: boolean } | { row: null; replaces: true });
+/**
+ * What a flush does for one key: `replaces`, send a DELETE of the key first; `absent`, the table holds no row with
+ * the key once the DELETEs have run, so the row goes in by COPY; `row` null, nothing is inserted.
+ */
+interface Pending<R> {
+  key: Partial<R>;
+  row: R | null;
+  replaces: boolean;
+  absent: boolean;
+}
 
 /**
- * The writes of a batch of events to one table, gathered in memory and sent as one DELETE and one
- * INSERT … ON CONFLICT per FLUSH_ROWS rows, leaving the table as the events' own row-by-row writes would have: an
- * upsert of a key already gathered keeps its insert-only columns and takes the new values of the updated ones (what
- * a second `INSERT … ON CONFLICT DO UPDATE` does), a delete drops what was gathered, and an upsert after a delete
- * starts the row afresh. Rows travel as JSON: jsonb values are given as objects, 'text[]' as string arrays,
- * timestamps as Dates (or ISO strings).
+ * The writes of a batch of events to one table, gathered in memory and sent as multi-row statements of at most
+ * FLUSH_ROWS rows, leaving the table as the events' own row-by-row writes would have: an upsert of a key already
+ * gathered keeps its insert-only columns and takes the new values of the updated ones (what a second
+ * `INSERT … ON CONFLICT DO UPDATE` does), a delete drops what was gathered, and an upsert after a delete starts the
+ * row afresh. Rows the table cannot hold yet (upserts `created` in the batch, rows written after a delete) go in by
+ * COPY, which has no conflict check to make and no JSON document to take apart: measured on 108,600 self-inspection
+ * rows, a third less of Postgres's time than INSERT … SELECT FROM jsonb_to_recordset. A rebuild writes nearly all
+ * its rows that way. Rows are sent in key order, so an index is walked once per statement rather than at random.
+ * Values are given as JS values: jsonb as objects, 'text[]' as string arrays, timestamps as Dates (or ISO strings).
  */
 export class RowBuffer<R extends object> {
   private readonly pending = new Map<string, Pending<R>>();
-  private readonly sql: { delete: string; insert: string };
+  private readonly sql: { delete: string; copy: string; upsert: string };
+  private readonly types: [string, ColumnType][];
 
   constructor(private readonly spec: TableSpec<R>) {
     const { table, columns, key, onConflict } = spec;
+    this.types = Object.entries(columns) as [string, ColumnType][];
     const names = Object.keys(columns).map(q).join(', ');
     const record = (cs: string[]) => cs.map((c) => `${q(c)} ${columns[c as keyof R & string]}`).join(', ');
     const conflict = onConflict === 'nothing' ? 'DO NOTHING' : `DO UPDATE SET ${onConflict.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}`;
@@ -40,7 +55,8 @@ export class RowBuffer<R extends object> {
     // 1.5× faster than json_to_recordset for 10,000 self-inspection rows with their 1.4 KB jsonb states
     this.sql = {
       delete: `DELETE FROM ${table} t USING jsonb_to_recordset($1::jsonb) AS k(${record(key)}) WHERE ${key.map((c) => `t.${q(c)} = k.${q(c)}`).join(' AND ')}`,
-      insert: `INSERT INTO ${table} (${names}) SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS r(${record(Object.keys(columns))})
+      copy: `COPY ${table} (${names}) FROM STDIN`,
+      upsert: `INSERT INTO ${table} (${names}) SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS r(${record(Object.keys(columns))})
                ON CONFLICT (${key.map(q).join(', ')}) ${conflict}`,
     };
   }
@@ -49,32 +65,61 @@ export class RowBuffer<R extends object> {
     return this.pending.size;
   }
 
-  upsert(row: R): void {
+  /**
+   * A row inserted, or (by key) updated as `onConflict` says. `created`: the caller knows the table does not hold
+   * the key (the event that creates the row is in this batch), so the row goes in by a plain INSERT; should the
+   * table hold the key after all, the flush fails rather than overwrite it.
+   */
+  upsert(row: R, created = false): void {
     const k = this.keyOf(row);
     const before = this.pending.get(k);
     if (!before) {
-      this.pending.set(k, { key: row, row, replaces: false });
+      this.pending.set(k, { key: row, row, replaces: false, absent: created });
     } else if (before.row === null) {
-      this.pending.set(k, { key: row, row, replaces: true });
+      this.pending.set(k, { key: row, row, replaces: before.replaces, absent: true });
     } else if (this.spec.onConflict !== 'nothing') {
       const merged = { ...before.row };
       for (const c of this.spec.onConflict) merged[c] = row[c];
-      this.pending.set(k, { key: row, row: merged, replaces: before.replaces });
+      this.pending.set(k, { ...before, key: row, row: merged });
     }
   }
 
   delete(key: Partial<R>): void {
-    this.pending.set(this.keyOf(key), { key, row: null, replaces: true });
+    const k = this.keyOf(key);
+    const before = this.pending.get(k);
+    // a row that only this batch would have inserted needs no DELETE
+    this.pending.set(k, { key, row: null, replaces: before ? before.replaces || !before.absent : true, absent: true });
   }
 
   async flush(tx: PoolClient): Promise<void> {
     if (!this.pending.size) return;
-    const entries = [...this.pending.values()];
+    const entries = [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
     this.pending.clear();
-    const replaced = entries.filter((p) => p.replaces).map((p) => Object.fromEntries(this.spec.key.map((c) => [c, p.key[c]])));
-    for (let i = 0; i < replaced.length; i += FLUSH_ROWS) await tx.query(this.sql.delete, [JSON.stringify(replaced.slice(i, i + FLUSH_ROWS))]);
-    const rows = entries.map((p) => p.row).filter((r): r is R => r !== null);
-    for (let i = 0; i < rows.length; i += FLUSH_ROWS) await tx.query(this.sql.insert, [JSON.stringify(rows.slice(i, i + FLUSH_ROWS))]);
+    const send = async (sql: string, rows: object[]) => {
+      for (let i = 0; i < rows.length; i += FLUSH_ROWS) await tx.query(sql, [JSON.stringify(rows.slice(i, i + FLUSH_ROWS))]);
+    };
+    await send(this.sql.delete, entries.filter((p) => p.replaces).map((p) => Object.fromEntries(this.spec.key.map((c) => [c, p.key[c]]))));
+    const copied = entries.filter((p) => p.row && p.absent).map((p) => p.row!);
+    for (let i = 0; i < copied.length; i += FLUSH_ROWS) await this.copy(tx, copied.slice(i, i + FLUSH_ROWS));
+    await send(this.sql.upsert, entries.filter((p) => p.row && !p.absent).map((p) => p.row!));
+  }
+
+  /** One COPY … FROM STDIN of these rows, in COPY's text format. */
+  private copy(tx: PoolClient, rows: R[]): Promise<void> {
+    const lines: string[] = [];
+    for (const row of rows) {
+      const values = row as Record<string, unknown>;
+      let line = copyValue(this.types[0][1], values[this.types[0][0]]);
+      for (let i = 1; i < this.types.length; i++) line += '\t' + copyValue(this.types[i][1], values[this.types[i][0]]);
+      lines.push(line);
+    }
+    return new Promise<void>((resolve, reject) => {
+      // 'finish' comes once the server has confirmed the COPY; a rejected row (a key the table held after all) is an 'error'
+      const stream = tx.query(copyFrom(this.sql.copy));
+      stream.on('finish', resolve);
+      stream.on('error', reject);
+      stream.end(lines.join('\n') + '\n');
+    });
   }
 
   /** The key's values as one map key (key columns are text, uuid or numbers: one JS type per column). */
@@ -85,3 +130,19 @@ export class RowBuffer<R extends object> {
 }
 
 const q = (column: string) => `"${column}"`;
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const escapeCopy = (text: string) => (COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPED[c]) : text);
+
+/**
+ * A value in COPY's text format: null as \N; in any text, backslash, newline, carriage return and tab (the
+ * delimiter) escaped. Numbers, booleans and Dates need no escaping.
+ */
+export function copyValue(type: ColumnType, value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (type === 'jsonb') return escapeCopy(JSON.stringify(value));
+  if (type === 'text[]') return escapeCopy(`{${(value as string[]).map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+  if (typeof value === 'string') return escapeCopy(value);
+  return value instanceof Date ? value.toISOString() : String(value);
+}

@@ -1,5 +1,5 @@
 import { Pool, PoolClient } from 'pg';
-import { EventStore, StoredEvent } from '../event-store/event-store';
+import { EventStore, ProjectedEvent } from '../event-store/event-store';
 import { inTransaction } from '../infra/transaction';
 import { Projection } from './projection';
 import { applyEvents, readWindows, REBUILD_PAGE, REBUILD_WINDOW } from './projection-runner';
@@ -57,7 +57,7 @@ export async function verifiedRebuild(
     await apply();
     await c.query('SET LOCAL search_path TO public');
   };
-  const counted = (batch: StoredEvent[]) => {
+  const counted = (batch: ProjectedEvent[]) => {
     events += batch.length;
     position = batch[batch.length - 1].globalPosition;
     options.onProgress?.(events);
@@ -84,7 +84,7 @@ export async function verifiedRebuild(
     }
     // what was committed since, up to exactly the live position, inside this transaction
     while (position < live) {
-      const batch = (await store.readAll({ after: position, limit: batchSize })).events.filter((e) => e.globalPosition <= live);
+      const batch = (await store.readProjected(position, batchSize)).filter((e) => e.globalPosition <= live);
       if (!batch.length) break;
       await shadowed(tx, async () => {
         for (const p of projections) await applyEvents(tx, p, batch);

@@ -1,6 +1,6 @@
 import { PoolClient, QueryResultRow } from 'pg';
 import type { Deadline } from '../campaigns/campaign.decider';
-import { StoredEvent } from '../event-store/event-store';
+import { ProjectedEvent } from '../event-store/event-store';
 import { Projection } from '../projections/projection';
 import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import type { ObligationEvent, ObligationKind, ObligationView, ReminderData } from './obligation.decider';
@@ -90,13 +90,13 @@ const DISTRICT_REPORTS: Record<string, { key: string | ((d: { month: string }) =
   'summary-report.submitted': { key: 'summary-report' },
   'summary-report.returned': { key: 'summary-report', reopens: true },
 };
-const districtDeadline = (e: StoredEvent) => {
+const districtDeadline = (e: ProjectedEvent) => {
   const { key } = DISTRICT_REPORTS[e.type];
   return obligationIds.deadline(e.data.campaignId, typeof key === 'string' ? key : key(e.data), districtParty(e.data.districtCode));
 };
 
 /** The obligation a single event names by id, if any. */
-function namedObligation(e: StoredEvent): string | null {
+function namedObligation(e: ProjectedEvent): string | null {
   const d = e.data;
   switch (e.type) {
     case 'self-inspection.problem-listed':
@@ -122,6 +122,8 @@ function namedObligation(e: StoredEvent): string | null {
 class Held<R extends object> {
   private readonly rows = new Map<string, R>();
   private readonly changed = new Set<string>();
+  /** keys added by the batch: every row it can touch is loaded, so the table holds none of these */
+  private readonly added = new Set<string>();
 
   constructor(private readonly spec: TableSpec<R>) {}
 
@@ -143,6 +145,7 @@ class Held<R extends object> {
     if (this.rows.has(key)) return;
     this.rows.set(key, row);
     this.changed.add(key);
+    this.added.add(key);
   }
 
   /** Changes the row with this key, if there is one (an UPDATE … WHERE key). */
@@ -155,7 +158,7 @@ class Held<R extends object> {
 
   async save(tx: PoolClient): Promise<void> {
     const out = new RowBuffer(this.spec);
-    for (const key of this.changed) out.upsert(this.rows.get(key)!);
+    for (const key of this.changed) out.upsert(this.rows.get(key)!, this.added.has(key));
     await out.flush(tx);
   }
 
@@ -175,7 +178,7 @@ class Working {
   readonly obligations = new Held(OBLIGATION_ROWS);
 
   /** Every row the events can touch: those of the campaigns and subjects they name, and the obligations they name by id. */
-  static async load(tx: PoolClient, events: StoredEvent[]): Promise<Working> {
+  static async load(tx: PoolClient, events: ProjectedEvent[]): Promise<Working> {
     const campaigns = new Set<string>();
     const wide = new Set<string>();
     const subjects = new Set<string>();
@@ -209,7 +212,7 @@ class Working {
   }
 
   /** Inserts obligations that do not exist yet, each with the event it comes from. */
-  insert(rows: NewObligation[], e: StoredEvent): void {
+  insert(rows: NewObligation[], e: ProjectedEvent): void {
     for (const r of rows) {
       this.obligations.add({
         id: r.id, campaign_id: r.campaignId, kind: r.kind, ref: r.ref, title: r.title, party: r.party, district_code: r.districtCode,
@@ -220,12 +223,12 @@ class Working {
   }
 
   /** Changes the obligations that match (all of them the batch could touch are held) and bumps their revision. */
-  update(match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: StoredEvent): void {
+  update(match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: ProjectedEvent): void {
     for (const row of this.obligations.values()) if (match(row)) this.updateOne(row.id, () => true, change, e);
   }
 
   /** The same, for the one obligation with this id. */
-  updateOne(id: string, match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: StoredEvent): void {
+  updateOne(id: string, match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: ProjectedEvent): void {
     const row = this.obligations.get(id);
     if (!row || !match(row)) return;
     this.obligations.change(id, (r) => {
@@ -236,14 +239,14 @@ class Working {
     });
   }
 
-  fulfil(id: string, e: StoredEvent): void {
+  fulfil(id: string, e: ProjectedEvent): void {
     this.updateOne(id, (r) => r.status === 'open', (r) => {
       r.status = 'fulfilled';
       r.fulfilled_at = e.recordedAt;
     }, e);
   }
 
-  reopen(id: string, e: StoredEvent): void {
+  reopen(id: string, e: ProjectedEvent): void {
     this.updateOne(id, (r) => r.status === 'fulfilled', (r) => {
       r.status = 'open';
       r.fulfilled_at = null;
@@ -263,7 +266,7 @@ class Working {
   }
 }
 
-function apply(w: Working, e: StoredEvent): void {
+function apply(w: Working, e: ProjectedEvent): void {
   const d = e.data;
   switch (e.type) {
     case 'campaign.launched': {
@@ -394,10 +397,10 @@ export const obligationsProjection: Projection = {
     'tip.received', 'tip.assigned', 'tip.closed',
     'reminder.sent', 'obligation.overdue', 'obligation.fulfilment-declared',
   ],
-  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+  async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     await obligationsProjection.applyBatch!(tx, [event]);
   },
-  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
+  async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
     const w = await Working.load(tx, events);
     for (const e of events) apply(w, e);
     await w.save(tx);
@@ -409,7 +412,7 @@ export const remindersProjection: Projection = {
   name: 'reminders',
   tables: ['rm_reminders'],
   eventTypes: ['reminder.sent', 'obligation.overdue', 'reminder.read'],
-  async apply(tx: PoolClient, e: StoredEvent): Promise<void> {
+  async apply(tx: PoolClient, e: ProjectedEvent): Promise<void> {
     const event = { type: e.type, data: e.data } as ObligationEvent;
     if (event.type === 'reminder.read') {
       await tx.query('UPDATE rm_reminders SET read_at = $3 WHERE reminder_id = $1 AND recipient = $2 AND read_at IS NULL', [event.data.reminderId, event.data.party, event.data.readAt]);

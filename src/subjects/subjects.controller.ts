@@ -143,8 +143,8 @@ export class SubjectsController {
     await this.visibleRow(id, p);
     const limit = q.limit ?? 100;
     const { rows: positions } = await this.pool.query<{ global_position: string }>(
-      `SELECT global_position FROM rm_subject_timeline WHERE subject_id = $1 AND global_position > $2
-        ORDER BY global_position LIMIT $3`,
+      `SELECT p AS global_position FROM rm_subject_timeline t, unnest(t.positions) AS p WHERE t.subject_id = $1 AND p > $2
+        ORDER BY p LIMIT $3`,
       [id, q.after ?? 0, limit],
     );
     const events = await this.store.readPositions(positions.map((r) => Number(r.global_position)));

@@ -1,15 +1,17 @@
 import { PoolClient, QueryResultRow } from 'pg';
-import { StoredEvent } from '../event-store/event-store';
+import { ProjectedEvent } from '../event-store/event-store';
 import { Projection } from '../projections/projection';
+import { RowBuffer, TableSpec } from '../projections/row-buffer';
+import { UUID_RE } from '../shared/ids';
 import { SUBJECT_EVENT_TYPES, SubjectEvent, SubjectRegistered } from './subject.decider';
 
-/** rm_subjects: the registry, one row per subject. Runs of registrations (an import) go in as one INSERT. */
+/** rm_subjects: the registry, one row per subject. Runs of registrations (an import) go in by one COPY. */
 export const subjectsProjection: Projection = {
   name: 'subjects',
   tables: ['rm_subjects'],
   eventTypes: SUBJECT_EVENT_TYPES,
-  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
-    let run: StoredEvent[] = [];
+  async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
+    let run: ProjectedEvent[] = [];
     const flush = async () => {
       if (run.length) await insertRegistrations(tx, run);
       run = [];
@@ -24,7 +26,7 @@ export const subjectsProjection: Projection = {
     }
     await flush();
   },
-  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+  async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     const e = { type: event.type, data: event.data } as SubjectEvent;
     switch (e.type) {
       case 'subject.registered':
@@ -51,31 +53,30 @@ export const subjectsProjection: Projection = {
   },
 };
 
-async function insertRegistrations(tx: PoolClient, events: StoredEvent[]): Promise<void> {
-  const data = events.map((e) => (e.data as SubjectRegistered['data']));
-  await tx.query(
-    `INSERT INTO rm_subjects (id, campaign_id, type, name, uscc, district_code, industry, high_risk, principal, contact,
-       active, version, registered_at, updated_at)
-     SELECT id, campaign_id, type, name, uscc, district_code, industry, high_risk, principal, contact, true, version, at, at
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], $9::jsonb[],
-                   $10::jsonb[], $11::bigint[], $12::timestamptz[])
-         AS r(id, campaign_id, type, name, uscc, district_code, industry, high_risk, principal, contact, version, at)
-     ON CONFLICT (id) DO NOTHING`,
-    [
-      data.map((d) => d.subjectId),
-      data.map((d) => d.campaignId),
-      data.map((d) => d.type),
-      data.map((d) => d.name),
-      data.map((d) => d.uscc),
-      data.map((d) => d.districtCode),
-      data.map((d) => d.industry),
-      data.map((d) => d.highRisk),
-      data.map((d) => JSON.stringify(d.principal)),
-      data.map((d) => JSON.stringify(d.contact ?? {})),
-      events.map((e) => e.streamVersion),
-      events.map((e) => e.recordedAt),
-    ],
-  );
+interface SubjectRow {
+  id: string; campaign_id: string; type: string; name: string; uscc: string; district_code: string; industry: string; high_risk: boolean;
+  principal: object; contact: object; active: boolean; version: number; registered_at: Date; updated_at: Date;
+}
+const SUBJECT_ROWS: TableSpec<SubjectRow> = {
+  table: 'rm_subjects',
+  columns: { id: 'uuid', campaign_id: 'uuid', type: 'text', name: 'text', uscc: 'text', district_code: 'text', industry: 'text', high_risk: 'boolean',
+    principal: 'jsonb', contact: 'jsonb', active: 'boolean', version: 'bigint', registered_at: 'timestamptz', updated_at: 'timestamptz' },
+  key: ['id'],
+  onConflict: 'nothing',
+};
+
+/** Registrations start their streams: each subject's row is new. */
+async function insertRegistrations(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
+  const out = new RowBuffer(SUBJECT_ROWS);
+  for (const e of events) {
+    const d = e.data as SubjectRegistered['data'];
+    out.upsert({
+      id: d.subjectId, campaign_id: d.campaignId, type: d.type, name: d.name, uscc: d.uscc, district_code: d.districtCode, industry: d.industry,
+      high_risk: d.highRisk, principal: d.principal, contact: d.contact ?? {}, active: true, version: e.streamVersion, registered_at: e.recordedAt,
+      updated_at: e.recordedAt,
+    }, true);
+  }
+  await out.flush(tx);
 }
 
 export function rowToSubject(row: QueryResultRow) {
@@ -98,19 +99,31 @@ export function rowToSubject(row: QueryResultRow) {
   };
 }
 
-/** rm_subject_timeline: which log positions concern a subject (every event whose data names it). */
+/** rm_subject_timeline: which log positions concern a subject (every event whose data names it by its uuid), one row per subject. */
 export const subjectTimelineProjection: Projection = {
   name: 'subject-timeline',
   tables: ['rm_subject_timeline'],
-  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+  async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     await subjectTimelineProjection.applyBatch!(tx, [event]);
   },
-  async applyBatch(tx: PoolClient, events: StoredEvent[]): Promise<void> {
-    const about = events.filter((e) => typeof (e.data as { subjectId?: unknown } | null)?.subjectId === 'string');
-    if (!about.length) return;
+  async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
+    const positions = new Map<string, number[]>();
+    for (const e of events) {
+      const id = (e.data as { subjectId?: unknown } | null)?.subjectId;
+      if (typeof id !== 'string' || !UUID_RE.test(id)) continue;
+      const key = id.toLowerCase();
+      const mine = positions.get(key);
+      if (mine) mine.push(e.globalPosition);
+      else positions.set(key, [e.globalPosition]);
+    }
+    if (!positions.size) return;
+    // the arrays go as literals joined here (uuids and numbers need no quoting), not escaped element by element by
+    // the driver; rows in key order, so the index is walked once
+    const ids = [...positions.keys()].sort();
     await tx.query(
-      `INSERT INTO rm_subject_timeline (subject_id, global_position) SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT DO NOTHING`,
-      [about.map((e) => (e.data as { subjectId: string }).subjectId), about.map((e) => e.globalPosition)],
+      `INSERT INTO rm_subject_timeline (subject_id, positions) SELECT id, p::bigint[] FROM unnest($1::uuid[], $2::text[]) AS r(id, p) ORDER BY id
+       ON CONFLICT (subject_id) DO UPDATE SET positions = rm_subject_timeline.positions || EXCLUDED.positions`,
+      [`{${ids.join(',')}}`, `{${ids.map((id) => `"{${positions.get(id)!.join(',')}}"`).join(',')}}`],
     );
   },
 };

@@ -1,5 +1,5 @@
 import { PoolClient, QueryResultRow } from 'pg';
-import { StoredEvent } from '../event-store/event-store';
+import { ProjectedEvent } from '../event-store/event-store';
 import { Projection } from '../projections/projection';
 import { SUBSCRIPTION_EVENT_TYPES, subscriptionDecider } from './subscription.decider';
 import type { SubscriptionEvent, SubscriptionState } from './subscription.decider';
@@ -9,7 +9,7 @@ export const webhookSubscriptionsProjection: Projection = {
   name: 'webhook-subscriptions',
   tables: ['rm_webhook_subscriptions'],
   eventTypes: SUBSCRIPTION_EVENT_TYPES,
-  async apply(tx: PoolClient, event: StoredEvent): Promise<void> {
+  async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     const e = { type: event.type, data: event.data } as SubscriptionEvent;
     const id = e.data.subscriptionId;
     if (e.type === 'webhook.deleted') {
