@@ -459,3 +459,22 @@ describe('RowBuffer', () => {
     expect((await rows()).map((r) => [r.k, r.a])).toEqual([['gone', 'stored'], ['new', 'first'], ['old', 'stored']]);
   });
 });
+
+describe('migration 007 (a subject timeline as one row of positions)', () => {
+  it('carries every position over, ascending, one row per subject', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const tx = await db.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      await tx.query('DROP TABLE rm_subject_timeline');
+      await tx.query('CREATE TABLE rm_subject_timeline (subject_id uuid NOT NULL, global_position bigint NOT NULL, PRIMARY KEY (subject_id, global_position))');
+      await tx.query('INSERT INTO rm_subject_timeline VALUES ($1, 30), ($2, 5), ($1, 7), ($1, 4294967296012)', [a, b]);
+      await tx.query(readFileSync(join(__dirname, '..', 'migrations', '007_subject_timeline_arrays.sql'), 'utf8'));
+      const { rows } = await tx.query('SELECT subject_id, positions FROM rm_subject_timeline ORDER BY cardinality(positions)');
+      expect(rows).toEqual([{ subject_id: b, positions: ['5'] }, { subject_id: a, positions: ['7', '30', '4294967296012'] }]);
+    } finally {
+      await tx.query('ROLLBACK');
+      tx.release();
+    }
+  });
+});

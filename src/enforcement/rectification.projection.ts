@@ -73,7 +73,7 @@ const PENALTIES: TableSpec<PenaltyRow> = {
  * The two phases' read models, in one projection because the problem list (清单) spans both: rm_self_inspections,
  * rm_inspections, rm_problems, rm_findings, rm_penalties. Each aggregate row keeps its folded state (jsonb), so the
  * projection folds with the aggregate's own evolve — a batch in memory, from the rows it continues read in one
- * query, written back as one multi-row statement per table.
+ * query, written back through a RowBuffer per table (rows whose stream starts in the batch by COPY).
  */
 export const rectificationProjection: Projection = {
   name: 'rectification',

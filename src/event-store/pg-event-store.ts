@@ -10,8 +10,8 @@ import {
   EventStore,
   EventToAppend,
   ExpectedVersion,
-  ProjectedEvent,
   InvalidEventError,
+  ProjectedEvent,
   ReadAllOptions,
   ReadAllResult,
   ReadStreamOptions,
@@ -120,6 +120,9 @@ const IDEMPOTENT_SQL = `
 SELECT e.stream_id, e.stream_version, e.global_position, e.recorded_at
   FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) JOIN events e ON e.event_id = t.id ORDER BY t.ord`;
 
+
+/** The most events one read of the global log returns. */
+const pageLimit = (limit: number) => Math.min(Math.max(limit, 1), 10000);
 
 export const EVENT_COLUMNS = `global_position, event_id, stream_id, stream_version, type, schema_version, data,
   metadata, actor, correlation_id, causation_id, recorded_at, encode(hash, 'hex') AS hash`;
@@ -404,7 +407,7 @@ export class PgEventStore extends EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const after = options.after ?? 0;
-    const limit = Math.min(Math.max(options.limit ?? 1000, 1), 10000);
+    const limit = pageLimit(options.limit ?? 1000);
     const where = [`global_position > $1`, COMMITTED_BELOW_XMIN];
     const params: unknown[] = [after];
     const add = (clause: string, value: unknown) => {
@@ -431,7 +434,7 @@ export class PgEventStore extends EventStore {
       text: `SELECT global_position, event_id, stream_id, stream_version, type, data,
                     (extract(epoch FROM date_trunc('milliseconds', recorded_at)) * 1000)::bigint
                FROM events WHERE global_position > $1 AND ${COMMITTED_BELOW_XMIN} ORDER BY global_position LIMIT $2`,
-      values: [after, Math.min(Math.max(limit, 1), 10000)],
+      values: [after, pageLimit(limit)],
       rowMode: 'array',
     });
     return res.rows.map((r) => ({

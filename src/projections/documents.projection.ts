@@ -64,7 +64,7 @@ export const documentsProjection: Projection = {
   async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     await documentsProjection.applyBatch!(tx, [event]);
   },
-  /** The batch folded in memory per stream, from the rows it continues (one read per kind), written back in one statement. */
+  /** The batch folded in memory per stream, from the rows it continues (one read per kind), written back through one RowBuffer. */
   async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
     const out = new RowBuffer(DOCUMENT_ROWS);
     for (const [decider] of DOCUMENTS) {

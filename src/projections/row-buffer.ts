@@ -67,8 +67,8 @@ export class RowBuffer<R extends object> {
 
   /**
    * A row inserted, or (by key) updated as `onConflict` says. `created`: the caller knows the table does not hold
-   * the key (the event that creates the row is in this batch), so the row goes in by a plain INSERT; should the
-   * table hold the key after all, the flush fails rather than overwrite it.
+   * the key (the event that creates the row is in this batch), so the row goes in by COPY; should the table hold
+   * the key after all, the flush fails rather than overwrite it.
    */
   upsert(row: R, created = false): void {
     const k = this.keyOf(row);
@@ -139,7 +139,7 @@ const escapeCopy = (text: string) => (COPY_SPECIAL.test(text) ? text.replace(/[\
  * A value in COPY's text format: null as \N; in any text, backslash, newline, carriage return and tab (the
  * delimiter) escaped. Numbers, booleans and Dates need no escaping.
  */
-export function copyValue(type: ColumnType, value: unknown): string {
+function copyValue(type: ColumnType, value: unknown): string {
   if (value === null || value === undefined) return '\\N';
   if (type === 'jsonb') return escapeCopy(JSON.stringify(value));
   if (type === 'text[]') return escapeCopy(`{${(value as string[]).map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
