@@ -95,30 +95,24 @@ export class RowBuffer<R extends object> {
     if (!this.pending.size) return;
     const entries = [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
     this.pending.clear();
-    const send = async (sql: string, rows: object[]) => {
-      for (let i = 0; i < rows.length; i += FLUSH_ROWS) await tx.query(sql, [JSON.stringify(rows.slice(i, i + FLUSH_ROWS))]);
+    const inChunks = async <T>(rows: T[], write: (chunk: T[]) => Promise<unknown>) => {
+      for (let i = 0; i < rows.length; i += FLUSH_ROWS) await write(rows.slice(i, i + FLUSH_ROWS));
     };
-    await send(this.sql.delete, entries.filter((p) => p.replaces).map((p) => Object.fromEntries(this.spec.key.map((c) => [c, p.key[c]]))));
-    const copied = entries.filter((p) => p.row && p.absent).map((p) => p.row!);
-    for (let i = 0; i < copied.length; i += FLUSH_ROWS) await this.copy(tx, copied.slice(i, i + FLUSH_ROWS));
-    await send(this.sql.upsert, entries.filter((p) => p.row && !p.absent).map((p) => p.row!));
+    const asJson = (sql: string) => (chunk: object[]) => tx.query(sql, [JSON.stringify(chunk)]);
+    await inChunks(entries.filter((p) => p.replaces).map((p) => Object.fromEntries(this.spec.key.map((c) => [c, p.key[c]]))), asJson(this.sql.delete));
+    await inChunks(entries.filter((p) => p.row && p.absent).map((p) => p.row!), (chunk) => this.copy(tx, chunk));
+    await inChunks(entries.filter((p) => p.row && !p.absent).map((p) => p.row!), asJson(this.sql.upsert));
   }
 
   /** One COPY … FROM STDIN of these rows, in COPY's text format. */
   private copy(tx: PoolClient, rows: R[]): Promise<void> {
-    const lines: string[] = [];
-    for (const row of rows) {
-      const values = row as Record<string, unknown>;
-      let line = copyValue(this.types[0][1], values[this.types[0][0]]);
-      for (let i = 1; i < this.types.length; i++) line += '\t' + copyValue(this.types[i][1], values[this.types[i][0]]);
-      lines.push(line);
-    }
+    const text = rows.map((row) => this.types.map(([c, type]) => copyValue(type, (row as Record<string, unknown>)[c])).join('\t')).join('\n');
     return new Promise<void>((resolve, reject) => {
       // 'finish' comes once the server has confirmed the COPY; a rejected row (a key the table held after all) is an 'error'
       const stream = tx.query(copyFrom(this.sql.copy));
       stream.on('finish', resolve);
       stream.on('error', reject);
-      stream.end(lines.join('\n') + '\n');
+      stream.end(text + '\n');
     });
   }
 
