@@ -9,6 +9,7 @@
  *   - clones: the whole fixture cloned, one new campaign per 106 events: the worst case for the campaign-wide read
  *     models (every campaign owes 294 district deadlines).
  * Measured in the same run for each shape:
+ *   0. the same pass over the log with no projection (the log read and parsed only: the floor of any rebuild);
  *   1. each projection rebuilt alone (its own pass over the log: where the time goes);
  *   2. projections:rebuild --all: one pass over the log, each window of 100,000 events applied to all projections at once;
  *   3. the verified shadow rebuild (projections:rebuild --verify --all): the same pass into shadow tables, then the
@@ -111,6 +112,8 @@ async function measure(name: string, template: string[]): Promise<void> {
       process.stdout.write(`\n[${name}] generated ${events.toLocaleString('en')} events (${rows[0].campaigns.toLocaleString('en')} campaigns, ` +
         `${rows[0].subjects.toLocaleString('en')} subjects) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
+      const read = await runner.rebuildAll([]);
+      process.stdout.write(`the log read alone (the pass with no projection): ${read.seconds.toFixed(1)} s = ${rate(read.events, read.seconds)}\n`);
       process.stdout.write('each projection alone (its own pass over the whole log):\n');
       for (const p of ALL_PROJECTIONS) {
         const r = await runner.rebuild(p);
@@ -120,7 +123,8 @@ async function measure(name: string, template: string[]): Promise<void> {
       const tables = ALL_PROJECTIONS.flatMap((p) => p.tables);
       const written = await pool.query(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})`).join(' + ')} AS n`);
       process.stdout.write(`projections:rebuild --all: ${all.events.toLocaleString('en')} events through ${ALL_PROJECTIONS.length} projections in one pass in ` +
-        `${all.seconds.toFixed(1)} s = ${rate(all.events, all.seconds)} (read models: ${Number(written.rows[0].n).toLocaleString('en')} rows)\n`);
+        `${all.seconds.toFixed(1)} s = ${rate(all.events, all.seconds)} (read models: ${Number(written.rows[0].n).toLocaleString('en')} rows; ` +
+        `${(all.seconds / read.seconds).toFixed(1)}× the log read alone)\n`);
 
       const v = await verifiedRebuild(pool, store, ALL_PROJECTIONS);
       process.stdout.write(`projections:rebuild --verify --all: one pass in ${v.seconds.toFixed(1)} s = ${rate(v.events, v.seconds)}; tables equal: ${v.equal} (${v.tables.length} tables)\n`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PoolClient } from 'pg';
 import { campaignDecider, campaignStream, CampaignCommand, PhaseId, PHASES } from '../src/campaigns/campaign.decider';
 import { campaignsProjection } from '../src/campaigns/campaigns.projection';
+import { rectificationProjection } from '../src/enforcement/rectification.projection';
 import { ProjectedEvent, StoredEvent } from '../src/event-store/event-store';
 import { PgEventStore } from '../src/event-store/pg-event-store';
 import { Projection } from '../src/projections/projection';
@@ -87,6 +88,9 @@ async function appliedBy(name: string): Promise<{ total: number; distinct: numbe
   );
   return r.rows[0];
 }
+
+/** The e2e run's log: a campaign's four phases, 8 subjects. */
+const lifecycle = readFileSync(join(__dirname, '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8').trim().split('\n').map(eventFromJson);
 
 describe('checkpoints commit with the read model', () => {
   it('a batch that fails part-way leaves neither its rows nor its checkpoint', async () => {
@@ -238,7 +242,6 @@ describe('the campaigns projection', () => {
 });
 
 describe('batched projections', () => {
-  const lifecycle = readFileSync(join(__dirname, '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8').trim().split('\n').map(eventFromJson);
   const tables = ALL_PROJECTIONS.flatMap((p) => p.tables);
 
   /** What `read` finds after the log is applied in batches of `size`, in a transaction that is rolled back. */
@@ -303,6 +306,34 @@ describe('batched projections', () => {
       .sort((a, b) => a.item_code.localeCompare(b.item_code));
     for (const size of [1, stream.length, stream.length + 1]) {
       expect({ size, rows: (await afterApplying([...stream, reanswered], size, findings)).rows }).toEqual({ size, rows: expected });
+    }
+  });
+});
+
+describe('the rectification projection', () => {
+
+  it('writes a batch that starts its streams by COPY only: forms, problems, findings and penalties', async () => {
+    const tx = await db.pool.connect();
+    const statements = new Set<string>();
+    const query = tx.query.bind(tx);
+    try {
+      await tx.query('BEGIN');
+      await tx.query(`TRUNCATE ${rectificationProjection.tables.join(', ')}`);
+      (tx as unknown as { query: unknown }).query = (text: string | { text: string }, params: unknown[]) => {
+        const [verb, ...rest] = (typeof text === 'string' ? text : text.text).trim().split(/\s+/);
+        if (verb !== 'SELECT') statements.add(`${verb} ${verb === 'INSERT' ? rest[1] : rest[0]}`);
+        return query(text as string, params);
+      };
+      await applyEvents(tx, rectificationProjection, lifecycle);
+      (tx as unknown as { query: unknown }).query = query;
+      const counts = await tx.query(`SELECT ${rectificationProjection.tables.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);
+      // the fixture fills every table of the projection
+      expect(Object.values(counts.rows[0]).every((n) => (n as number) > 0)).toBe(true);
+      expect([...statements].sort()).toEqual(rectificationProjection.tables.map((t) => `COPY ${t}`).sort());
+    } finally {
+      (tx as unknown as { query: unknown }).query = query;
+      await tx.query('ROLLBACK');
+      tx.release();
     }
   });
 });

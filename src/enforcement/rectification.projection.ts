@@ -73,7 +73,8 @@ const PENALTIES: TableSpec<PenaltyRow> = {
  * The two phases' read models, in one projection because the problem list (清单) spans both: rm_self_inspections,
  * rm_inspections, rm_problems, rm_findings, rm_penalties. Each aggregate row keeps its folded state (jsonb), so the
  * projection folds with the aggregate's own evolve — a batch in memory, from the rows it continues read in one
- * query, written back through a RowBuffer per table (rows whose stream starts in the batch by COPY).
+ * query, written back through a RowBuffer per table. Rows of a stream that starts in the batch go in by COPY,
+ * its problems, findings and penalties too: they are keyed by ids new with that stream, so the table cannot hold them.
  */
 export const rectificationProjection: Projection = {
   name: 'rectification',
@@ -129,7 +130,7 @@ function projectSelf(out: Out, event: ProjectedEvent, { after: s, created }: Fol
       subject_type: s.subjectType!, item_code: p.itemCode, description: p.description, measure: p.measure, deadline: p.deadline,
       responsible: p.responsible, status: p.status, evidence: p.evidence ?? null, verification: p.verification ?? null, created_at: p.listedAt,
       updated_at: event.recordedAt,
-    });
+    }, created);
   }
 }
 
@@ -145,7 +146,7 @@ function projectInspection(out: Out, event: ProjectedEvent, { before, after: s, 
   switch (e.type) {
     case 'inspection.answered':
       for (const a of e.data.answers) {
-        if (a.problemPresent) out.findings.upsert({ inspection_id: id, item_code: a.itemCode, ...where, manifestation: a.manifestation! });
+        if (a.problemPresent) out.findings.upsert({ inspection_id: id, item_code: a.itemCode, ...where, manifestation: a.manifestation! }, created);
         // a finding row is there only while the item's answer names a problem: no row to delete otherwise
         else if (before?.answers[a.itemCode]?.problemPresent) out.findings.delete({ inspection_id: id, item_code: a.itemCode });
       }
@@ -158,14 +159,14 @@ function projectInspection(out: Out, event: ProjectedEvent, { before, after: s, 
         id: o.id, source: 'enforcement', source_id: id, ...where, item_code: o.itemCode, description: s.answers[o.itemCode]?.manifestation ?? '',
         measure: o.measure, deadline: o.deadline, responsible: null, status: o.status, evidence: o.evidence ?? null,
         verification: o.verification ?? null, created_at: o.issuedAt, updated_at: event.recordedAt,
-      });
+      }, created);
       return;
     }
     case 'inspection.penalty-recorded':
       out.penalties.upsert({
         id: e.data.penaltyId, inspection_id: id, ...where, kind: e.data.kind, item_code: e.data.itemCode, amount_cny: e.data.amountCny ?? null,
         recorded_at: e.data.recordedAt,
-      });
+      }, created);
       return;
     default:
       return;
