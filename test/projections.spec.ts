@@ -311,7 +311,6 @@ describe('batched projections', () => {
 });
 
 describe('the rectification projection', () => {
-
   it('writes a batch that starts its streams by COPY only: forms, problems, findings and penalties', async () => {
     const tx = await db.pool.connect();
     const statements = new Set<string>();
@@ -328,7 +327,7 @@ describe('the rectification projection', () => {
       (tx as unknown as { query: unknown }).query = query;
       const counts = await tx.query(`SELECT ${rectificationProjection.tables.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);
       // the fixture fills every table of the projection
-      expect(Object.values(counts.rows[0]).every((n) => (n as number) > 0)).toBe(true);
+      expect(Object.entries(counts.rows[0]).filter(([, n]) => n === 0)).toEqual([]);
       expect([...statements].sort()).toEqual(rectificationProjection.tables.map((t) => `COPY ${t}`).sort());
     } finally {
       (tx as unknown as { query: unknown }).query = query;
