@@ -57,7 +57,11 @@ describe('the embedded Postgres', () => {
   let service: ChildProcess | null = null;
 
   afterAll(async () => {
-    service?.kill('SIGTERM');
+    if (service) {
+      const exited = new Promise((resolve) => service!.on('exit', resolve));
+      service.kill('SIGTERM');
+      await exited;
+    }
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
