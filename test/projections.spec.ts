@@ -387,6 +387,16 @@ describe('RowBuffer', () => {
     ]);
   });
 
+  it('merges many upserts of a key into one row (insert-only columns from the first) without changing the rows it was given', async () => {
+    const b = new RowBuffer(spec(['tags', 'doc']));
+    const given = [1, 2, 3].map((i) => ({ k: 'new', n: '1', a: `upsert ${i}`, tags: [`t${i}`], doc: { i } }));
+    const copies = structuredClone(given);
+    for (const row of given) b.upsert(row, true);
+    expect(await flushed(b)).toEqual(['COPY']);
+    expect(await rows()).toContainEqual({ k: 'new', n: '1', a: 'upsert 1', tags: ['t3'], doc: { i: 3 } });
+    expect(given).toEqual(copies);
+  });
+
   it('sends a large flush in statements of at most FLUSH_ROWS rows, deletes first', async () => {
     const b = new RowBuffer(spec(['a']));
     const many = 2 * FLUSH_ROWS + 1;

@@ -27,6 +27,8 @@ interface Pending<R> {
   row: R | null;
   replaces: boolean;
   absent: boolean;
+  /** `row` is the buffer's own copy (made by the first merge), changed in place by later ones */
+  own?: boolean;
 }
 
 /**
@@ -78,9 +80,13 @@ export class RowBuffer<R extends object> {
     } else if (before.row === null) {
       this.pending.set(k, { key: row, row, replaces: before.replaces, absent: true });
     } else if (this.spec.onConflict !== 'nothing') {
-      const merged = { ...before.row };
-      for (const c of this.spec.onConflict) merged[c] = row[c];
-      this.pending.set(k, { ...before, key: row, row: merged });
+      // the caller's rows are never changed: the first merge copies the row, later merges change that copy
+      if (!before.own) {
+        before.row = { ...before.row };
+        before.own = true;
+      }
+      for (const c of this.spec.onConflict) before.row[c] = row[c];
+      before.key = row;
     }
   }
 
@@ -135,7 +141,11 @@ const escapeCopy = (text: string) => (COPY_SPECIAL.test(text) ? text.replace(/[\
  */
 function copyValue(type: ColumnType, value: unknown): string {
   if (value === null || value === undefined) return '\\N';
-  if (type === 'jsonb') return escapeCopy(JSON.stringify(value));
+  if (type === 'jsonb') {
+    // JSON.stringify escapes every control character, so of COPY's special characters only the backslash can occur
+    const json = JSON.stringify(value);
+    return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
+  }
   if (type === 'text[]') return escapeCopy(`{${(value as string[]).map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
   if (typeof value === 'string') return escapeCopy(value);
   return value instanceof Date ? value.toISOString() : String(value);
