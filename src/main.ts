@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const say = (msg: string) => process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg }) + '\n');
-  const database = await resolveDatabase(config, undefined, true);
+  const database = await resolveDatabase(config, { owner: true });
   if (database.embedded) say(`embedded Postgres running on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}`);
   if (config.jwtSecretIsDefault) say('JWT_SECRET is not set: using the local development secret (never in production)');
   say(`queue backend: ${config.redisUrl ? 'Redis' : 'BullMQ Postgres backend'}`);

@@ -89,6 +89,22 @@ async function appliedBy(name: string): Promise<{ total: number; distinct: numbe
   return r.rows[0];
 }
 
+/** The words of each statement `tx` sends while `use` runs (a COPY is sent as a stream with its text). */
+async function statementsSent(tx: PoolClient, use: () => Promise<unknown>): Promise<string[][]> {
+  const sent: string[][] = [];
+  const query = tx.query.bind(tx);
+  (tx as unknown as { query: unknown }).query = (text: string | { text: string }, params: unknown[]) => {
+    sent.push((typeof text === 'string' ? text : text.text).trim().split(/\s+/));
+    return query(text as string, params);
+  };
+  try {
+    await use();
+  } finally {
+    (tx as unknown as { query: unknown }).query = query;
+  }
+  return sent;
+}
+
 /** The e2e run's log: a campaign's four phases, 8 subjects. */
 const lifecycle = readFileSync(join(__dirname, '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8').trim().split('\n').map(eventFromJson);
 
@@ -313,24 +329,16 @@ describe('batched projections', () => {
 describe('the rectification projection', () => {
   it('writes a batch that starts its streams by COPY only: forms, problems, findings and penalties', async () => {
     const tx = await db.pool.connect();
-    const statements = new Set<string>();
-    const query = tx.query.bind(tx);
     try {
       await tx.query('BEGIN');
       await tx.query(`TRUNCATE ${rectificationProjection.tables.join(', ')}`);
-      (tx as unknown as { query: unknown }).query = (text: string | { text: string }, params: unknown[]) => {
-        const [verb, ...rest] = (typeof text === 'string' ? text : text.text).trim().split(/\s+/);
-        if (verb !== 'SELECT') statements.add(`${verb} ${verb === 'INSERT' ? rest[1] : rest[0]}`);
-        return query(text as string, params);
-      };
-      await applyEvents(tx, rectificationProjection, lifecycle);
-      (tx as unknown as { query: unknown }).query = query;
+      const sent = await statementsSent(tx, () => applyEvents(tx, rectificationProjection, lifecycle));
+      const writes = new Set(sent.filter(([verb]) => verb !== 'SELECT').map(([verb, ...rest]) => `${verb} ${verb === 'INSERT' ? rest[1] : rest[0]}`));
       const counts = await tx.query(`SELECT ${rectificationProjection.tables.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);
       // the fixture fills every table of the projection
       expect(Object.entries(counts.rows[0]).filter(([, n]) => n === 0)).toEqual([]);
-      expect([...statements].sort()).toEqual(rectificationProjection.tables.map((t) => `COPY ${t}`).sort());
+      expect([...writes].sort()).toEqual(rectificationProjection.tables.map((t) => `COPY ${t}`).sort());
     } finally {
-      (tx as unknown as { query: unknown }).query = query;
       await tx.query('ROLLBACK');
       tx.release();
     }
@@ -350,22 +358,14 @@ describe('RowBuffer', () => {
     await db.pool.query(`INSERT INTO buffered VALUES ('old', '1', 'stored', '{x}', '{"v": 0}'), ('gone', '1', 'stored', '{}', null)`);
   });
 
-  /** Flushes the buffer and returns the verb of each statement it sent (a COPY is sent as a stream with its text). */
+  /** Flushes the buffer and returns the verb of each statement it sent. */
   async function flushed(b: RowBuffer<Row>): Promise<string[]> {
     const tx = await db.pool.connect();
-    const statements: string[] = [];
-    const query = tx.query.bind(tx);
-    (tx as unknown as { query: unknown }).query = (text: string | { text: string }, params: unknown[]) => {
-      statements.push((typeof text === 'string' ? text : text.text).trim().split(' ')[0]);
-      return query(text as string, params);
-    };
     try {
-      await b.flush(tx);
+      return (await statementsSent(tx, () => b.flush(tx))).map(([verb]) => verb);
     } finally {
-      (tx as unknown as { query: unknown }).query = query;
       tx.release();
     }
-    return statements;
   }
 
   it('writes what the same upserts and deletes would, one by one: one DELETE, a COPY of what the DELETE cleared the way for, one INSERT', async () => {

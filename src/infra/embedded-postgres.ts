@@ -75,9 +75,9 @@ async function runningAlready(databaseDir: string, port: number): Promise<boolea
   try {
     const { rows } = await client.query('SHOW data_directory');
     const serving: string = rows[0].data_directory;
-    const ours = existsSync(databaseDir) ? realpathSync(databaseDir) : databaseDir;
-    if ((existsSync(serving) ? realpathSync(serving) : serving) === ours) return true;
-    throw new Error(`port ${port} is taken by another Postgres (data directory ${serving}), not the embedded one in ${ours}: ` +
+    const real = (dir: string) => (existsSync(dir) ? realpathSync(dir) : dir);
+    if (real(serving) === real(databaseDir)) return true;
+    throw new Error(`port ${port} is taken by another Postgres (data directory ${serving}), not the embedded one in ${real(databaseDir)}: ` +
       'set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use that server');
   } finally {
     await client.end().catch(() => undefined);
