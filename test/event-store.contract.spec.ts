@@ -172,6 +172,17 @@ describe('stored events', () => {
     expect(await store.readStream(s, { asOf: new Date(Date.now() - 3600_000) })).toEqual([]);
   });
 
+  it('readStreams reads several streams in one go, each from its start up to its version, by stream in version order', async () => {
+    const [a, b, c] = ['b', 'a', 'c'].map((x) => `t-${x}-${randomUUID()}`);
+    await store.appendToStream(a, [ev(1), ev(2), ev(3)], { expectedVersion: 'no-stream' });
+    await store.appendToStream(b, [ev(4), ev(5)], { expectedVersion: 'no-stream' });
+    await store.appendToStream(c, [ev(6)], { expectedVersion: 'no-stream' });
+    const read = await store.readStreams([{ streamId: a, toVersion: 2 }, { streamId: b, toVersion: 5 }]);
+    expect(read.map((e) => [e.streamId, e.streamVersion, e.data.n])).toEqual([[b, 1, 4], [b, 2, 5], [a, 1, 1], [a, 2, 2]]);
+    expect(read[0]).toEqual((await store.readStream(b))[0]);
+    expect(await store.readStreams([])).toEqual([]);
+  });
+
   it('readAll filters by type and stream prefix and pages with its cursor', async () => {
     const prefix = `rp${randomUUID().slice(0, 8)}`;
     await store.appendToStream(`${prefix}-a`, [ev(1), ev(2, { type: 'test.other' })], { expectedVersion: 'any' });

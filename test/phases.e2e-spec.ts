@@ -1,10 +1,13 @@
 import { CHECKLISTS } from '../src/checklists/checklist';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { lianyungang2021 } from '../src/seed/lianyungang-2021';
+import { randomUUID } from 'node:crypto';
+import { EventStore } from '../src/event-store/event-store';
 import { ProjectionRunner } from '../src/projections/projection-runner';
 import { FixedClock } from '../src/shared/clock';
 import { Caller, startTestApp, TestApp } from './support/app';
 import { launchBody, uscc } from './support/fixtures';
+import { ok } from './support/waiting';
 
 const C = '/api/v1/campaigns';
 const SI = `${C}/{id}/self-inspections`;
@@ -333,6 +336,56 @@ describe('Chongqing 2022: a district through self-correction and enforcement, al
     expect(types.filter((x: string) => x === 'inspection.penalty-recorded')).toHaveLength(3);
     const positions = res.body.items.map((e: { globalPosition: number }) => e.globalPosition);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('a form is served folded from its own stream: each listed one as its own GET serves it, and as it stood at a version or an instant', async () => {
+    for (const [list, one, key] of [[SI, SI1, 'subjectId'], [IN, IN1, 'inspectionId']] as const) {
+      const base = `${C}/${id}/${list === SI ? 'self-inspections' : 'inspections'}`;
+      const page = (await ok(t.call('get', list, base, 'auditor'))).body;
+      expect(page.items).toHaveLength(4);
+      for (const item of page.items) {
+        const got = await t.call('get', one, `${base}/${item[key]}`, 'auditor');
+        expect([got.status, got.body]).toEqual([200, item]);
+        expect(got.headers.etag).toBe(`"${item.version}"`);
+      }
+    }
+    const form = `${C}/${id}/self-inspections/${ti.id}`;
+    const now = (await ok(t.call('get', SI1, form, 'auditor'))).body;
+    const first = (await ok(t.call('get', SI1, `${form}?version=1`, 'auditor'))).body;
+    expect(first).toMatchObject({ status: 'in-progress', version: 1, answers: [], problems: [], submittedAt: null, templateId: 'CQ2022-TI' });
+    expect(first.unanswered).toHaveLength(10);
+    const history = (await ok(t.call('get', '/api/v1/streams/{streamId}/events', `/api/v1/streams/self-inspection-${ti.id}/events`, 'auditor'))).body.items;
+    expect(history.map((e: { type: string }) => e.type).slice(0, 5)).toEqual(['self-inspection.started', 'self-inspection.answered',
+      'self-inspection.problem-listed', 'self-inspection.commitment-signed', 'self-inspection.submitted']);
+    expect(first.updatedAt).toBe(history[0].recordedAt);
+    // as it stood when its first problem had been listed: answered, one problem, not yet signed or submitted
+    const listed = (await ok(t.call('get', SI1, `${form}?version=3`, 'auditor'))).body;
+    expect(listed).toMatchObject({ status: 'in-progress', version: 3, commitment: null, problems: [{ itemCode: 'CQ2022-TI-01', status: 'open' }] });
+    expect(listed.answers).toHaveLength(10);
+    // at an instant: every event recorded by then (events a millisecond apart may share it), none after
+    const instant = history[2].recordedAt;
+    const byThen = history.filter((e: { recordedAt: string }) => e.recordedAt <= instant).length;
+    expect((await ok(t.call('get', SI1, `${form}?asOf=${encodeURIComponent(instant)}`, 'auditor'))).body.version).toBe(byThen);
+    expect(now.version).toBe(history.length);
+    expect((await t.call('get', SI1, `${form}?asOf=2022-02-28T00:00:00Z`, 'auditor')).status).toBe(404);
+    expect((await t.call('get', SI1, `${form}?version=${now.version + 1}`, 'auditor')).status).toBe(404);
+    // served as far as the read model has got: an event the projection has not applied yet is not shown until it has
+    const runner = t.app.get(ProjectionRunner);
+    await runner.stop();
+    try {
+      const appended = await t.app.get(EventStore).appendToStream(`self-inspection-${ti.id}`, [{ type: 'self-inspection.commitment-signed',
+        data: { subjectId: ti.id, name: '张培训（补签）', date: '2022-04-02' }, metadata: { actor: { id: 'tester', role: 'city-admin' }, correlationId: randomUUID() } }],
+      { expectedVersion: now.version });
+      const stale = await t.call('get', SI1, form, 'auditor');
+      expect([stale.body.version, stale.body.commitment.name, stale.headers.etag]).toEqual([now.version, '张培训', `"${now.version}"`]);
+      runner.start();
+      expect(await runner.waitFor(appended.lastPosition, 10000, ['rectification'])).toBe(true);
+    } finally {
+      runner.start();
+    }
+    expect((await ok(t.call('get', SI1, form, 'auditor'))).body).toMatchObject({ version: now.version + 1, commitment: { name: '张培训（补签）', date: '2022-04-02' } });
+    const visit = `${C}/${id}/inspections/${inspections.ti}`;
+    expect((await ok(t.call('get', IN1, `${visit}?version=1`, 'auditor'))).body).toMatchObject({ status: 'scheduled', version: 1, officers: [], findings: [], penalties: [] });
   });
 
   it('rebuilding the read models from the log gives the same tables', async () => {

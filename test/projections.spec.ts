@@ -5,6 +5,8 @@ import { PoolClient } from 'pg';
 import { campaignDecider, campaignStream, CampaignCommand, PhaseId, PHASES } from '../src/campaigns/campaign.decider';
 import { campaignsProjection } from '../src/campaigns/campaigns.projection';
 import { rectificationProjection } from '../src/enforcement/rectification.projection';
+import { foldStreams } from '../src/projections/evolve-row';
+import { SelfInspectionEvent, selfInspectionDecider } from '../src/self-correction/self-inspection.decider';
 import { ProjectedEvent, StoredEvent } from '../src/event-store/event-store';
 import { PgEventStore } from '../src/event-store/pg-event-store';
 import { Projection } from '../src/projections/projection';
@@ -12,6 +14,7 @@ import { ALL_PROJECTIONS } from '../src/projections/all-projections';
 import { applyEvents, ProjectionRunner, readWindows } from '../src/projections/projection-runner';
 import { FLUSH_ROWS, RowBuffer, TableSpec } from '../src/projections/row-buffer';
 import { tableChecksum } from '../src/projections/shadow-rebuild';
+import { insertStoredEvents } from '../src/audit/replay';
 import { eventFromJson } from '../src/http/event-json';
 import { lianyungang2021 } from '../src/seed/lianyungang-2021';
 import { fold } from '../src/shared/decider';
@@ -260,12 +263,16 @@ describe('the campaigns projection', () => {
 describe('batched projections', () => {
   const tables = ALL_PROJECTIONS.flatMap((p) => p.tables);
 
-  /** What `read` finds after the log is applied in batches of `size`, in a transaction that is rolled back. */
+  /**
+   * What `read` finds after the log is applied in batches of `size`, in a transaction that is rolled back. The events
+   * are stored in the log first, as a projection only applies events of the log (it may read a stream's earlier ones).
+   */
   async function afterApplying<T>(events: StoredEvent[], size: number, read: (tx: PoolClient) => Promise<T>): Promise<T> {
     const tx = await db.pool.connect();
     try {
       await tx.query('BEGIN');
       await tx.query(`TRUNCATE ${tables.join(', ')}`);
+      await insertStoredEvents(tx, events);
       for (let i = 0; i < events.length; i += size) {
         for (const p of ALL_PROJECTIONS) await applyEvents(tx, p, events.slice(i, i + size));
       }
@@ -323,6 +330,41 @@ describe('batched projections', () => {
     for (const size of [1, stream.length, stream.length + 1]) {
       expect({ size, rows: (await afterApplying([...stream, reanswered], size, findings)).rows }).toEqual({ size, rows: expected });
     }
+  });
+});
+
+describe('foldStreams', () => {
+  const stream = lifecycle.filter((e) => e.streamId === lifecycle.find((x) => x.type === 'self-inspection.problem-listed')!.streamId);
+  const asEvent = (e: StoredEvent) => ({ type: e.type, data: e.data }) as SelfInspectionEvent;
+  const steps = (events: StoredEvent[]) => events.map((e) => ({ key: e.streamId, version: e.streamVersion, event: asEvent(e), first: e.streamVersion === 1 }));
+
+  /** foldStreams over `batch`, with `logged` stored in the log first (rolled back afterwards). */
+  async function folded(logged: StoredEvent[], batch: StoredEvent[]) {
+    const tx = await db.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      await insertStoredEvents(tx, logged);
+      return await foldStreams(tx, selfInspectionDecider, steps(batch));
+    } finally {
+      await tx.query('ROLLBACK');
+      tx.release();
+    }
+  }
+
+  it('continues a stream from its earlier events in the log: the states around each event are those of folding the whole stream', async () => {
+    expect(stream.length).toBeGreaterThan(3);
+    const upTo = (n: number) => fold(selfInspectionDecider, stream.slice(0, n).map(asEvent));
+    for (const cut of [1, 2, stream.length - 1]) {
+      const out = await folded(stream, stream.slice(cut));
+      expect({ cut, states: out }).toEqual({ cut, states: stream.slice(cut).map((_, i) => ({ before: upTo(cut + i), after: upTo(cut + i + 1), created: false })) });
+    }
+    // a batch that starts the stream reads nothing and marks it created
+    expect((await folded([], stream)).map((f) => [f.after, f.created])).toEqual(stream.map((_, i) => [upTo(i + 1), true]));
+  });
+
+  it('gives no state to a stream whose first event is in neither the log nor the batch', async () => {
+    const out = await folded(stream.slice(1), stream.slice(2));
+    expect(out.map((f) => [f.before, f.after])).toEqual(stream.slice(2).map(() => [null, null]));
   });
 });
 

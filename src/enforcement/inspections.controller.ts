@@ -23,9 +23,8 @@ import { SubjectReader } from '../subjects/subject.reader';
 import { inspectionDecider, inspectionStream } from './inspection.decider';
 import type { InspectionCommand, InspectionState } from './inspection.decider';
 import { ConductDto, IssueOrderDto, ListInspectionsQuery, PenaltyDto, ScheduleInspectionDto } from './inspection.dto';
-import { rectificationProjection, rowToInspection } from './rectification.projection';
+import { inspectionView } from './rectification.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
-import { TimeTravel } from '../projections/time-travel';
 
 
 /** 执法检查: inspections (one visit, one form), their rectification orders and penalties. */
@@ -37,7 +36,6 @@ export class InspectionsController {
     private readonly subjects: SubjectReader,
     private readonly reader: AggregateReader,
     @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly timeTravel: TimeTravel,
   ) {}
 
   @Post()
@@ -71,7 +69,9 @@ export class InspectionsController {
     if (q.subjectId) where.push(`subject_id = $${params.push(q.subjectId)}`);
     if (q.status) where.push(`status = $${params.push(q.status)}`);
     const orderBy = 'district_code, planned_on, id';
-    return pageOf(this.pool, { from: 'rm_inspections', where, params, orderBy, limit: q.limit, offset: q.offset }, rowToInspection);
+    const page = await pageOf(this.pool, { from: 'rm_inspections', select: 'id, version', where, params, orderBy, limit: q.limit, offset: q.offset },
+      (r) => ({ streamId: inspectionStream(r.id), version: Number(r.version) }));
+    return { ...page, items: (await this.reader.loadMany(inspectionDecider, page.items)).map(inspectionView) };
   }
 
   @Get(':inspectionId')
@@ -85,11 +85,11 @@ export class InspectionsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const at = pointInTime(q);
-    const select = { sql: 'SELECT * FROM rm_inspections WHERE id = $1 AND campaign_id = $2', params: [inspectionId, id] };
-    const { rows } = await this.pool.query(select.sql, select.params);
+    const { rows } = await this.pool.query('SELECT subject_id, district_code, version FROM rm_inspections WHERE id = $1 AND campaign_id = $2', [inspectionId, id]);
     if (!rows.length || !AccessPolicy.canActOnSubject(p, rows[0].subject_id, rows[0].district_code)) throw notFound(`inspection ${inspectionId} not found`);
-    const row = at ? await this.timeTravel.row(rectificationProjection, inspectionStream(inspectionId), at, select) : rows[0];
-    return conditionalGet(res, Number(row.version), ifNoneMatch, rowToInspection(row));
+    // as the read model stands (its row's version), or as the inspection stood at the point asked for
+    const form = await this.reader.loadRecorded(inspectionDecider, inspectionStream(inspectionId), at ?? { version: Number(rows[0].version) });
+    return conditionalGet(res, form.version, ifNoneMatch, inspectionView(form));
   }
 
   @Post(':inspectionId/conduct')

@@ -1,6 +1,6 @@
-import { PoolClient, QueryResultRow } from 'pg';
+import { PoolClient } from 'pg';
 import { ProjectedEvent } from '../event-store/event-store';
-import { Folded, foldRows, stateColumn, withoutExists } from '../projections/evolve-row';
+import { Folded, foldStreams, withoutExists } from '../projections/evolve-row';
 import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import { Projection } from '../projections/projection';
 import {
@@ -15,11 +15,11 @@ import { findingsOf, INSPECTION_EVENT_TYPES, InspectionEvent, inspectionDecider,
 /** The tables' rows as written (snake_case columns, jsonb as objects). */
 interface SelfInspectionRow {
   subject_id: string; campaign_id: string; district_code: string; subject_type: string; status: string; late: boolean;
-  started_at: string; submitted_at: string | null; accepted_at: string | null; state: SelfInspectionState; version: number; updated_at: Date;
+  started_at: string; submitted_at: string | null; accepted_at: string | null; version: number; updated_at: Date;
 }
 interface InspectionRow {
   id: string; campaign_id: string; subject_id: string; district_code: string; subject_type: string; status: string; planned_on: string;
-  conducted_on: string | null; completed_at: string | null; state: InspectionState; version: number; updated_at: Date;
+  conducted_on: string | null; completed_at: string | null; version: number; updated_at: Date;
 }
 interface ProblemRow {
   id: string; source: 'self-correction' | 'enforcement'; source_id: string; campaign_id: string; district_code: string; subject_id: string;
@@ -38,16 +38,16 @@ const SUBJECT_COLUMNS = { campaign_id: 'uuid', district_code: 'text', subject_id
 const SELF_INSPECTIONS: TableSpec<SelfInspectionRow> = {
   table: 'rm_self_inspections',
   columns: { subject_id: 'uuid', campaign_id: 'uuid', district_code: 'text', subject_type: 'text', status: 'text', late: 'boolean', started_at: 'timestamptz',
-    submitted_at: 'timestamptz', accepted_at: 'timestamptz', state: 'jsonb', version: 'bigint', updated_at: 'timestamptz' },
+    submitted_at: 'timestamptz', accepted_at: 'timestamptz', version: 'bigint', updated_at: 'timestamptz' },
   key: ['subject_id'],
-  onConflict: ['status', 'late', 'submitted_at', 'accepted_at', 'state', 'version', 'updated_at'],
+  onConflict: ['status', 'late', 'submitted_at', 'accepted_at', 'version', 'updated_at'],
 };
 const INSPECTIONS: TableSpec<InspectionRow> = {
   table: 'rm_inspections',
   columns: { id: 'uuid', campaign_id: 'uuid', subject_id: 'uuid', district_code: 'text', subject_type: 'text', status: 'text', planned_on: 'date',
-    conducted_on: 'date', completed_at: 'timestamptz', state: 'jsonb', version: 'bigint', updated_at: 'timestamptz' },
+    conducted_on: 'date', completed_at: 'timestamptz', version: 'bigint', updated_at: 'timestamptz' },
   key: ['id'],
-  onConflict: ['status', 'conducted_on', 'completed_at', 'state', 'version', 'updated_at'],
+  onConflict: ['status', 'conducted_on', 'completed_at', 'version', 'updated_at'],
 };
 const PROBLEMS: TableSpec<ProblemRow> = {
   table: 'rm_problems',
@@ -71,10 +71,12 @@ const PENALTIES: TableSpec<PenaltyRow> = {
 
 /**
  * The two phases' read models, in one projection because the problem list (清单) spans both: rm_self_inspections,
- * rm_inspections, rm_problems, rm_findings, rm_penalties. Each aggregate row keeps its folded state (jsonb), so the
- * projection folds with the aggregate's own evolve — a batch in memory, from the rows it continues read in one
- * query, written back through a RowBuffer per table. Rows of a stream that starts in the batch go in by COPY,
- * its problems, findings and penalties too: they are keyed by ids new with that stream, so the table cannot hold them.
+ * rm_inspections, rm_problems, rm_findings, rm_penalties. The projection folds each form with the aggregate's own
+ * evolve — a batch in memory, the earlier events of the streams it continues read from the log in one query — and
+ * writes the columns lists filter, order and count by through a RowBuffer per table; a form itself is served folded
+ * from its stream up to the row's version (selfInspectionView, inspectionView), so no copy of its state is kept.
+ * Rows of a stream that starts in the batch go in by COPY, its problems, findings and penalties too: they are keyed
+ * by ids new with that stream, so the table cannot hold them.
  */
 export const rectificationProjection: Projection = {
   name: 'rectification',
@@ -90,17 +92,15 @@ export const rectificationProjection: Projection = {
     };
     const selfEvents = events.filter((e) => e.type.startsWith('self-inspection.'));
     const inspectionEvents = events.filter((e) => !e.type.startsWith('self-inspection.'));
-    const selfStates = await foldRows(tx, { table: 'rm_self_inspections', key: 'subject_id', state: stateColumn<SelfInspectionState> }, selfInspectionDecider,
-      selfEvents.map((event) => {
-        const e = { type: event.type, data: event.data } as SelfInspectionEvent;
-        return { key: e.data.subjectId, event: e, first: e.type === 'self-inspection.started' };
-      }));
+    const selfStates = await foldStreams(tx, selfInspectionDecider, selfEvents.map((event) => {
+      const e = { type: event.type, data: event.data } as SelfInspectionEvent;
+      return { key: event.streamId, version: event.streamVersion, event: e, first: e.type === 'self-inspection.started' };
+    }));
     selfEvents.forEach((event, i) => projectSelf(out, event, selfStates[i]));
-    const inspectionStates = await foldRows(tx, { table: 'rm_inspections', key: 'id', state: stateColumn<InspectionState> }, inspectionDecider,
-      inspectionEvents.map((event) => {
-        const e = { type: event.type, data: event.data } as InspectionEvent;
-        return { key: e.data.inspectionId, event: e, first: e.type === 'inspection.scheduled' };
-      }));
+    const inspectionStates = await foldStreams(tx, inspectionDecider, inspectionEvents.map((event) => {
+      const e = { type: event.type, data: event.data } as InspectionEvent;
+      return { key: event.streamId, version: event.streamVersion, event: e, first: e.type === 'inspection.scheduled' };
+    }));
     inspectionEvents.forEach((event, i) => projectInspection(out, event, inspectionStates[i]));
     for (const buffer of Object.values(out)) await buffer.flush(tx);
   },
@@ -120,7 +120,7 @@ function projectSelf(out: Out, event: ProjectedEvent, { after: s, created }: Fol
   const subjectId = e.data.subjectId;
   out.self.upsert({
     subject_id: subjectId, campaign_id: s.campaignId, district_code: s.districtCode, subject_type: s.subjectType!, status: s.status, late: s.late,
-    started_at: s.startedAt!, submitted_at: s.submittedAt, accepted_at: s.acceptedAt, state: s, version: event.streamVersion, updated_at: event.recordedAt,
+    started_at: s.startedAt!, submitted_at: s.submittedAt, accepted_at: s.acceptedAt, version: event.streamVersion, updated_at: event.recordedAt,
   }, created);
   const problemId = (e.data as { problemId?: string }).problemId;
   const p = problemId ? s.problems.find((x) => x.id === problemId) : undefined;
@@ -140,7 +140,7 @@ function projectInspection(out: Out, event: ProjectedEvent, { before, after: s, 
   const id = e.data.inspectionId;
   out.inspections.upsert({
     id, campaign_id: s.campaignId, subject_id: s.subjectId, district_code: s.districtCode, subject_type: s.subjectType!, status: s.status,
-    planned_on: s.plannedOn, conducted_on: s.conductedOn, completed_at: s.completedAt, state: s, version: event.streamVersion, updated_at: event.recordedAt,
+    planned_on: s.plannedOn, conducted_on: s.conductedOn, completed_at: s.completedAt, version: event.streamVersion, updated_at: event.recordedAt,
   }, created);
   const where = { campaign_id: s.campaignId, district_code: s.districtCode, subject_id: s.subjectId, subject_type: s.subjectType! };
   switch (e.type) {
@@ -178,23 +178,28 @@ function formView(s: { itemCodes: string[]; answers: Record<string, Answer> }) {
   return { answers: s.itemCodes.filter((c) => s.answers[c]).map((c) => s.answers[c]), unanswered: s.itemCodes.filter((c) => !s.answers[c]) };
 }
 
-export function rowToSelfInspection(row: QueryResultRow) {
-  const s: SelfInspectionState = row.state;
+/** A form as served: its state folded from its stream, the stream version it stands at and when that event was recorded. */
+export interface FoldedForm<S> {
+  state: S;
+  version: number;
+  updatedAt: Date;
+}
+
+export function selfInspectionView({ state: s, version, updatedAt }: FoldedForm<SelfInspectionState>) {
   return {
     ...withoutExists(s),
     ...formView(s),
-    version: Number(row.version),
-    updatedAt: row.updated_at.toISOString(),
+    version,
+    updatedAt: updatedAt.toISOString(),
   };
 }
 
-export function rowToInspection(row: QueryResultRow) {
-  const s: InspectionState = row.state;
+export function inspectionView({ state: s, version, updatedAt }: FoldedForm<InspectionState>) {
   return {
     ...withoutExists(s),
     ...formView(s),
     findings: findingsOf(s),
-    version: Number(row.version),
-    updatedAt: row.updated_at.toISOString(),
+    version,
+    updatedAt: updatedAt.toISOString(),
   };
 }

@@ -102,6 +102,9 @@ export abstract class EventStore {
 
   abstract readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 
+  /** Several streams, each from its first version up to `toVersion`, in one read: by stream, in version order. */
+  abstract readStreams(streams: { streamId: string; toVersion: number }[]): Promise<StoredEvent[]>;
+
   /** The global log in commit-safe order: an event that commits late is never skipped by a cursor. */
   abstract readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
 

@@ -405,6 +405,16 @@ export class PgEventStore extends EventStore {
     return res.rows.map(rowToEvent);
   }
 
+  async readStreams(streams: { streamId: string; toVersion: number }[]): Promise<StoredEvent[]> {
+    if (streams.length === 0) return [];
+    const res = await this.pool.query(
+      `SELECT ${EVENT_COLUMNS} FROM unnest($1::text[], $2::bigint[]) AS w(wanted, upto)
+         JOIN events ON stream_id = wanted AND stream_version <= upto ORDER BY stream_id, stream_version`,
+      [streams.map((s) => s.streamId), streams.map((s) => s.toVersion)],
+    );
+    return res.rows.map(rowToEvent);
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const after = options.after ?? 0;
     const limit = pageLimit(options.limit ?? 1000);

@@ -10,15 +10,15 @@ import { phaseStatus } from '../campaigns/campaign.decider';
 import type { CampaignState } from '../campaigns/campaign.decider';
 import { AnswersDto, RectificationDto, VerificationDto } from '../checklists/checklist.dto';
 import { templateFor } from '../checklists/template-for';
-import { rectificationProjection, rowToSelfInspection } from '../enforcement/rectification.projection';
+import { selfInspectionView } from '../enforcement/rectification.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
-import { TimeTravel } from '../projections/time-travel';
 
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { pageOf } from '../http/paging';
 import { UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
+import { AggregateReader } from '../shared/aggregate-reader';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
@@ -38,7 +38,7 @@ export class SelfInspectionsController {
     private readonly campaigns: CampaignReader,
     private readonly subjects: SubjectReader,
     @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly timeTravel: TimeTravel,
+    private readonly reader: AggregateReader,
   ) {}
 
   @Post()
@@ -65,7 +65,9 @@ export class SelfInspectionsController {
     if (q.status) where.push(`status = $${params.push(q.status)}`);
     if (q.late) where.push(`late = $${params.push(q.late === 'true')}`);
     const orderBy = 'district_code, started_at, subject_id';
-    return pageOf(this.pool, { from: 'rm_self_inspections', where, params, orderBy, limit: q.limit, offset: q.offset }, rowToSelfInspection);
+    const page = await pageOf(this.pool, { from: 'rm_self_inspections', select: 'subject_id, version', where, params, orderBy, limit: q.limit, offset: q.offset },
+      (r) => ({ streamId: selfInspectionStream(r.subject_id), version: Number(r.version) }));
+    return { ...page, items: (await this.reader.loadMany(selfInspectionDecider, page.items)).map(selfInspectionView) };
   }
 
   @Get(':subjectId')
@@ -79,11 +81,11 @@ export class SelfInspectionsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const at = pointInTime(q);
-    const select = { sql: 'SELECT * FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2', params: [subjectId, id] };
-    const { rows } = await this.pool.query(select.sql, select.params);
+    const { rows } = await this.pool.query('SELECT district_code, version FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2', [subjectId, id]);
     if (!rows.length || !AccessPolicy.canActOnSubject(p, subjectId, rows[0].district_code)) throw notFound(`no self-inspection of subject ${subjectId}`);
-    const row = at ? await this.timeTravel.row(rectificationProjection, selfInspectionStream(subjectId), at, select) : rows[0];
-    return conditionalGet(res, Number(row.version), ifNoneMatch, rowToSelfInspection(row));
+    // as the read model stands (its row's version), or as the self-inspection stood at the point asked for
+    const form = await this.reader.loadRecorded(selfInspectionDecider, selfInspectionStream(subjectId), at ?? { version: Number(rows[0].version) });
+    return conditionalGet(res, form.version, ifNoneMatch, selfInspectionView(form));
   }
 
   @Put(':subjectId/answers')

@@ -5,7 +5,12 @@ import { DomainEvent, fold, notFound } from './decider';
 export interface Loaded<S> {
   state: S;
   version: number;
+  /** when the last event folded was recorded (null: none was) */
+  updatedAt: Date | null;
 }
+
+/** A state served as a resource: folded from at least one event. */
+export type Recorded<S> = Loaded<S> & { updatedAt: Date };
 
 /** A moment of an aggregate's history: as it stood at an instant, or at a version of its stream. */
 export interface PointInTime {
@@ -29,6 +34,32 @@ export class AggregateReader {
     return {
       state: fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as E)),
       version,
+      updatedAt: history.length ? history[history.length - 1].recordedAt : null,
     };
+  }
+
+  /**
+   * A resource folded from its stream up to `at` (a read model's row gives the version it has reached): not found
+   * when the stream had not begun by then.
+   */
+  async loadRecorded<E extends DomainEvent, S>(decider: { evolve(s: S, e: E): S; initialState: S }, streamId: string, at: PointInTime): Promise<Recorded<S>> {
+    const loaded = await this.load(decider, streamId, at);
+    if (!loaded.updatedAt) throw notFound(`${streamId} did not exist at ${at.asOf?.toISOString()}`);
+    return loaded as Recorded<S>;
+  }
+
+  /** Several streams, each folded up to its version, in one read of the log (a page of a list): in the order asked. */
+  async loadMany<E extends DomainEvent, S>(decider: { evolve(s: S, e: E): S; initialState: S }, streams: { streamId: string; version: number }[]): Promise<Recorded<S>[]> {
+    const events = await this.store.readStreams(streams.map((s) => ({ streamId: s.streamId, toVersion: s.version })));
+    const folded = new Map<string, Recorded<S>>();
+    for (const e of events) {
+      const before = folded.get(e.streamId);
+      folded.set(e.streamId, { state: decider.evolve(before?.state ?? decider.initialState, { type: e.type, data: e.data } as E), version: e.streamVersion, updatedAt: e.recordedAt });
+    }
+    return streams.map((s) => {
+      const f = folded.get(s.streamId);
+      if (!f || f.version !== s.version) throw new Error(`${s.streamId} does not reach version ${s.version} in the log`);
+      return f;
+    });
   }
 }
