@@ -372,17 +372,17 @@ describe('Chongqing 2022: a district through self-correction and enforcement, al
     // served as far as the read model has got: an event the projection has not applied yet is not shown until it has
     const runner = t.app.get(ProjectionRunner);
     await runner.stop();
+    let appended: { lastPosition: number };
     try {
-      const appended = await t.app.get(EventStore).appendToStream(`self-inspection-${ti.id}`, [{ type: 'self-inspection.commitment-signed',
+      appended = await t.app.get(EventStore).appendToStream(`self-inspection-${ti.id}`, [{ type: 'self-inspection.commitment-signed',
         data: { subjectId: ti.id, name: '张培训（补签）', date: '2022-04-02' }, metadata: { actor: { id: 'tester', role: 'city-admin' }, correlationId: randomUUID() } }],
       { expectedVersion: now.version });
       const stale = await t.call('get', SI1, form, 'auditor');
       expect([stale.body.version, stale.body.commitment.name, stale.headers.etag]).toEqual([now.version, '张培训', `"${now.version}"`]);
-      runner.start();
-      expect(await runner.waitFor(appended.lastPosition, 10000, ['rectification'])).toBe(true);
     } finally {
       runner.start();
     }
+    expect(await runner.waitFor(appended.lastPosition, 10000, ['rectification'])).toBe(true);
     expect((await ok(t.call('get', SI1, form, 'auditor'))).body).toMatchObject({ version: now.version + 1, commitment: { name: '张培训（补签）', date: '2022-04-02' } });
     const visit = `${C}/${id}/inspections/${inspections.ti}`;
     expect((await ok(t.call('get', IN1, `${visit}?version=1`, 'auditor'))).body).toMatchObject({ status: 'scheduled', version: 1, officers: [], findings: [], penalties: [] });
