@@ -124,6 +124,13 @@ SELECT e.stream_id, e.stream_version, e.global_position, e.recorded_at
 /** The most events one read of the global log returns. */
 const pageLimit = (limit: number) => Math.min(Math.max(limit, 1), 10000);
 
+/**
+ * Several streams' events ($1 their ids), each up to a version ($2, inclusive), by stream in version order: one walk
+ * of the (stream, version) index per stream. For serving a page of aggregates and for projections that fold from the log.
+ */
+export const streamsUpTo = (columns: string) => `SELECT ${columns} FROM unnest($1::text[], $2::bigint[]) AS w(wanted, upto)
+  JOIN events ON stream_id = wanted AND stream_version <= upto ORDER BY stream_id, stream_version`;
+
 export const EVENT_COLUMNS = `global_position, event_id, stream_id, stream_version, type, schema_version, data,
   metadata, actor, correlation_id, causation_id, recorded_at, encode(hash, 'hex') AS hash`;
 
@@ -407,11 +414,7 @@ export class PgEventStore extends EventStore {
 
   async readStreams(streams: { streamId: string; toVersion: number }[]): Promise<StoredEvent[]> {
     if (streams.length === 0) return [];
-    const res = await this.pool.query(
-      `SELECT ${EVENT_COLUMNS} FROM unnest($1::text[], $2::bigint[]) AS w(wanted, upto)
-         JOIN events ON stream_id = wanted AND stream_version <= upto ORDER BY stream_id, stream_version`,
-      [streams.map((s) => s.streamId), streams.map((s) => s.toVersion)],
-    );
+    const res = await this.pool.query(streamsUpTo(EVENT_COLUMNS), [streams.map((s) => s.streamId), streams.map((s) => s.toVersion)]);
     return res.rows.map(rowToEvent);
   }
 

@@ -1,4 +1,5 @@
 import { PoolClient } from 'pg';
+import { streamsUpTo } from '../event-store/pg-event-store';
 
 /** One event of a batch for a read model of an aggregate: the key of its row (foldRows) or its stream (foldStreams). */
 export interface Step<E> {
@@ -64,9 +65,8 @@ export async function foldStreams<S, E>(
   const states = new Map<string, S | null>();
   if (continued.size) {
     const { rows } = await tx.query({
-      text: `SELECT stream_id, stream_version, type, data FROM unnest($1::text[], $2::bigint[]) AS w(wanted, below)
-               JOIN events ON stream_id = wanted AND stream_version < below ORDER BY stream_id, stream_version`,
-      values: [[...continued.keys()], [...continued.values()]],
+      text: streamsUpTo('stream_id, stream_version, type, data'),
+      values: [[...continued.keys()], [...continued.values()].map((first) => first - 1)],
       rowMode: 'array',
     });
     for (const [stream, version, type, data] of rows) {

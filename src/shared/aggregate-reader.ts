@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventStore } from '../event-store/event-store';
+import { EventStore, StoredEvent } from '../event-store/event-store';
 import { DomainEvent, fold, notFound } from './decider';
 
 export interface Loaded<S> {
@@ -28,14 +28,9 @@ export class AggregateReader {
    * not found; an instant before the stream began folds to the initial state, as it was then.
    */
   async load<E extends DomainEvent, S>(decider: { evolve(s: S, e: E): S; initialState: S }, streamId: string, at?: PointInTime): Promise<Loaded<S>> {
-    const history = await this.store.readStream(streamId, at ? { toVersion: at.version, asOf: at.asOf } : {});
-    const version = history.length ? history[history.length - 1].streamVersion : 0;
-    if (at?.version !== undefined && version < at.version) throw notFound(`${streamId} has no version ${at.version}`);
-    return {
-      state: fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as E)),
-      version,
-      updatedAt: history.length ? history[history.length - 1].recordedAt : null,
-    };
+    const loaded = folded(decider, await this.store.readStream(streamId, at ? { toVersion: at.version, asOf: at.asOf } : {}));
+    if (at?.version !== undefined && loaded.version < at.version) throw notFound(`${streamId} has no version ${at.version}`);
+    return loaded;
   }
 
   /**
@@ -50,16 +45,18 @@ export class AggregateReader {
 
   /** Several streams, each folded up to its version, in one read of the log (a page of a list): in the order asked. */
   async loadMany<E extends DomainEvent, S>(decider: { evolve(s: S, e: E): S; initialState: S }, streams: { streamId: string; version: number }[]): Promise<Recorded<S>[]> {
-    const events = await this.store.readStreams(streams.map((s) => ({ streamId: s.streamId, toVersion: s.version })));
-    const folded = new Map<string, Recorded<S>>();
-    for (const e of events) {
-      const before = folded.get(e.streamId);
-      folded.set(e.streamId, { state: decider.evolve(before?.state ?? decider.initialState, { type: e.type, data: e.data } as E), version: e.streamVersion, updatedAt: e.recordedAt });
-    }
+    const histories = new Map<string, StoredEvent[]>(streams.map((s) => [s.streamId, []]));
+    for (const e of await this.store.readStreams(streams.map((s) => ({ streamId: s.streamId, toVersion: s.version })))) histories.get(e.streamId)!.push(e);
     return streams.map((s) => {
-      const f = folded.get(s.streamId);
-      if (!f || f.version !== s.version) throw new Error(`${s.streamId} does not reach version ${s.version} in the log`);
-      return f;
+      const loaded = folded(decider, histories.get(s.streamId)!);
+      if (loaded.version !== s.version) throw new Error(`${s.streamId} does not reach version ${s.version} in the log`);
+      return loaded as Recorded<S>;
     });
   }
+}
+
+/** A stream's history folded with its aggregate's evolve: the state, the version reached and when it was recorded. */
+function folded<E extends DomainEvent, S>(decider: { evolve(s: S, e: E): S; initialState: S }, history: StoredEvent[]): Loaded<S> {
+  const last = history[history.length - 1];
+  return { state: fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as E)), version: last?.streamVersion ?? 0, updatedAt: last?.recordedAt ?? null };
 }
