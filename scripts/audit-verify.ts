@@ -4,6 +4,7 @@
  * embedded one) and names the first broken link. Exit status 0 when every chain holds, 2 when one is broken.
  */
 import { verifyChains } from '../src/audit/chain-verification';
+import { PgEventStore } from '../src/event-store/pg-event-store';
 import { resolveDatabase } from '../src/infra/database';
 import { createPool } from '../src/infra/pool';
 import { runCli } from './lib/cli';
@@ -15,7 +16,7 @@ runCli(async (config, args) => {
   const database = await resolveDatabase(config);
   const pool = createPool(database.url, 2);
   try {
-    const r = await verifyChains(pool, { streamId });
+    const r = await verifyChains(new PgEventStore(pool), { streamId });
     if (r.firstBroken) {
       const b = r.firstBroken;
       process.stdout.write(`BROKEN: ${b.streamId} v${b.streamVersion} (position ${b.globalPosition}, event ${b.eventId}): ${b.reason}\n`);

@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { verifyChains } from '../src/audit/chain-verification';
-import { insertStoredEvents } from '../src/audit/replay';
+import { insertRecordedEvents } from '../src/event-store/pg-event-store';
 import { eventFromJson } from '../src/http/event-json';
 import { StoredEvent } from '../src/event-store/event-store';
 import { chainHash } from '../src/event-store/hash-chain';
@@ -91,12 +91,12 @@ async function generate(pool: Pool, name: string, template: string[]): Promise<n
     heads.set(e.streamId, e.hash);
     batch.push(e);
     if (batch.length === 5000) {
-      await insertStoredEvents(pool, batch);
+      await insertRecordedEvents(pool, batch);
       batch = [];
     }
   }
   // streams cut short at the target keep a whole prefix: still valid chains
-  if (batch.length) await insertStoredEvents(pool, batch);
+  if (batch.length) await insertRecordedEvents(pool, batch);
   await pool.query('ANALYZE events');
   return position;
 }
@@ -129,7 +129,7 @@ async function measure(name: string, template: string[]): Promise<void> {
       const v = await verifiedRebuild(pool, store, ALL_PROJECTIONS);
       process.stdout.write(`projections:rebuild --verify --all: one pass in ${v.seconds.toFixed(1)} s = ${rate(v.events, v.seconds)}; tables equal: ${v.equal} (${v.tables.length} tables)\n`);
 
-      const c = await verifyChains(pool);
+      const c = await verifyChains(store);
       process.stdout.write(`audit:verify: ${c.events.toLocaleString('en')} events in ${c.streams.toLocaleString('en')} streams in ${c.seconds.toFixed(1)} s = ${rate(c.events, c.seconds)}; ok: ${c.ok}\n`);
       const verdict = (r: number) => `${r >= 50000 ? 'met' : 'NOT met'} (ratio ${(r / 50000).toFixed(2)})`;
       process.stdout.write(`[${name}] target >= 50,000 events/s: rebuild --all ${verdict(all.eventsPerSecond)}, verified one-pass ${verdict(v.eventsPerSecond)}\n`);

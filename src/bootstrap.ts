@@ -4,6 +4,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
+import { consistencyMiddleware } from './http/consistency';
 import { sendProblem, toProblem } from './http/problem.filter';
 import { problemType } from './http/problem';
 import { StrictValidationPipe } from './http/validation';
@@ -32,6 +33,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions): P
     { bodyParser: false, bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
+  app.use(consistencyMiddleware);
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => {
       const route = (req as Request & { route?: { path?: string } }).route?.path ?? 'unmatched';

@@ -117,7 +117,7 @@ describe('history for auditors', () => {
     try {
       const one = (await ok(t.call('get', '/api/v1/audit/verify', `/api/v1/audit/verify?stream=tip-${tipId}`, 'auditor'))).body;
       expect(one).toMatchObject({ ok: false, firstBroken: { streamId: `tip-${tipId}`, streamVersion: 1, reason: 'hash does not match the event and its predecessor' } });
-      const all = await verifyChains(t.db.pool);
+      const all = await verifyChains(new PgEventStore(t.db.pool));
       expect(all.firstBroken).toMatchObject({ streamId: `tip-${tipId}`, streamVersion: 1 });
       // an export of the tampered log is refused on replay, and nothing is kept
       const fresh = await createTestDatabase(4);
@@ -131,7 +131,7 @@ describe('history for auditors', () => {
     } finally {
       await t.db.pool.query(`UPDATE events SET data = jsonb_set(data, '{content}', '"反映某企业特种作业人员无证上岗"') WHERE stream_id = $1 AND stream_version = 1`, [`tip-${tipId}`]);
     }
-    expect((await verifyChains(t.db.pool)).ok).toBe(true);
+    expect((await verifyChains(new PgEventStore(t.db.pool))).ok).toBe(true);
   });
 
   it('replays an export into a fresh database with read models equal to the live ones', async () => {
@@ -146,7 +146,7 @@ describe('history for auditors', () => {
       for (const table of tables) {
         expect([table, await tableChecksum(fresh.pool, table)]).toEqual([table, await tableChecksum(t.db.pool, table)]);
       }
-      expect((await verifyChains(fresh.pool)).ok).toBe(true);
+      expect((await verifyChains(new PgEventStore(fresh.pool))).ok).toBe(true);
     } finally {
       await fresh.drop();
     }

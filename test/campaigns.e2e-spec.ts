@@ -31,7 +31,9 @@ describe('the campaign flow', () => {
     const id = launched.body.id;
     expect(launched.headers.location).toBe(`${C}/${id}`);
     expect(launched.headers.etag).toBe('"1"');
-    expect(launched.body).toEqual({ id, version: 1 });
+    // the command answers from its own result, with the log position it reached in the header and the body
+    expect(launched.body).toEqual({ id, version: 1, logPosition: Number(launched.headers['x-log-position']) });
+    expect(launched.body.logPosition).toBeGreaterThan(0);
 
     const got = await t.call('get', ONE, `${C}/${id}`, 'district-officer');
     expect(got.status).toBe(200);
@@ -70,7 +72,7 @@ describe('the campaign flow', () => {
           reason: '国庆假期顺延',
         });
         expect(amended.status).toBe(200);
-        expect(amended.body).toEqual({ id, version: ++version, key: 'summary-report', changed: true });
+        expect(amended.body).toEqual({ id, version: ++version, key: 'summary-report', changed: true, logPosition: expect.any(Number) });
         const added = await t.call('put', DEADLINE, `${C}/${id}/deadlines/bulletin`, 'city-admin', {
           due: '2022-10-20',
           reason: '通报',

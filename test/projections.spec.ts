@@ -14,7 +14,7 @@ import { ALL_PROJECTIONS } from '../src/projections/all-projections';
 import { applyEvents, ProjectionRunner, readWindows } from '../src/projections/projection-runner';
 import { FLUSH_ROWS, RowBuffer, TableSpec } from '../src/projections/row-buffer';
 import { tableChecksum } from '../src/projections/shadow-rebuild';
-import { insertStoredEvents } from '../src/audit/replay';
+import { insertRecordedEvents } from '../src/event-store/pg-event-store';
 import { eventFromJson } from '../src/http/event-json';
 import { lianyungang2021 } from '../src/seed/lianyungang-2021';
 import { fold } from '../src/shared/decider';
@@ -272,7 +272,7 @@ describe('batched projections', () => {
     try {
       await tx.query('BEGIN');
       await tx.query(`TRUNCATE ${tables.join(', ')}`);
-      await insertStoredEvents(tx, events);
+      await insertRecordedEvents(tx, events);
       for (let i = 0; i < events.length; i += size) {
         for (const p of ALL_PROJECTIONS) await applyEvents(tx, p, events.slice(i, i + size));
       }
@@ -343,7 +343,7 @@ describe('foldStreams', () => {
     const tx = await db.pool.connect();
     try {
       await tx.query('BEGIN');
-      await insertStoredEvents(tx, logged);
+      await insertRecordedEvents(tx, logged);
       return await foldStreams(tx, selfInspectionDecider, steps(batch));
     } finally {
       await tx.query('ROLLBACK');

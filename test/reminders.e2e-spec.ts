@@ -155,7 +155,7 @@ describe.each(['redis', 'postgres'] as const)('deadline reminders on the %s queu
     const R = '/api/v1/reminders/{reminderId}/read';
     expect((await t.call('post', R, `/api/v1/reminders/${overdueA}/read`, officerB)).status).toBe(403);
     expect((await t.call('post', R, `/api/v1/reminders/${overdueA}/read`, 'auditor')).status).toBe(403);
-    expect((await ok(t.call('post', R, `/api/v1/reminders/${overdueA}/read`, officerA))).body).toEqual({ reminderId: overdueA, readBy: [`district:${A}`], changed: true });
+    expect((await ok(t.call('post', R, `/api/v1/reminders/${overdueA}/read`, officerA))).body).toEqual({ reminderId: overdueA, readBy: [`district:${A}`], changed: true, logPosition: expect.any(Number) });
     expect((await ok(t.call('post', R, `/api/v1/reminders/${overdueA}/read`, officerA))).body.changed).toBe(false);
     expect((await inbox(officerA, '?status=unread')).items.map((r: any) => r.kind)).toEqual(['reminder']);
     // the city's copy of the same escalation is still unread

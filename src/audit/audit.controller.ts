@@ -1,12 +1,10 @@
-import { Controller, Get, Headers, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
-import { Pool } from 'pg';
 import { Roles } from '../auth/auth.decorators';
 import { EventStore, ReadAllOptions } from '../event-store/event-store';
 import { eventToJson } from '../http/event-json';
 import { StreamIdParam } from '../http/params';
-import { PG_POOL } from '../infra/tokens';
 import { notFound } from '../shared/decider';
 import { EventsQuery, StreamEventsQuery, VerifyQuery } from './audit.dto';
 import { verifyChains } from './chain-verification';
@@ -17,10 +15,7 @@ export const NDJSON = 'application/x-ndjson';
 
 @Controller('api/v1')
 export class AuditController {
-  constructor(
-    private readonly store: EventStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
-  ) {}
+  constructor(private readonly store: EventStore) {}
 
   /**
    * The global log in commit-safe order (an event that commits late is never skipped by the cursor). JSON pages
@@ -85,10 +80,9 @@ export class AuditController {
   @Roles(...LOG_READERS)
   async verify(@Query() q: VerifyQuery, @Res() res: Response) {
     if (q.stream) {
-      const { rows } = await this.pool.query('SELECT 1 FROM events WHERE stream_id = $1 LIMIT 1', [q.stream]);
-      if (!rows.length) throw notFound(`stream ${q.stream} has no events`);
+      if (!(await this.store.readStream(q.stream, { toVersion: 1 })).length) throw notFound(`stream ${q.stream} has no events`);
     }
-    const report = await verifyChains(this.pool, { streamId: q.stream });
+    const report = await verifyChains(this.store, { streamId: q.stream });
     res.json({ scope: q.stream ?? 'all', ...report });
   }
 }

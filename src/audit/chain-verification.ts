@@ -1,7 +1,5 @@
-import { Pool } from 'pg';
-import { EVENT_COLUMNS, rowToEvent } from '../event-store/pg-event-store';
 import { BrokenLink, StreamChainVerifier } from '../event-store/hash-chain';
-import { StoredEvent } from '../event-store/event-store';
+import { EventStore, StoredEvent } from '../event-store/event-store';
 
 export interface VerifyReport {
   ok: boolean;
@@ -16,24 +14,20 @@ export interface VerifyReport {
  * Walks the hash chains of one stream or of the whole log, stream by stream in version order (keyset pages over
  * the (stream_id, stream_version) index, so memory stays flat), and stops at the first broken link.
  */
-export async function verifyChains(pool: Pool, options: { streamId?: string; pageSize?: number } = {}): Promise<VerifyReport> {
+export async function verifyChains(store: EventStore, options: { streamId?: string; pageSize?: number } = {}): Promise<VerifyReport> {
   const started = process.hrtime.bigint();
   const pageSize = options.pageSize ?? 5000;
   const verifier = new ChainWalker();
-  let cursor: [string, number] = [options.streamId ?? '', 0];
+  let cursor = { streamId: options.streamId ?? '', version: 0 };
   for (;;) {
-    const { rows } = options.streamId
-      ? await pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`,
-          [options.streamId, cursor[1], pageSize])
-      : await pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE (stream_id, stream_version) > ($1, $2) ORDER BY stream_id, stream_version LIMIT $3`,
-          [cursor[0], cursor[1], pageSize]);
-    for (const row of rows) {
-      const broken = verifier.next(rowToEvent(row));
+    const events = await store.readInStreamOrder(cursor, pageSize, options.streamId);
+    for (const e of events) {
+      const broken = verifier.next(e);
       if (broken) return verifier.report(broken, started);
     }
-    if (rows.length < pageSize) break;
-    const last = rows[rows.length - 1];
-    cursor = [last.stream_id, Number(last.stream_version)];
+    if (events.length < pageSize) break;
+    const last = events[events.length - 1];
+    cursor = { streamId: last.streamId, version: last.streamVersion };
   }
   return verifier.report(null, started);
 }

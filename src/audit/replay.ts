@@ -1,4 +1,5 @@
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
+import { insertRecordedEvents, logIsEmpty } from '../event-store/pg-event-store';
 import { StoredEvent } from '../event-store/event-store';
 import { eventFromJson } from '../http/event-json';
 import { BrokenLink } from '../event-store/hash-chain';
@@ -19,21 +20,6 @@ export interface ReplayReport {
 
 export class ReplayRefused extends Error {}
 
-/** Stores events exactly as they were recorded elsewhere (positions, times, hashes): replay and generated logs. */
-export async function insertStoredEvents(db: PoolClient | Pool, batch: StoredEvent[]): Promise<void> {
-  await db.query(
-    `INSERT INTO events (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, actor,
-       correlation_id, causation_id, recorded_at, hash)
-     SELECT u.pos, u.id, u.sid, u.ver, u.typ, u.sv, u.dat::jsonb, u.met::jsonb, u.act, u.cor, u.cau, u.at, decode(u.h, 'hex')
-       FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[],
-                   $10::uuid[], $11::uuid[], $12::timestamptz[], $13::text[])
-            AS u(pos, id, sid, ver, typ, sv, dat, met, act, cor, cau, at, h)`,
-    [batch.map((e) => e.globalPosition), batch.map((e) => e.eventId), batch.map((e) => e.streamId), batch.map((e) => e.streamVersion),
-      batch.map((e) => e.type), batch.map((e) => e.schemaVersion), batch.map((e) => JSON.stringify(e.data)), batch.map((e) => JSON.stringify(e.metadata)),
-      batch.map((e) => e.actor), batch.map((e) => e.correlationId), batch.map((e) => e.causationId), batch.map((e) => e.recordedAt), batch.map((e) => e.hash)],
-  );
-}
-
 /**
  * Rebuilds an auditor's own database from an exported log (ndjson in position order): every event's hash chain
  * is checked as it is read, the events are stored as they were (positions, hashes) and every read model is
@@ -46,12 +32,11 @@ export async function replayLog(pool: Pool, lines: AsyncIterable<string> | Itera
   let broken: ReplayReport['broken'] = null;
   let last = 0;
   await inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query('SELECT count(*)::int AS n FROM (SELECT 1 FROM events LIMIT 1) x');
-    if (rows[0].n > 0) throw new ReplayRefused('the target database already holds events: replay into a fresh one');
+    if (!(await logIsEmpty(tx))) throw new ReplayRefused('the target database already holds events: replay into a fresh one');
     let batch: StoredEvent[] = [];
     const flush = async () => {
       if (!batch.length) return;
-      await insertStoredEvents(tx, batch);
+      await insertRecordedEvents(tx, batch);
       for (const p of projections) await applyEvents(tx, p, batch);
       batch = [];
     };

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Principal, Role } from '../shared/decider';
 import { CommandContext } from '../shared/execute-decider.command';
+import { consistencyOf } from '../http/consistency';
 
 export const PUBLIC_KEY = 'rectify:public';
 export const ROLES_KEY = 'rectify:roles';
@@ -26,5 +27,5 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 /** The principal and correlation id every command carries into its events' metadata. */
 export const CommandCtx = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext => {
   const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-  return { principal: req.principal!, correlationId: String(req.id) };
+  return { principal: req.principal!, correlationId: String(req.id), consistency: consistencyOf(req) };
 });

@@ -32,6 +32,8 @@ export interface AppConfig {
   webhookDisableAfterHours: number;
   /** a webhook POST without a complete response in this time fails (WEBHOOK_TIMEOUT_MS, default 15000) */
   webhookTimeoutMs: number;
+  /** how long a read given a minimum log position waits for the read models before a 503 (CONSISTENCY_WAIT_MS, default 5000) */
+  consistencyWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const tipHandlingDays = int('TIP_HANDLING_DAYS', 30, 1, 365);
   const reminderGraceHours = int('REMINDER_GRACE_HOURS', 48, 0, 720);
   const webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', 15000, 100, 120000);
+  const consistencyWaitMs = int('CONSISTENCY_WAIT_MS', 5000, 0, 60000);
   const disableRaw = env.WEBHOOK_DISABLE_AFTER_HOURS ?? '72';
   const webhookDisableAfterHours = Number(disableRaw);
   if (!/^\d+(\.\d+)?$/.test(disableRaw) || webhookDisableAfterHours <= 0 || webhookDisableAfterHours > 8760) {
@@ -134,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookRetryDelaysMs,
     webhookDisableAfterHours,
     webhookTimeoutMs,
+    consistencyWaitMs,
   };
 }
 

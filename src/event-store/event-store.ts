@@ -85,6 +85,14 @@ export interface ReadAllResult {
   events: StoredEvent[];
   /** the cursor to pass as `after` next time */
   next: number;
+  /** committed events wait past what this read could return (an append of ours still in flight): read again soon */
+  heldBack: boolean;
+}
+
+export interface ProjectedPage {
+  events: ProjectedEvent[];
+  /** as in ReadAllResult */
+  heldBack: boolean;
 }
 
 export abstract class EventStore {
@@ -114,8 +122,20 @@ export abstract class EventStore {
    */
   abstract readProjected(after: number, limit: number): Promise<ProjectedEvent[]>;
 
+  /** readProjected, and whether committed events are held back past it (a live reader then looks again soon). */
+  abstract readProjectedPage(after: number, limit: number): Promise<ProjectedPage>;
+
   /** The events at these global positions (as an index such as a subject's timeline found them), in position order. */
   abstract readPositions(positions: number[]): Promise<StoredEvent[]>;
+
+  /**
+   * Events in (stream, version) order after `after` (exclusive), at most `limit`: the whole log stream by stream,
+   * or one stream when `streamId` is given. Hash-chain verification walks the log this way with flat memory.
+   */
+  abstract readInStreamOrder(after: { streamId: string; version: number }, limit: number, streamId?: string): Promise<StoredEvent[]>;
+
+  /** How many committed events lie past `position`, counted up to `cap` (a projection's lag). */
+  abstract countAfter(position: number, cap: number): Promise<number>;
 
   /**
    * `safe`: the highest position a commit-safe reader can see now; `last`: the highest committed position. They

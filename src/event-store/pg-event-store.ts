@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Client, Pool, QueryResultRow } from 'pg';
+import { Client, Pool, PoolClient, QueryResultRow } from 'pg';
+
+type Queryable = Pool | PoolClient;
 import { canonicalJson, NonCanonicalValueError } from '../shared/canonical-json';
 import { UUID_RE } from '../shared/ids';
 import { appendDuration, eventsAppended } from '../metrics/metrics';
@@ -12,6 +14,7 @@ import {
   ExpectedVersion,
   InvalidEventError,
   ProjectedEvent,
+  ProjectedPage,
   ReadAllOptions,
   ReadAllResult,
   ReadStreamOptions,
@@ -26,10 +29,12 @@ const STREAM_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/;
 const TYPE_RE = /^[A-Za-z][A-Za-z0-9._-]{0,99}$/;
 
 /**
- * Rows a commit-safe reader may return: positions below the snapshot's xmin × 65536 belong to finished
- * transactions, and no transaction in flight can commit one there (see migrations/001_event_store.sql).
+ * Rows a commit-safe reader may return: positions below the bound that our own appends still in flight leave
+ * (see migrations/009_log_order_from_our_appenders.sql). No append in flight can commit a position below it, and
+ * nothing else (another database's transactions, ours that append nothing) moves it. An uncorrelated subquery, so
+ * the bound is taken once per statement: a bound that moved within one scan could pass a row below another.
  */
-export const COMMITTED_BELOW_XMIN = 'global_position < rectify_safe_position()';
+const COMMITTED = 'global_position < (SELECT rectify_safe_position())';
 
 /** At most this many events in one append (positions are xid × 65536 + index). */
 export const MAX_EVENTS_PER_APPEND = 65536;
@@ -120,6 +125,23 @@ const IDEMPOTENT_SQL = `
 SELECT e.stream_id, e.stream_version, e.global_position, e.recorded_at
   FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) JOIN events e ON e.event_id = t.id ORDER BY t.ord`;
 
+
+/**
+ * A read of the committed log: `inner` (which stops at `b.bound`) beside the bound, taken once, and whether committed
+ * rows wait at or above it (held back by an append of ours still in flight). Always at least one row; a row whose
+ * event columns are null stands for an empty read.
+ */
+const boundedRead = (inner: string) => `
+WITH b AS MATERIALIZED (SELECT s.bound, coalesce((SELECT max(global_position) FROM events) >= s.bound, false) AS held
+                          FROM (SELECT rectify_safe_position() AS bound OFFSET 0) s)
+SELECT b.held, r.* FROM b LEFT JOIN LATERAL (${inner}) r ON true`;
+
+/**
+ * The bound as a filter, not an index condition: the planner cannot know it, and as an index condition it guessed a
+ * narrow range and read the whole tail of the log into a sort; as a filter the scan walks the position index in
+ * order and stops at the page's limit (past the bound lie only the few rows of appends still in flight).
+ */
+const BELOW_BOUND = 'global_position + 0 < b.bound';
 
 /** The most events one read of the global log returns. */
 const pageLimit = (limit: number) => Math.min(Math.max(limit, 1), 10000);
@@ -421,7 +443,7 @@ export class PgEventStore extends EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const after = options.after ?? 0;
     const limit = pageLimit(options.limit ?? 1000);
-    const where = [`global_position > $1`, COMMITTED_BELOW_XMIN];
+    const where = [`global_position > $1`, BELOW_BOUND];
     const params: unknown[] = [after];
     const add = (clause: string, value: unknown) => {
       params.push(value);
@@ -434,25 +456,34 @@ export class PgEventStore extends EventStore {
     if (options.to) add('recorded_at <= ?', options.to);
     params.push(limit);
     const res = await this.pool.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT $${params.length}`,
+      boundedRead(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT $${params.length}`),
       params,
     );
-    const events = res.rows.map(rowToEvent);
-    return { events, next: events.length ? events[events.length - 1].globalPosition : after };
+    const events = res.rows.filter((r) => r.event_id !== null).map(rowToEvent);
+    return { events, next: events.length ? events[events.length - 1].globalPosition : after, heldBack: res.rows[0].held };
   }
 
   async readProjected(after: number, limit: number): Promise<ProjectedEvent[]> {
+    return (await this.readProjectedPage(after, limit)).events;
+  }
+
+  async readProjectedPage(after: number, limit: number): Promise<ProjectedPage> {
     // rows as arrays (no object per row) and the time as epoch milliseconds (no text timestamp to parse)
     const res = await this.pool.query({
-      text: `SELECT global_position, event_id, stream_id, stream_version, type, data,
-                    (extract(epoch FROM date_trunc('milliseconds', recorded_at)) * 1000)::bigint
-               FROM events WHERE global_position > $1 AND ${COMMITTED_BELOW_XMIN} ORDER BY global_position LIMIT $2`,
+      text: boundedRead(`SELECT global_position, event_id, stream_id, stream_version, type, data,
+                                (extract(epoch FROM date_trunc('milliseconds', recorded_at)) * 1000)::bigint AS at
+                           FROM events WHERE global_position > $1 AND ${BELOW_BOUND} ORDER BY global_position LIMIT $2`),
       values: [after, pageLimit(limit)],
       rowMode: 'array',
     });
-    return res.rows.map((r) => ({
-      globalPosition: Number(r[0]), eventId: r[1], streamId: r[2], streamVersion: Number(r[3]), type: r[4], data: r[5], recordedAt: new Date(Number(r[6])),
-    }));
+    const events: ProjectedEvent[] = [];
+    for (const r of res.rows) {
+      if (r[1] === null) continue;
+      events.push({
+        globalPosition: Number(r[1]), eventId: r[2], streamId: r[3], streamVersion: Number(r[4]), type: r[5], data: r[6], recordedAt: new Date(Number(r[7])),
+      });
+    }
+    return { events, heldBack: res.rows[0][0] };
   }
 
   async readPositions(positions: number[]): Promise<StoredEvent[]> {
@@ -464,9 +495,23 @@ export class PgEventStore extends EventStore {
     return res.rows.map(rowToEvent);
   }
 
+  async readInStreamOrder(after: { streamId: string; version: number }, limit: number, streamId?: string): Promise<StoredEvent[]> {
+    const { rows } = streamId
+      ? await this.pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`,
+          [streamId, after.version, pageLimit(limit)])
+      : await this.pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE (stream_id, stream_version) > ($1, $2) ORDER BY stream_id, stream_version LIMIT $3`,
+          [after.streamId, after.version, pageLimit(limit)]);
+    return rows.map(rowToEvent);
+  }
+
+  async countAfter(position: number, cap: number): Promise<number> {
+    const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM (SELECT 1 FROM events WHERE global_position > $1 LIMIT $2) x', [position, cap]);
+    return rows[0].n;
+  }
+
   async positions(): Promise<{ safe: number; last: number }> {
     const res = await this.pool.query(
-      `SELECT coalesce((SELECT max(global_position) FROM events WHERE ${COMMITTED_BELOW_XMIN}), 0) AS safe,
+      `SELECT coalesce((SELECT max(global_position) FROM events WHERE ${COMMITTED}), 0) AS safe,
               coalesce((SELECT max(global_position) FROM events), 0) AS last`,
     );
     return { safe: Number(res.rows[0].safe), last: Number(res.rows[0].last) };
@@ -534,6 +579,30 @@ export class PgEventStore extends EventStore {
   private poolConnectionConfig() {
     return (this.pool as unknown as { options: Record<string, unknown> }).options;
   }
+}
+
+/**
+ * Stores events exactly as they were recorded elsewhere (positions, times, hashes), inside the caller's transaction:
+ * an auditor's replay of an export (with the read models projected in the same transaction) and generated logs.
+ */
+export async function insertRecordedEvents(db: Queryable, batch: StoredEvent[]): Promise<void> {
+  await db.query(
+    `INSERT INTO events (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, actor,
+       correlation_id, causation_id, recorded_at, hash)
+     SELECT u.pos, u.id, u.sid, u.ver, u.typ, u.sv, u.dat::jsonb, u.met::jsonb, u.act, u.cor, u.cau, u.at, decode(u.h, 'hex')
+       FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[],
+                   $10::uuid[], $11::uuid[], $12::timestamptz[], $13::text[])
+            AS u(pos, id, sid, ver, typ, sv, dat, met, act, cor, cau, at, h)`,
+    [batch.map((e) => e.globalPosition), batch.map((e) => e.eventId), batch.map((e) => e.streamId), batch.map((e) => e.streamVersion),
+      batch.map((e) => e.type), batch.map((e) => e.schemaVersion), batch.map((e) => JSON.stringify(e.data)), batch.map((e) => JSON.stringify(e.metadata)),
+      batch.map((e) => e.actor), batch.map((e) => e.correlationId), batch.map((e) => e.causationId), batch.map((e) => e.recordedAt), batch.map((e) => e.hash)],
+  );
+}
+
+/** Whether the log holds no event yet, inside the caller's transaction (a replay needs an empty one). */
+export async function logIsEmpty(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query('SELECT NOT EXISTS (SELECT 1 FROM events) AS empty');
+  return rows[0].empty;
 }
 
 /** The append statement for one stream, for callers that must run it inside their own transaction (tests). */

@@ -1,3 +1,4 @@
+import { Wake } from '../shared/wake';
 import { EventStore, StoredEvent } from './event-store';
 
 export interface SubscriptionOptions {
@@ -22,9 +23,10 @@ export class EventSubscription {
   private position: number;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private woken = false;
+  private readonly wake = new Wake();
   private unsubscribe: (() => void) | null = null;
+  /** the highest position read: a wake-up for a position already read (this process's own NOTIFY) reads nothing */
+  private readThrough = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -41,28 +43,27 @@ export class EventSubscription {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.store.onAppended(() => this.poke());
+    this.unsubscribe = this.store.onAppended((position) => {
+      // 0: the listener (re)connected and may have missed something
+      if (position === 0 || position > this.readThrough) this.wake.poke();
+    });
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    this.poke();
+    this.wake.poke();
     await this.loop;
   }
 
-  private poke(): void {
-    this.woken = true;
-    this.wake?.();
-  }
-
   private async run(): Promise<void> {
-    const { batchSize = 500, pollMs = 1000 } = this.options;
+    const { batchSize = 500, pollMs = 10_000 } = this.options;
     let failures = 0;
     while (this.running) {
-      this.woken = false;
+      this.wake.reset();
       let read: number;
+      let heldBack: boolean;
       try {
         const page = await this.store.readAll({
           after: this.position,
@@ -71,41 +72,23 @@ export class EventSubscription {
           streamPrefix: this.options.streamPrefix,
         });
         read = page.events.length;
-        if (read) await this.options.handle(page.events);
+        heldBack = page.heldBack;
+        if (read) {
+          this.readThrough = Math.max(this.readThrough, page.next);
+          await this.options.handle(page.events);
+        }
         this.position = page.next;
         failures = 0;
       } catch (err) {
         failures++;
         this.options.onError?.(err);
-        await this.sleep(Math.min(30000, 100 * 2 ** Math.min(failures, 8)));
+        await this.wake.sleep(Math.min(30000, 100 * 2 ** Math.min(failures, 8)), this.running);
         continue;
       }
       // A full batch means more may be waiting; a short one that was woken meanwhile reads again at once.
       if (read === batchSize) continue;
-      // Committed events may still be held back by an older transaction in flight: look again soon.
-      await this.sleep(read === 0 && (await this.heldBack()) ? 20 : pollMs);
+      // Committed events may be held back by an append of ours still in flight: look again soon.
+      await this.wake.sleep(heldBack ? 20 : pollMs, this.running);
     }
-  }
-
-  private async heldBack(): Promise<boolean> {
-    try {
-      const { safe, last } = await this.store.positions();
-      return last > safe;
-    } catch {
-      return false;
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.woken || !this.running) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 }

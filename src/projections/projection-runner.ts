@@ -4,6 +4,7 @@ import { EventStore, ProjectedEvent } from '../event-store/event-store';
 import { inTransaction } from '../infra/transaction';
 import { projectionErrors, projectionLag, projectionPosition } from '../metrics/metrics';
 import { Projection } from './projection';
+import { Wake } from '../shared/wake';
 
 export interface RunnerOptions {
   batchSize?: number;
@@ -90,20 +91,26 @@ export async function readWindows(
 }
 
 /**
- * Runs projections catch-up-then-live from their checkpoints. Each batch is one transaction: lock the
- * checkpoint row, apply the events after it, move it. Several processes may run the same projection; the
- * row lock makes them take turns and a batch read against a stale checkpoint is dropped and re-read.
+ * Runs projections catch-up-then-live from their checkpoints. Live, all projections move together: one read of
+ * the log from the lowest checkpoint, then one transaction that locks every checkpoint row, applies to each
+ * projection the events past its own checkpoint and moves them all. So a command costs the projections two
+ * transactions, not two per projection. Several processes may run the projections; the row locks make them take
+ * turns, and a projection whose checkpoint another process moved meanwhile is left out of the batch and read
+ * again. A projection whose batch fails leaves the group: it retries on its own, with backoff, one transaction per
+ * batch, and rejoins the group once it has caught up, so one broken projection never holds the others back.
  */
 export class ProjectionRunner {
   private readonly progress = new EventEmitter();
   private readonly positions = new Map<string, number>();
-  private readonly wakers = new Map<string, () => void>();
-  private readonly woken = new Set<string>();
+  private readonly failing = new Set<string>();
   private readonly loops: Promise<void>[] = [];
   private running = false;
   private unsubscribe: (() => void) | null = null;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  /** the highest position read live: a wake-up for a position already read (our own NOTIFY) reads nothing */
+  private readThrough = 0;
+  private readonly wake = new Wake();
 
   constructor(
     private readonly pool: Pool,
@@ -112,7 +119,7 @@ export class ProjectionRunner {
     private readonly options: RunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.pollMs = options.pollMs ?? 1000;
+    this.pollMs = options.pollMs ?? 10_000;
     this.progress.setMaxListeners(0);
   }
 
@@ -138,16 +145,25 @@ export class ProjectionRunner {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.store.onAppended(() => this.wakeAll());
-    for (const p of this.projections) this.loops.push(this.loop(p));
+    this.unsubscribe = this.store.onAppended((position) => {
+      // 0: the listener (re)connected and may have missed something
+      if (position === 0 || position > this.readThrough) this.wake.poke();
+    });
+    this.loops.push(this.liveLoop());
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    this.wakeAll();
+    this.wake.poke();
+    this.progress.emit('stop');
     await Promise.allSettled(this.loops);
     this.loops.length = 0;
+  }
+
+  private onStop(listener: () => void): () => void {
+    this.progress.on('stop', listener);
+    return () => this.progress.off('stop', listener);
   }
 
   /** Called whenever a projection's checkpoint moves (name and new position); returns the unsubscribe. */
@@ -161,7 +177,7 @@ export class ProjectionRunner {
     const watched = only ? this.projections.filter((p) => only.includes(p.name)) : this.projections;
     const done = () => watched.every((p) => (this.positions.get(p.name) ?? 0) >= position);
     if (done()) return true;
-    this.wakeAll();
+    this.wake.poke();
     return new Promise<boolean>((resolve) => {
       const onProgress = () => {
         if (done()) finish(true);
@@ -238,15 +254,11 @@ export class ProjectionRunner {
 
   /** Prometheus lag, read at scrape time: committed events past each checkpoint (counted up to a million). */
   async refreshLagMetrics(): Promise<void> {
-    const res = await this.pool.query(
-      `SELECT c.name, c.position,
-              (SELECT count(*) FROM (SELECT 1 FROM events e WHERE e.global_position > c.position LIMIT 1000000) x) AS lag
-         FROM projection_checkpoints c`,
-    );
-    for (const row of res.rows) {
+    const res = await this.pool.query('SELECT name, position FROM projection_checkpoints');
+    await Promise.all(res.rows.map(async (row) => {
       projectionPosition.set({ projection: row.name }, Number(row.position));
-      projectionLag.set({ projection: row.name }, Number(row.lag));
-    }
+      projectionLag.set({ projection: row.name }, await this.store.countAfter(Number(row.position), 1_000_000));
+    }));
   }
 
   /** One batch: the events after the checkpoint we last saw, applied (-1: the checkpoint moved meanwhile; re-read). */
@@ -303,48 +315,134 @@ export class ProjectionRunner {
     }
   }
 
-  private async loop(projection: Projection): Promise<void> {
+  /** The live loop: the group's batches while there are events, then wait for an append (or poll). */
+  private async liveLoop(): Promise<void> {
     let failures = 0;
     while (this.running) {
-      this.woken.delete(projection.name);
+      this.wake.reset();
+      let next: 'read' | 'soon' | 'idle';
       try {
-        const n = await this.catchUp(projection);
+        next = await this.groupStep();
         failures = 0;
-        if (n > 0) continue;
-        // Committed rows may still wait behind an older transaction that is in flight: look again soon.
-        const { safe, last } = await this.store.positions();
-        if (last > safe) {
-          await this.sleep(projection.name, 20);
-          continue;
-        }
       } catch (err) {
+        // reading the log or the checkpoints failed (the database is away): every projection waits for it
         failures++;
-        projectionErrors.inc({ projection: projection.name });
-        this.options.onError?.(projection.name, err);
-        await this.sleep(projection.name, Math.min(30000, 200 * 2 ** Math.min(failures, 8)));
+        for (const p of this.projections) this.options.onError?.(p.name, err);
+        await this.wake.sleep(backoff(failures), this.running);
         continue;
       }
-      await this.sleep(projection.name, this.pollMs);
+      if (next === 'read') continue;
+      // committed events are held back behind an append of ours still in flight: look again soon
+      await this.wake.sleep(next === 'soon' ? 20 : this.pollMs, this.running);
     }
   }
 
-  private sleep(name: string, ms: number): Promise<void> {
-    if (this.woken.has(name) || !this.running) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
+  /**
+   * One batch for every projection not failing: read once from the lowest checkpoint, apply in one transaction.
+   * A batch that fails is applied again projection by projection, each in its own transaction, so that only the
+   * projections that fail leave the group (and retry on their own).
+   */
+  private async groupStep(): Promise<'read' | 'soon' | 'idle'> {
+    const group = this.projections.filter((p) => !this.failing.has(p.name));
+    if (!group.length) return 'idle';
+    if (group.some((p) => !this.positions.has(p.name))) await this.loadCheckpoints();
+    const from = Math.min(...group.map((p) => this.positions.get(p.name)!));
+    const page = await this.store.readProjectedPage(from, this.batchSize);
+    if (!page.events.length) return page.heldBack ? 'soon' : 'idle';
+    this.readThrough = Math.max(this.readThrough, page.events[page.events.length - 1].globalPosition);
+    try {
+      await this.applyGroup(group, page.events);
+    } catch {
+      for (const p of group) {
+        const seen = this.positions.get(p.name)!;
+        const events = page.events.filter((e) => e.globalPosition > seen);
+        if (!events.length) continue;
+        try {
+          if ((await this.applyPage(p, events, seen)) < 0) this.positions.delete(p.name);
+        } catch (err) {
+          this.leaveGroup(p, err);
+        }
       }
-      this.wakers.set(name, done);
-    }).then(() => {
-      this.wakers.delete(name);
-    });
+    }
+    return 'read';
   }
 
-  private wakeAll(): void {
-    for (const p of this.projections) this.woken.add(p.name);
-    for (const wake of [...this.wakers.values()]) wake();
+  /** The group's transaction: lock every checkpoint, apply each projection's part of the page, move them. */
+  private async applyGroup(group: Projection[], events: ProjectedEvent[]): Promise<void> {
+    const moved: { name: string; position: number }[] = [];
+    await inTransaction(this.pool, async (tx) => {
+      const { rows } = await tx.query<{ name: string; position: string }>(
+        'SELECT name, position FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
+        [group.map((p) => p.name)],
+      );
+      const current = new Map(rows.map((r) => [r.name, Number(r.position)]));
+      const last = events[events.length - 1].globalPosition;
+      for (const p of group) {
+        const seen = this.positions.get(p.name)!;
+        const at = current.get(p.name) ?? 0;
+        if (at !== seen) {
+          // another process (or a rebuild) moved it: what it applied counts as progress; read again from there
+          this.noteProgress(p.name, at);
+          if (at < seen) this.positions.set(p.name, at);
+          continue;
+        }
+        const mine = events.filter((e) => e.globalPosition > seen);
+        if (!mine.length) continue;
+        await applyEvents(tx, p, mine);
+        moved.push({ name: p.name, position: last });
+      }
+      if (moved.length) {
+        await tx.query(
+          `UPDATE projection_checkpoints c SET position = m.position, updated_at = now()
+             FROM unnest($1::text[], $2::bigint[]) AS m(name, position) WHERE c.name = m.name`,
+          [moved.map((m) => m.name), moved.map((m) => m.position)],
+        );
+      }
+    });
+    for (const m of moved) this.noteProgress(m.name, m.position);
+  }
+
+  private async loadCheckpoints(): Promise<void> {
+    const { rows } = await this.pool.query<{ name: string; position: string }>(
+      'SELECT name, position FROM projection_checkpoints WHERE name = ANY($1::text[])',
+      [this.projections.map((p) => p.name)],
+    );
+    const at = new Map(rows.map((r) => [r.name, Number(r.position)]));
+    for (const p of this.projections) {
+      const position = at.get(p.name) ?? 0;
+      this.positions.set(p.name, position);
+      this.noteProgress(p.name, position);
+    }
+  }
+
+  /** A projection whose batch failed retries on its own (with backoff) and rejoins the group once caught up. */
+  private leaveGroup(projection: Projection, err: unknown): void {
+    projectionErrors.inc({ projection: projection.name });
+    this.options.onError?.(projection.name, err);
+    if (this.failing.has(projection.name)) return;
+    this.failing.add(projection.name);
+    const retry = new Wake();
+    const unsubscribe = this.onStop(() => retry.poke());
+    this.loops.push((async () => {
+      let failures = 1;
+      while (this.running) {
+        await retry.sleep(backoff(failures), this.running);
+        if (!this.running) break;
+        try {
+          await this.catchUp(projection);
+          break;
+        } catch (err) {
+          failures++;
+          projectionErrors.inc({ projection: projection.name });
+          this.options.onError?.(projection.name, err);
+        }
+      }
+      unsubscribe();
+      this.failing.delete(projection.name);
+      this.positions.delete(projection.name);
+      this.wake.poke();
+    })());
   }
 }
 
+const backoff = (failures: number) => Math.min(30000, 200 * 2 ** Math.min(failures, 8));

@@ -2,19 +2,29 @@ import { Command } from '@nestjs/cqrs';
 import { RecordedEvent } from '../event-store/event-store';
 import { Decider, DomainEvent, Principal } from './decider';
 
-export interface CommandResult {
+export interface CommandResult<S = unknown> {
   streamId: string;
   /** the stream version after the command (unchanged when it decided nothing) */
   version: number;
   events: RecordedEvent[];
-  /** global position of the last appended event, null when nothing was appended */
-  position: number | null;
+  /**
+   * the log position the decision stands on: its last appended event's, or (nothing appended) the stream's last
+   * event's; 0 for a stream that does not exist. A read given it as minPosition sees the decision.
+   */
+  position: number;
+  /** the aggregate's state as decided: the command answers from it, never from a read model that may lag */
+  state: S;
+  /** when the stream's first and last events were recorded (null: the stream has none) */
+  createdAt: Date | null;
+  updatedAt: Date | null;
 }
 
 export interface CommandContext {
   principal: Principal;
   correlationId: string;
   causationId?: string;
+  /** the HTTP request's consistency context: the command notes the position it reached there */
+  consistency?: { note(position: number): void };
 }
 
 /**

@@ -1,6 +1,5 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { EventStore, WrongExpectedVersionError } from '../event-store/event-store';
-import { ProjectionRunner } from '../projections/projection-runner';
 import { Clock } from './clock';
 import { fold } from './decider';
 import { CommandResult, ConcurrencyConflictError, ExecuteDecider, PreconditionFailedError } from './execute-decider.command';
@@ -14,7 +13,6 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
     private readonly store: EventStore,
     private readonly eventBus: EventBus,
     private readonly clock: Clock,
-    private readonly projections: ProjectionRunner,
   ) {}
 
   async execute(cmd: ExecuteDecider): Promise<CommandResult> {
@@ -27,7 +25,11 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
       }
       const state = fold(decider, history.map((e) => ({ type: e.type, data: e.data })));
       const decided = decider.decide(cmd.command, state, { now: this.clock.now(), principal: context.principal });
-      if (decided.length === 0) return { streamId, version, events: [], position: null };
+      if (decided.length === 0) {
+        const position = history.length ? history[history.length - 1].globalPosition : 0;
+        context.consistency?.note(position);
+        return { streamId, version, events: [], position, state, createdAt: history[0]?.recordedAt ?? null, updatedAt: history[history.length - 1]?.recordedAt ?? null };
+      }
       const metadata = {
         actor: { id: context.principal.sub, role: context.principal.role },
         correlationId: context.correlationId,
@@ -45,9 +47,19 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
           { expectedVersion: version },
         );
         this.eventBus.publishAll(result.events.map((e) => new StoredEventPublished(e)));
-        // Read-your-writes for the caller: give the local projections a moment to apply what we wrote.
-        await this.projections.waitFor(result.lastPosition, 2000);
-        return { streamId, version: result.nextExpectedVersion, events: result.events, position: result.lastPosition };
+        // No wait for the read models: the caller reads its own writes by handing this position back (minPosition).
+        context.consistency?.note(result.lastPosition);
+        const decidedState = decided.reduce((s, e) => decider.evolve(s, e), state);
+        const at = result.events[result.events.length - 1].recordedAt;
+        return {
+          streamId,
+          version: result.nextExpectedVersion,
+          events: result.events,
+          position: result.lastPosition,
+          state: decidedState,
+          createdAt: history[0]?.recordedAt ?? at,
+          updatedAt: at,
+        };
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
         if (typeof cmd.ifMatch === 'number') throw new PreconditionFailedError(streamId, cmd.ifMatch, err.actual);

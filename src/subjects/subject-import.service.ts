@@ -8,7 +8,6 @@ import { EventStore, StreamAppend, WrongExpectedVersionError } from '../event-st
 import { RowError, RowsRejected, ValidationProblem } from '../http/problem';
 import { flattenValidationErrors } from '../http/validation';
 import { PG_POOL } from '../infra/tokens';
-import { ProjectionRunner } from '../projections/projection-runner';
 import { DomainError } from '../shared/decider';
 import { CommandContext } from '../shared/execute-decider.command';
 import { CsvError, parseCsv } from './csv';
@@ -78,7 +77,6 @@ function csvToRows(text: string): unknown[] {
 export class SubjectImportService {
   constructor(
     private readonly store: EventStore,
-    private readonly projections: ProjectionRunner,
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
@@ -157,7 +155,7 @@ export class SubjectImportService {
 
     try {
       const results = await this.store.appendToStreams(appends);
-      await this.projections.waitFor(Math.max(...results.map((r) => r.lastPosition)), 10_000);
+      ctx.consistency?.note(Math.max(...results.map((r) => r.lastPosition)));
     } catch (err) {
       // registered meanwhile (the read model had not caught up): report which rows
       if (err instanceof WrongExpectedVersionError) {

@@ -15,12 +15,13 @@ import { PG_POOL } from '../infra/tokens';
 import { Clock } from '../shared/clock';
 import { DomainError, notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
-import type { CommandContext } from '../shared/execute-decider.command';
+import type { CommandContext, CommandResult } from '../shared/execute-decider.command';
+import { AggregateReader } from '../shared/aggregate-reader';
 import { matches } from './delivery-policy';
 import type { NewDelivery } from './delivery-store';
 import { selectsSomething } from './event-catalogue';
 import { canManage, subscriptionDecider, subscriptionStream } from './subscription.decider';
-import type { SubscriptionCommand } from './subscription.decider';
+import type { SubscriptionCommand, SubscriptionState } from './subscription.decider';
 import { rowToSubscription, webhookSubscriptionsProjection } from './subscriptions.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { TimeTravel } from '../projections/time-travel';
@@ -43,6 +44,7 @@ export class WebhooksController {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly timeTravel: TimeTravel,
+    private readonly reader: AggregateReader,
   ) {}
 
   /** Creates a subscription; the signing secret is in this response only. */
@@ -59,14 +61,16 @@ export class WebhooksController {
     const id = randomUUID();
     const { secret, ref } = newSecret();
     await this.webhooks.secrets.store(id, ref.secretId, secret);
+    let result: CommandResult;
     try {
-      await this.run(id, { kind: 'Subscribe', subscriptionId: id, secret: ref, ...settings }, ctx, undefined, res);
+      result = await this.run(id, { kind: 'Subscribe', subscriptionId: id, secret: ref, ...settings }, ctx, undefined, res);
     } catch (err) {
       await this.webhooks.secrets.forget(id);
       throw err;
     }
     res.status(201).setHeader('Location', `${BASE}/${id}`);
-    return { ...rowToSubscription(await this.row(id, ctx.principal)), secret };
+    // from the command's own result: the caller sees its one-time secret whatever the read model's lag
+    return { ...decidedSubscription(result), secret };
   }
 
   @Get()
@@ -103,7 +107,7 @@ export class WebhooksController {
     @CommandCtx() ctx: CommandContext,
     @Res({ passthrough: true }) res: Response,
   ) {
-    await this.row(id, ctx.principal);
+    await this.managed(id, ctx.principal);
     const command: SubscriptionCommand = {
       kind: 'UpdateSubscription',
       ...(body.url !== undefined ? { url: await this.safeUrl(body.url) } : {}),
@@ -113,14 +117,14 @@ export class WebhooksController {
       ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
     };
     const result = await this.run(id, command, ctx, ifMatch, res);
-    return { ...rowToSubscription(await this.row(id, ctx.principal)), changed: result.events.length > 0 };
+    return { ...decidedSubscription(result), changed: result.events.length > 0 };
   }
 
   @Delete(':webhookId')
   @HttpCode(204)
   @Roles(...MANAGERS)
   async remove(@Param('webhookId', UuidParam) id: string, @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    await this.row(id, ctx.principal);
+    await this.managed(id, ctx.principal);
     await this.run(id, { kind: 'DeleteSubscription' }, ctx, ifMatch, res);
     await this.webhooks.deliveries.cancelPending(id);
     await this.webhooks.secrets.forget(id);
@@ -134,7 +138,7 @@ export class WebhooksController {
   @HttpCode(200)
   @Roles(...MANAGERS)
   async rotate(@Param('webhookId', UuidParam) id: string, @Body() body: RotateSecretDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    const current = await this.row(id, ctx.principal);
+    const current = await this.managed(id, ctx.principal);
     const { secret, ref } = newSecret();
     const previousExpiresAt = new Date(this.clock.now().getTime() + (body.graceHours ?? 24) * 3_600_000);
     await this.webhooks.secrets.store(id, ref.secretId, secret);
@@ -144,8 +148,8 @@ export class WebhooksController {
       await this.webhooks.secrets.forget(id, ref.secretId);
       throw err;
     }
-    await this.webhooks.secrets.rotated(id, ref.secretId, current.secret_id, previousExpiresAt, this.clock.now());
-    return { id, secretId: ref.secretId, secret, previousSecretId: current.secret_id as string, previousExpiresAt: previousExpiresAt.toISOString() };
+    await this.webhooks.secrets.rotated(id, ref.secretId, current.secret!.secretId, previousExpiresAt, this.clock.now());
+    return { id, secretId: ref.secretId, secret, previousSecretId: current.secret!.secretId, previousExpiresAt: previousExpiresAt.toISOString() };
   }
 
   /** The delivery log, newest event last: status, attempts, the last response. */
@@ -232,6 +236,13 @@ export class WebhooksController {
     if (!sub.enabled) throw new DomainError('conflict', 'the subscription is disabled: enable it first', undefined, 'enabled');
   }
 
+  /** A subscription a command may act on, folded from its stream (never a read model that may lag). */
+  private async managed(id: string, p: Principal): Promise<SubscriptionState> {
+    const { state } = await this.reader.load(subscriptionDecider, subscriptionStream(id));
+    if (!state.exists || state.deleted || !canManage(p, state)) throw notFound(`webhook subscription ${id} not found`);
+    return state;
+  }
+
   private async row(id: string, p: Principal): Promise<QueryResultRow> {
     const { rows } = await this.pool.query('SELECT * FROM rm_webhook_subscriptions WHERE id = $1', [id]);
     if (!rows.length || (p.role !== 'auditor' && !canManage(p, rows[0]))) throw notFound(`webhook subscription ${id} not found`);
@@ -268,6 +279,25 @@ export class WebhooksController {
   private run(id: string, command: SubscriptionCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
     return executeWithEtag(this.commands, subscriptionDecider, subscriptionStream(id), command, ctx, ifMatch, res);
   }
+}
+
+/** A subscription as the API shows it, from a command's decided state (the shape of rowToSubscription). */
+function decidedSubscription(result: CommandResult): ReturnType<typeof rowToSubscription> {
+  const s = result.state as SubscriptionState;
+  return {
+    id: s.subscriptionId,
+    url: s.url,
+    eventTypes: s.eventTypes,
+    districts: s.districts,
+    description: s.description,
+    enabled: s.enabled,
+    disabledReason: s.disabledReason,
+    owner: s.owner,
+    secretId: s.secret!.secretId,
+    createdAt: result.createdAt!.toISOString(),
+    updatedAt: result.updatedAt!.toISOString(),
+    version: result.version,
+  };
 }
 
 function rowToDelivery(d: QueryResultRow) {

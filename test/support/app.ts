@@ -19,7 +19,10 @@ export interface TestApp {
   config: AppConfig;
   http: TestAgent;
   token(role: Role, extra?: { sub?: string; districts?: string[]; subjectId?: string }): string;
-  /** a request whose response is checked against openapi.yaml (route template given) */
+  /**
+   * a request whose response is checked against openapi.yaml (route template given). It reads its own writes as a
+   * client should: every call sends the highest X-Log-Position seen so far as X-Min-Position.
+   */
   call(method: 'get' | 'post' | 'put' | 'patch' | 'delete', template: string, path: string, caller?: Caller | null, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
   close(): Promise<void>;
   /** stop the app but keep its database (to start again on it) */
@@ -52,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await app.init();
   const http = request(app.getHttpServer());
   const token: TestApp['token'] = (role, extra = {}) => signToken({ sub: extra.sub ?? `t-${role}`, role, ...extra }, config.jwtSecret);
+  let reached = 0;
   return {
     app,
     db,
@@ -64,8 +68,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         const bearer = typeof caller === 'string' ? token(caller) : token(caller.role, caller);
         req = req.set('Authorization', `Bearer ${bearer}`);
       }
+      if (reached > 0) req = req.set('X-Min-Position', String(reached));
       for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
       const res = body === undefined ? await req : await req.send(body as object);
+      const position = Number(res.headers['x-log-position'] ?? 0);
+      if (position > reached) reached = position;
       expectConforms(method, template, res);
       return res;
     },

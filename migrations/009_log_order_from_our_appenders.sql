@@ -1,0 +1,58 @@
+-- The log's order waits only for our own appends (issue 18).
+--
+-- Positions stay what they were: position = xid × 65536 + index of the event in its append, so every position,
+-- cursor, checkpoint and hash already handed out stays valid. What changes is the bound a reader stops at.
+-- Before, it was the snapshot's xmin × 65536: every transaction of the whole Postgres server holding an xid (in
+-- any database, appending or not) held every reader back. Now it is computed from our appenders alone:
+--
+--   1. An append takes a transaction-level advisory lock (key RECTIFY_APPENDER = 1919247220, the backend's pid)
+--      before its transaction has an xid, and keeps it until commit or rollback. So a transaction that holds an
+--      xid and not that lock never appends (rectify_position_base() refuses an append after another write).
+--   2. A reader takes its snapshot S (the statement's), then looks at the lock table. For every xid x in flight in
+--      S (pg_snapshot_xip), either x is still running and holds no appender lock — it never appends, the reader
+--      may pass it — or x is an appender still in flight, or x has ended since S was taken (S cannot see what it
+--      committed): the reader stops below x × 65536. With none of those, it stops at S's xmax × 65536: every
+--      transaction that gets an xid later has xid ≥ xmax.
+--
+-- So an event that commits late is still never skipped, and nothing but our own appends still in flight (and,
+-- for one read, a transaction that ended between the snapshot and the look at the lock table) holds a reader back.
+
+CREATE OR REPLACE FUNCTION rectify_position_base() RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF pg_current_xact_id_if_assigned() IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = 1919247220::oid
+          AND objid = pg_backend_pid()::oid AND objsubid = 2) THEN
+    RAISE EXCEPTION 'an append must be the first write of its transaction (it already holds an xid)'
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  PERFORM pg_advisory_xact_lock(1919247220, pg_backend_pid());
+  RETURN pg_current_xact_id()::text::bigint * 65536;
+END;
+$$;
+
+-- STABLE: it sees the calling statement's snapshot, the one the reader's rows come from. Call it once per
+-- statement (as an uncorrelated subquery or a materialized CTE): a bound that moved within one scan could pass a row
+-- below another. PL/pgSQL so that its plans are cached per session (a SQL function's body is planned at every call).
+CREATE OR REPLACE FUNCTION rectify_safe_position() RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  snap pg_snapshot := pg_current_snapshot();
+  xip bigint[];
+  passable bigint[];
+  bound bigint;
+BEGIN
+  SELECT array_agg(x::text::bigint) INTO xip FROM pg_snapshot_xip(snap) AS x;
+  IF xip IS NOT NULL THEN
+    -- one look at the lock table: the xids (32-bit there) of transactions running now that hold no appender lock
+    SELECT array_agg(v.xid) INTO passable
+      FROM (SELECT max(l.transactionid::text::bigint) FILTER (WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock') AS xid,
+                   bool_or(l.locktype = 'advisory' AND l.classid = 1919247220::oid AND l.objsubid = 2
+                           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS appender
+              FROM pg_locks l WHERE l.granted GROUP BY l.virtualtransaction) v
+     WHERE v.xid IS NOT NULL AND NOT v.appender;
+    -- the lowest xid in flight in the snapshot that is not such a one: an appender, or one that ended since
+    SELECT min(x) INTO bound FROM unnest(xip) AS x WHERE NOT (x % 4294967296 = ANY (coalesce(passable, '{}')));
+  END IF;
+  RETURN 65536 * coalesce(bound, pg_snapshot_xmax(snap)::text::bigint);
+END;
+$$;
