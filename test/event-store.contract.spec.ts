@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import {
   EventIdConflictError,
@@ -11,6 +12,7 @@ import { chainHash, StreamChainVerifier } from '../src/event-store/hash-chain';
 import { EventSubscription } from '../src/event-store/subscription';
 import { appendStatement, PgEventStore } from '../src/event-store/pg-event-store';
 import { createTestDatabase, TestDatabase } from './support/database';
+import { ADMIN_DATABASE_URL } from './support/services';
 
 const meta = () => ({ actor: { id: 'tester', role: 'city-admin' }, correlationId: randomUUID() });
 const ev = (n: number, extra: Partial<EventToAppend> = {}): EventToAppend => ({
@@ -345,6 +347,128 @@ describe('concurrency', () => {
       { numRuns: 12 },
     );
   });
+});
+
+describe('the log order waits only for our own appends', () => {
+  /** Resolves once `cond` holds (checked every 10 ms); fails after `ms`, a bound far above the normal lag. */
+  const eventually = async (what: string, cond: () => boolean | Promise<boolean>, ms = 25_000) => {
+    const end = Date.now() + ms;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  /** A transaction holding an xid, open in `url`'s database until `end()`. */
+  async function openWriteTransaction(url: string) {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query('BEGIN');
+    const xid = Number((await client.query('SELECT txid_current() AS x')).rows[0].x);
+    return {
+      xid,
+      async end() {
+        await client.query('ROLLBACK').catch(() => undefined);
+        await client.end();
+      },
+    };
+  }
+
+  /**
+   * 16 writers append while `hold` keeps a transaction open; a subscriber must receive every event while it is still
+   * open (the write transaction outlives the run: it ends only after the check).
+   */
+  async function sixteenWritersBeside(hold: { xid: number; end(): Promise<void> }, writeForMs = 0) {
+    const run = randomUUID().slice(0, 8);
+    const from = (await store.positions()).safe;
+    const written = new Set<string>();
+    const seen = new Set<string>();
+    const subscription = new EventSubscription(store, {
+      from,
+      streamPrefix: `f${run}`,
+      handle: async (events) => void events.forEach((e) => seen.add(e.eventId)),
+    });
+    subscription.start();
+    try {
+      const first = await store.appendToStream(`f${run}-first`, [ev(0)], { expectedVersion: 'no-stream' });
+      // positions after the open transaction's xid: the old bound (the snapshot's xmin) held every one of them back
+      expect(first.firstPosition).toBeGreaterThan(hold.xid * 65536);
+      written.add(first.events[0].eventId);
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, w) => {
+          // at least 25 appends each, and go on (paced) until writeForMs has passed: the transaction stays open throughout
+          const started = Date.now();
+          for (let i = 0; i < 25 || Date.now() - started < writeForMs; i++) {
+            const r = await store.appendToStream(`f${run}-w${w}`, [ev(i), ev(i + 100)], { expectedVersion: 'any' });
+            r.events.forEach((e) => written.add(e.eventId));
+            if (writeForMs) await new Promise((r) => setTimeout(r, 50));
+          }
+        }),
+      );
+      await eventually('the subscriber sees every event while the other transaction is open', () => seen.size === written.size);
+      // and it saw them as they came: the open transaction never held it back for long (lags are in bench:consistency)
+      expect(seen).toEqual(written);
+      expect((await store.positions()).safe).toBeGreaterThanOrEqual(Math.max(...(await store.readStream(`f${run}-w0`)).map((e) => e.globalPosition)));
+    } finally {
+      await subscription.stop();
+      await hold.end();
+    }
+  }
+
+  it('a write transaction open in another database for 30 s holds no reader back while 16 writers append', async () => {
+    await sixteenWritersBeside(await openWriteTransaction(ADMIN_DATABASE_URL), 30_000);
+  }, 90_000);
+
+  it('a write transaction of ours that appends nothing holds no reader back either', async () => {
+    const hold = await openWriteTransaction(db.url);
+    await sixteenWritersBeside(hold);
+  });
+
+  it('an append refuses to run after another write of its transaction (its xid would not be ordered by the appender lock)', async () => {
+    const tx = await db.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      await tx.query('SELECT txid_current()');
+      await expect(tx.query(appendStatement(`t-${randomUUID()}`, 'any', [ev(1)]))).rejects.toThrow('first write of its transaction');
+    } finally {
+      await tx.query('ROLLBACK');
+      tx.release();
+    }
+  });
+
+  it.each(['COMMIT', 'ROLLBACK'])(
+    'an append of ours held open holds back only what comes after it, and after %s nothing is skipped',
+    async (end) => {
+      const prefix = `held${randomUUID().slice(0, 8)}`;
+      const before = await store.appendToStream(`${prefix}-before`, [ev(1)], { expectedVersion: 'no-stream' });
+      const from = before.firstPosition - 1;
+      const slow = await db.pool.connect();
+      try {
+        await slow.query('BEGIN');
+        const held = Number((await slow.query(appendStatement(`${prefix}-held`, 'no-stream', [ev(2)]))).rows[0].global_position);
+        const after = await store.appendToStream(`${prefix}-after`, [ev(3)], { expectedVersion: 'no-stream' });
+        expect(before.lastPosition).toBeLessThan(held);
+        expect(after.firstPosition).toBeGreaterThan(held);
+        // what came before it is read; what came after waits (committed, but behind a position that may still commit)
+        await eventually('the event before the held append is read', async () =>
+          (await store.readAll({ after: from, streamPrefix: prefix })).events.length === 1);
+        const page = await store.readAll({ after: from, streamPrefix: prefix });
+        expect(page.events.map((e) => e.globalPosition)).toEqual([before.lastPosition]);
+        expect(page.heldBack).toBe(true);
+        expect((await store.readProjected(from, 100)).map((e) => e.globalPosition)).not.toContain(after.lastPosition);
+        await slow.query(end);
+        const expected = end === 'COMMIT' ? [before.lastPosition, held, after.lastPosition] : [before.lastPosition, after.lastPosition];
+        await eventually(`every event after ${end}`, async () =>
+          (await store.readAll({ after: from, streamPrefix: prefix })).events.length === expected.length);
+        expect((await store.readAll({ after: from, streamPrefix: prefix })).events.map((e) => e.globalPosition)).toEqual(expected);
+        // a cursor that had stopped before the held append resumes without a gap
+        expect((await store.readAll({ after: before.lastPosition, streamPrefix: prefix })).events.map((e) => e.globalPosition)).toEqual(expected.slice(1));
+      } finally {
+        await slow.query('ROLLBACK').catch(() => undefined);
+        slow.release();
+      }
+    },
+  );
 });
 
 describe('subscription', () => {

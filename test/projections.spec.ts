@@ -272,6 +272,8 @@ describe('batched projections', () => {
     try {
       await tx.query('BEGIN');
       await tx.query(`TRUNCATE ${tables.join(', ')}`);
+      // the fixture's positions are fixed; this file's own appends (xid-based) may have reached them on this server
+      await tx.query('DELETE FROM events');
       await insertRecordedEvents(tx, events);
       for (let i = 0; i < events.length; i += size) {
         for (const p of ALL_PROJECTIONS) await applyEvents(tx, p, events.slice(i, i + size));
@@ -343,6 +345,7 @@ describe('foldStreams', () => {
     const tx = await db.pool.connect();
     try {
       await tx.query('BEGIN');
+      await tx.query('DELETE FROM events');
       await insertRecordedEvents(tx, logged);
       return await foldStreams(tx, selfInspectionDecider, steps(batch));
     } finally {
