@@ -454,7 +454,11 @@ describe('the log order waits only for our own appends', () => {
           (await store.readAll({ after: from, streamPrefix: prefix })).events.length === 1);
         const page = await store.readAll({ after: from, streamPrefix: prefix });
         expect(page.events.map((e) => e.globalPosition)).toEqual([before.lastPosition]);
-        expect(page.heldBack).toBe(true);
+        expect(page.heldBack).not.toBeNull();
+        // only the held append's own commit (or a rollback) can release what waits; another commit cannot
+        expect(page.heldBack!.releasedBy(held)).toBe(true);
+        expect(page.heldBack!.releasedBy(0)).toBe(true);
+        expect(page.heldBack!.releasedBy(after.lastPosition)).toBe(false);
         expect((await store.readProjected(from, 100)).map((e) => e.globalPosition)).not.toContain(after.lastPosition);
         await slow.query(end);
         const expected = end === 'COMMIT' ? [before.lastPosition, held, after.lastPosition] : [before.lastPosition, after.lastPosition];
@@ -528,6 +532,31 @@ describe('subscription', () => {
 });
 
 describe('appendToStreams', () => {
+  it('a large batch (its arrays written a slice at a time) stores every value as given and chains every stream', async () => {
+    const run = randomUUID().slice(0, 8);
+    const tricky = ['引号"与反斜杠\\', '{"嵌套":[1,"a,b"]}', 'NULL', '', 'tab\tnew\nline', '\\"', '清单，整改'];
+    const items = Array.from({ length: 1203 }, (_, i) => ({
+      streamId: `big${run}-${i}`,
+      expectedVersion: 'no-stream' as const,
+      events: [ev(i, { data: { n: i, text: tricky[i % tricky.length], list: [tricky[(i + 1) % tricky.length], null] } }),
+        ev(i, { type: 'test.other', metadata: { ...meta(), causationId: i % 2 ? randomUUID() : null, note: tricky[(i + 3) % tricky.length] } })],
+    }));
+    const results = await store.appendToStreams(items);
+    expect(results.map((r) => r.nextExpectedVersion)).toEqual(items.map(() => 2));
+    const stored = await store.readStreams(items.map((it) => ({ streamId: it.streamId, toVersion: 2 })));
+    expect(stored).toHaveLength(items.length * 2);
+    const byStream = new Map<string, StoredEvent[]>();
+    for (const e of stored) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
+    for (const it of items) {
+      const [a, b] = byStream.get(it.streamId)!;
+      expect(a.data).toEqual(it.events[0].data);
+      expect(b.metadata).toEqual(it.events[1].metadata);
+      expect(b.causationId).toEqual(it.events[1].metadata.causationId);
+      const verifier = new StreamChainVerifier(it.streamId);
+      expect([verifier.next(a), verifier.next(b)]).toEqual([null, null]);
+    }
+  });
+
   it('appends to several streams in one transaction, each chained from its own last hash', async () => {
     const a = `m-${randomUUID()}`;
     const b = `m-${randomUUID()}`;

@@ -85,14 +85,24 @@ export interface ReadAllResult {
   events: StoredEvent[];
   /** the cursor to pass as `after` next time */
   next: number;
-  /** committed events wait past what this read could return (an append of ours still in flight): read again soon */
-  heldBack: boolean;
+  /** committed events wait past what this read could return, behind an append of ours still in flight; else null */
+  heldBack: HeldBack | null;
 }
 
 export interface ProjectedPage {
   events: ProjectedEvent[];
   /** as in ReadAllResult */
-  heldBack: boolean;
+  heldBack: HeldBack | null;
+}
+
+/** Why a read stopped short of committed events: an append of ours still in flight holds them back. */
+export interface HeldBack {
+  /**
+   * Whether the append reported by onAppended(position) may have released them: the one holding them back
+   * committed, or an append rolled back (position 0). Any other commit cannot move the bound: a live reader held
+   * back sleeps through those (and looks again on a growing timer, for an appender that died without a word).
+   */
+  releasedBy(position: number): boolean;
 }
 
 export abstract class EventStore {
@@ -143,7 +153,10 @@ export abstract class EventStore {
    */
   abstract positions(): Promise<{ safe: number; last: number }>;
 
-  /** Called after each commit of this process and on notifications from other processes. */
+  /**
+   * Called with the last position of each append committed by this process or (LISTEN/NOTIFY) another one, and with
+   * 0 when an append rolled back or notifications may have been missed (look again).
+   */
   abstract onAppended(listener: (lastPosition: number) => void): () => void;
 }
 

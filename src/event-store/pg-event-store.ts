@@ -12,6 +12,7 @@ import {
   EventStore,
   EventToAppend,
   ExpectedVersion,
+  HeldBack,
   InvalidEventError,
   ProjectedEvent,
   ProjectedPage,
@@ -134,7 +135,17 @@ SELECT e.stream_id, e.stream_version, e.global_position, e.recorded_at
 const boundedRead = (inner: string) => `
 WITH b AS MATERIALIZED (SELECT s.bound, coalesce((SELECT max(global_position) FROM events) >= s.bound, false) AS held
                           FROM (SELECT rectify_safe_position() AS bound OFFSET 0) s)
-SELECT b.held, r.* FROM b LEFT JOIN LATERAL (${inner}) r ON true`;
+SELECT b.held, b.bound, r.* FROM b LEFT JOIN LATERAL (${inner}) r ON true`;
+
+/**
+ * Held back at `bound` = xid × 65536 of the appender in flight (or ended since the snapshot) that stops the read: its
+ * own commit, whose positions lie in [bound, bound + 65536), releases what waits; so may any rollback.
+ */
+function heldBackAt(row: { held: boolean; bound: string | number }): HeldBack | null {
+  if (!row.held) return null;
+  const bound = Number(row.bound);
+  return { releasedBy: (position) => position === 0 || (position >= bound && position < bound + MAX_EVENTS_PER_APPEND) };
+}
 
 /**
  * The bound as a filter, not an index condition: the planner cannot know it, and as an index condition it guessed a
@@ -246,7 +257,7 @@ export interface PgEventStoreOptions {
 
 export class PgEventStore extends EventStore {
   private readonly emitter = new EventEmitter();
-  private notifyPending: number | null = null;
+  private notifyPending: Set<number> | null = null;
   private listener: Client | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -285,6 +296,7 @@ export class PgEventStore extends EventStore {
         try {
           res = await this.pool.query(appendQuery(streamId, mode, expected, prepared));
         } catch (err) {
+          this.released();
           // A retried request whose first attempt committed meanwhile.
           if (isUniqueViolation(err, 'events_event_id_key')) return await this.idempotentResult(streamId, prepared, options.expectedVersion);
           // Another append to this stream committed first at the same version.
@@ -312,27 +324,25 @@ export class PgEventStore extends EventStore {
   async appendToStreams(items: StreamAppend[]): Promise<AppendResult[]> {
     if (items.length === 0) return [];
     const seen = new Set<string>();
-    const prepared = items.map((item, k) => {
+    const prepared: { item: StreamAppend; events: PreparedEvent[]; mode: [string, number] }[] = [];
+    for (const [k, item] of items.entries()) {
       if (seen.has(item.streamId)) throw new InvalidEventError(`items[${k}].streamId`, 'each stream at most once per call');
       seen.add(item.streamId);
-      return { item, events: prepare(item.streamId, item.events), mode: modeOf(item.expectedVersion) };
-    });
+      prepared.push({ item, events: prepare(item.streamId, item.events), mode: modeOf(item.expectedVersion) });
+      if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+    }
     const flat = prepared.flatMap((p) => p.events.map((e) => ({ p, e })));
     if (flat.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError('items', `at most ${MAX_EVENTS_PER_APPEND} events in one call`);
+    // a large batch's arrays as array literals built a slice at a time: pg would build them in one go, holding the
+    // event loop for a quarter of a second at 10,000 events
+    const arrays = [flat.map(({ p }) => p.item.streamId), flat.map(({ p }) => p.mode[0]), flat.map(({ p }) => p.mode[1]), ...eventArrays(flat.map(({ e }) => e))];
+    const values = flat.length > YIELD_EVERY ? await arrayLiterals(arrays) : arrays;
     const stop = appendDuration.startTimer();
     let res;
     try {
-      res = await this.pool.query({
-        name: 'rectify_append_streams',
-        text: APPEND_STREAMS_SQL,
-        values: [
-          flat.map(({ p }) => p.item.streamId),
-          flat.map(({ p }) => p.mode[0]),
-          flat.map(({ p }) => p.mode[1]),
-          ...eventArrays(flat.map(({ e }) => e)),
-        ],
-      });
+      res = await this.pool.query({ name: 'rectify_append_streams', text: APPEND_STREAMS_SQL, values: values as unknown[] });
     } catch (err) {
+      this.released();
       if (isUniqueViolation(err, 'events_event_id_key')) throw new EventIdConflictError(items.map((i) => i.streamId).join(', '));
       if (isUniqueViolation(err, 'events_stream_version_uq')) throw await this.firstWrongVersion(items);
       throw translate(err);
@@ -460,7 +470,7 @@ export class PgEventStore extends EventStore {
       params,
     );
     const events = res.rows.filter((r) => r.event_id !== null).map(rowToEvent);
-    return { events, next: events.length ? events[events.length - 1].globalPosition : after, heldBack: res.rows[0].held };
+    return { events, next: events.length ? events[events.length - 1].globalPosition : after, heldBack: heldBackAt(res.rows[0]) };
   }
 
   async readProjected(after: number, limit: number): Promise<ProjectedEvent[]> {
@@ -478,12 +488,12 @@ export class PgEventStore extends EventStore {
     });
     const events: ProjectedEvent[] = [];
     for (const r of res.rows) {
-      if (r[1] === null) continue;
+      if (r[2] === null) continue;
       events.push({
-        globalPosition: Number(r[1]), eventId: r[2], streamId: r[3], streamVersion: Number(r[4]), type: r[5], data: r[6], recordedAt: new Date(Number(r[7])),
+        globalPosition: Number(r[2]), eventId: r[3], streamId: r[4], streamVersion: Number(r[5]), type: r[6], data: r[7], recordedAt: new Date(Number(r[8])),
       });
     }
-    return { events, heldBack: res.rows[0][0] };
+    return { events, heldBack: heldBackAt({ held: res.rows[0][0], bound: res.rows[0][1] }) };
   }
 
   async readPositions(positions: number[]): Promise<StoredEvent[]> {
@@ -522,25 +532,43 @@ export class PgEventStore extends EventStore {
     return () => this.emitter.off('appended', listener);
   }
 
+  /**
+   * An append that failed has rolled back: readers held back behind it may go on. Wake them here and in other
+   * processes (position 0: nothing new, look again).
+   */
+  private released(): void {
+    this.emitter.emit('appended', 0);
+    this.scheduleNotify(0);
+  }
+
+  /**
+   * NOTIFY other processes after commit, outside the appending transaction so that it never serialises appends;
+   * the appends of one turn of the event loop go in one notification (their last positions, comma-separated: a
+   * reader held back wakes for the one append that held it back, so none is coalesced away).
+   */
   private scheduleNotify(position: number): void {
     if (!this.options.notify) return;
     if (this.notifyPending !== null) {
-      this.notifyPending = Math.max(this.notifyPending, position);
+      this.notifyPending.add(position);
       return;
     }
-    this.notifyPending = position;
+    this.notifyPending = new Set([position]);
     setImmediate(() => {
-      const pos = this.notifyPending;
+      const positions = [...this.notifyPending!];
       this.notifyPending = null;
       if (this.closed) return;
-      this.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(pos)]).catch(() => undefined);
+      // a NOTIFY payload holds less than 8,000 bytes: a busy turn sends its positions in several
+      for (let i = 0; i < positions.length; i += 400) {
+        this.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, positions.slice(i, i + 400).join(',')]).catch(() => undefined);
+      }
     });
   }
 
   private async connectListener(): Promise<void> {
     const client = new Client(this.poolConnectionConfig());
     client.on('notification', (msg) => {
-      if (msg.channel === NOTIFY_CHANNEL) this.emitter.emit('appended', Number(msg.payload ?? 0));
+      if (msg.channel !== NOTIFY_CHANNEL) return;
+      for (const p of (msg.payload ?? '0').split(',')) this.emitter.emit('appended', Number(p) || 0);
     });
     client.on('error', () => {
       /* reconnected on end */
@@ -640,6 +668,29 @@ function eventArrays(prepared: PreparedEvent[]): unknown[][] {
     prepared.map((p) => p.correlationId),
     prepared.map((p) => p.causationId),
   ];
+}
+
+/** Items (or array elements) handled between two yields to the event loop in a large append. */
+const YIELD_EVERY = 100;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Postgres array literals of these arrays (text, numbers, nulls), as node-postgres would write them, built
+ * YIELD_EVERY elements at a time.
+ */
+async function arrayLiterals(arrays: unknown[][]): Promise<string[]> {
+  const out: string[] = [];
+  for (const array of arrays) {
+    const parts: string[] = [];
+    for (let i = 0; i < array.length; i++) {
+      const v = array[i];
+      parts.push(v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+    }
+    out.push(`{${parts.join(',')}}`);
+  }
+  return out;
 }
 
 /** jsonb refuses some text JSON.stringify accepts (lone surrogates): bad input, not a server fault. */

@@ -1,5 +1,5 @@
-import { Wake } from '../shared/wake';
-import { EventStore, StoredEvent } from './event-store';
+import { HeldBackDelay, Wake } from '../shared/wake';
+import { EventStore, HeldBack, StoredEvent } from './event-store';
 
 export interface SubscriptionOptions {
   /** exclusive: the position of the last event already handled (the checkpoint) */
@@ -27,6 +27,8 @@ export class EventSubscription {
   private unsubscribe: (() => void) | null = null;
   /** the highest position read: a wake-up for a position already read (this process's own NOTIFY) reads nothing */
   private readThrough = 0;
+  /** why the last read stopped short of committed events (null: it did not) */
+  private held: HeldBack | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -44,8 +46,8 @@ export class EventSubscription {
     if (this.running) return;
     this.running = true;
     this.unsubscribe = this.store.onAppended((position) => {
-      // 0: the listener (re)connected and may have missed something
-      if (position === 0 || position > this.readThrough) this.wake.poke();
+      // held back: only the append holding us back (or a rollback) can let us on; else anything new, or 0 (look again)
+      if (this.held ? this.held.releasedBy(position) : position === 0 || position > this.readThrough) this.wake.poke();
     });
     this.loop = this.run();
   }
@@ -60,10 +62,10 @@ export class EventSubscription {
   private async run(): Promise<void> {
     const { batchSize = 500, pollMs = 10_000 } = this.options;
     let failures = 0;
+    const heldBackDelay = new HeldBackDelay();
     while (this.running) {
       this.wake.reset();
       let read: number;
-      let heldBack: boolean;
       try {
         const page = await this.store.readAll({
           after: this.position,
@@ -72,7 +74,7 @@ export class EventSubscription {
           streamPrefix: this.options.streamPrefix,
         });
         read = page.events.length;
-        heldBack = page.heldBack;
+        this.held = page.heldBack;
         if (read) {
           this.readThrough = Math.max(this.readThrough, page.next);
           await this.options.handle(page.events);
@@ -87,8 +89,10 @@ export class EventSubscription {
       }
       // A full batch means more may be waiting; a short one that was woken meanwhile reads again at once.
       if (read === batchSize) continue;
-      // Committed events may be held back by an append of ours still in flight: look again soon.
-      await this.wake.sleep(heldBack ? 20 : pollMs, this.running);
+      // Committed events may be held back by an append of ours still in flight: look again soon (its commit or
+      // rollback wakes us through the store; the growing delay is for an appender that died without a word).
+      if (!this.held) heldBackDelay.reset();
+      await this.wake.sleep(this.held ? heldBackDelay.next() : pollMs, this.running);
     }
   }
 }

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { Pool, PoolClient } from 'pg';
-import { EventStore, ProjectedEvent } from '../event-store/event-store';
+import { EventStore, HeldBack, ProjectedEvent } from '../event-store/event-store';
 import { inTransaction } from '../infra/transaction';
 import { projectionErrors, projectionLag, projectionPosition } from '../metrics/metrics';
 import { Projection } from './projection';
-import { Wake } from '../shared/wake';
+import { HeldBackDelay, Wake } from '../shared/wake';
 
 export interface RunnerOptions {
   batchSize?: number;
@@ -110,6 +110,8 @@ export class ProjectionRunner {
   private readonly pollMs: number;
   /** the highest position read live: a wake-up for a position already read (our own NOTIFY) reads nothing */
   private readThrough = 0;
+  /** why the last live read stopped short of committed events (null: it did not) */
+  private held: HeldBack | null = null;
   private readonly wake = new Wake();
 
   constructor(
@@ -146,8 +148,8 @@ export class ProjectionRunner {
     if (this.running) return;
     this.running = true;
     this.unsubscribe = this.store.onAppended((position) => {
-      // 0: the listener (re)connected and may have missed something
-      if (position === 0 || position > this.readThrough) this.wake.poke();
+      // held back: only the append holding us back (or a rollback) can let us on; else anything new, or 0 (look again)
+      if (this.held ? this.held.releasedBy(position) : position === 0 || position > this.readThrough) this.wake.poke();
     });
     this.loops.push(this.liveLoop());
   }
@@ -318,6 +320,7 @@ export class ProjectionRunner {
   /** The live loop: the group's batches while there are events, then wait for an append (or poll). */
   private async liveLoop(): Promise<void> {
     let failures = 0;
+    const heldBack = new HeldBackDelay();
     while (this.running) {
       this.wake.reset();
       let next: 'read' | 'soon' | 'idle';
@@ -331,9 +334,11 @@ export class ProjectionRunner {
         await this.wake.sleep(backoff(failures), this.running);
         continue;
       }
+      if (next !== 'soon') heldBack.reset();
       if (next === 'read') continue;
-      // committed events are held back behind an append of ours still in flight: look again soon
-      await this.wake.sleep(next === 'soon' ? 20 : this.pollMs, this.running);
+      // committed events are held back behind an append of ours still in flight: look again soon (its commit or
+      // rollback wakes us through the store; the growing delay is for an appender that died without a word)
+      await this.wake.sleep(next === 'soon' ? heldBack.next() : this.pollMs, this.running);
     }
   }
 
@@ -348,6 +353,7 @@ export class ProjectionRunner {
     if (group.some((p) => !this.positions.has(p.name))) await this.loadCheckpoints();
     const from = Math.min(...group.map((p) => this.positions.get(p.name)!));
     const page = await this.store.readProjectedPage(from, this.batchSize);
+    this.held = page.heldBack;
     if (!page.events.length) return page.heldBack ? 'soon' : 'idle';
     this.readThrough = Math.max(this.readThrough, page.events[page.events.length - 1].globalPosition);
     try {

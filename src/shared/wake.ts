@@ -25,3 +25,17 @@ export class Wake {
     });
   }
 }
+
+/** How long a reader held back by an append in flight waits before it looks again: 20 ms, doubling to 1 s. */
+export class HeldBackDelay {
+  private ms = 0;
+
+  next(): number {
+    this.ms = this.ms ? Math.min(1000, this.ms * 2) : 20;
+    return this.ms;
+  }
+
+  reset(): void {
+    this.ms = 0;
+  }
+}
