@@ -9,13 +9,17 @@
 --      before its transaction has an xid, and keeps it until commit or rollback. So a transaction that holds an
 --      xid and not that lock never appends (rectify_position_base() refuses an append after another write).
 --   2. A reader takes its snapshot S (the statement's), then looks at the lock table. For every xid x in flight in
---      S (pg_snapshot_xip), either x is still running and holds no appender lock — it never appends, the reader
---      may pass it — or x is an appender still in flight, or x has ended since S was taken (S cannot see what it
---      committed): the reader stops below x × 65536. With none of those, it stops at S's xmax × 65536: every
---      transaction that gets an xid later has xid ≥ xmax.
+--      S (pg_snapshot_xip):
+--        - x is still running and holds no appender lock: it never appends; the reader may pass it;
+--        - x is an appender still in flight: the reader stops below x × 65536;
+--        - x has ended since S was taken: S cannot see what it committed, so the reader asks a fresh snapshot
+--          (rectify_xid_appended) whether x left events; if it did, the reader stops below x × 65536 for this read.
+--          On a busy server some transaction always ends between a snapshot and the look: treating every one of
+--          them as a possible appender starved readers; a fresh look at the events tells the two apart.
+--      With none of those, it stops at S's xmax × 65536: every transaction that gets an xid later has xid ≥ xmax.
 --
--- So an event that commits late is still never skipped, and nothing but our own appends still in flight (and,
--- for one read, a transaction that ended between the snapshot and the look at the lock table) holds a reader back.
+-- So an event that commits late is still never skipped, and nothing but our own appends still in flight (and, for
+-- one read, an append that committed between the snapshot and the look) holds a reader back.
 
 CREATE OR REPLACE FUNCTION rectify_position_base() RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
@@ -31,6 +35,22 @@ BEGIN
 END;
 $$;
 
+-- Whether transaction x, which showed no lock, may hold or have committed events: asked in one statement with a
+-- snapshot of its own, taken now (VOLATILE, read committed). x completed before that snapshot: it sees whatever x
+-- committed, so the answer is whether x left events. x not completed (it got its xid just before the reader's look
+-- and had not yet entered it in the lock table; it may be an appender): yes. Under another isolation level there is no
+-- fresh snapshot to ask, and the answer is yes (the reader stops below x, as it must when it cannot tell).
+CREATE FUNCTION rectify_xid_appended(x bigint) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RETURN true;
+  END IF;
+  RETURN CASE WHEN pg_visible_in_snapshot(x::text::xid8, pg_current_snapshot())
+              THEN EXISTS (SELECT 1 FROM events WHERE global_position >= x * 65536 AND global_position < (x + 1) * 65536)
+              ELSE true END;
+END;
+$$;
+
 -- STABLE: it sees the calling statement's snapshot, the one the reader's rows come from. Call it once per
 -- statement (as an uncorrelated subquery or a materialized CTE): a bound that moved within one scan could pass a row
 -- below another. PL/pgSQL so that its plans are cached per session (a SQL function's body is planned at every call).
@@ -38,20 +58,22 @@ CREATE OR REPLACE FUNCTION rectify_safe_position() RETURNS bigint LANGUAGE plpgs
 DECLARE
   snap pg_snapshot := pg_current_snapshot();
   xip bigint[];
-  passable bigint[];
   bound bigint;
 BEGIN
   SELECT array_agg(x::text::bigint) INTO xip FROM pg_snapshot_xip(snap) AS x;
   IF xip IS NOT NULL THEN
-    -- one look at the lock table: the xids (32-bit there) of transactions running now that hold no appender lock
-    SELECT array_agg(v.xid) INTO passable
-      FROM (SELECT max(l.transactionid::text::bigint) FILTER (WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock') AS xid,
-                   bool_or(l.locktype = 'advisory' AND l.classid = 1919247220::oid AND l.objsubid = 2
-                           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS appender
-              FROM pg_locks l WHERE l.granted GROUP BY l.virtualtransaction) v
-     WHERE v.xid IS NOT NULL AND NOT v.appender;
-    -- the lowest xid in flight in the snapshot that is not such a one: an appender, or one that ended since
-    SELECT min(x) INTO bound FROM unnest(xip) AS x WHERE NOT (x % 4294967296 = ANY (coalesce(passable, '{}')));
+    -- one look at the lock table: every transaction running now with an xid (32-bit there), and whether it holds an
+    -- appender lock in this database
+    WITH running AS (
+      SELECT max(l.transactionid::text::bigint) FILTER (WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock') AS xid,
+             bool_or(l.locktype = 'advisory' AND l.classid = 1919247220::oid AND l.objsubid = 2
+                     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS appender
+        FROM pg_locks l WHERE l.granted GROUP BY l.virtualtransaction
+    )
+    SELECT min(x.x) INTO bound
+      FROM unnest(xip) AS x(x)
+      LEFT JOIN (SELECT xid, appender FROM running WHERE xid IS NOT NULL) r ON r.xid = x.x % 4294967296
+     WHERE CASE WHEN r.xid IS NOT NULL THEN r.appender ELSE rectify_xid_appended(x.x) END;
   END IF;
   RETURN 65536 * coalesce(bound, pg_snapshot_xmax(snap)::text::bigint);
 END;

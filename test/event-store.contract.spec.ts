@@ -424,6 +424,29 @@ describe('the log order waits only for our own appends', () => {
     await sixteenWritersBeside(hold);
   });
 
+  it('a transaction seen in flight that has ended since counts as an appender only if it left events (asked afresh)', async () => {
+    const xidOf = async (sql: (c: Client) => Promise<unknown>) => {
+      const c = new Client({ connectionString: db.url });
+      await c.connect();
+      await c.query('BEGIN');
+      await sql(c);
+      const x = Number((await c.query('SELECT txid_current() AS x')).rows[0].x);
+      return { x, c };
+    };
+    const appended = async (x: number) => (await db.pool.query('SELECT rectify_xid_appended($1) AS a', [x])).rows[0].a;
+    const appender = await xidOf((c) => c.query(appendStatement(`t-${randomUUID()}`, 'no-stream', [ev(1)])));
+    const other = await xidOf(async () => undefined);
+    // still running (as one that has just taken its xid looks before it shows in the lock table): it may append
+    expect([await appended(appender.x), await appended(other.x)]).toEqual([true, true]);
+    await appender.c.query('COMMIT');
+    await other.c.query('COMMIT');
+    expect([await appended(appender.x), await appended(other.x)]).toEqual([true, false]);
+    const rolledBack = await xidOf((c) => c.query(appendStatement(`t-${randomUUID()}`, 'no-stream', [ev(1)])));
+    await rolledBack.c.query('ROLLBACK');
+    expect(await appended(rolledBack.x)).toBe(false);
+    await Promise.all([appender.c.end(), other.c.end(), rolledBack.c.end()]);
+  });
+
   it('an append refuses to run after another write of its transaction (its xid would not be ordered by the appender lock)', async () => {
     const tx = await db.pool.connect();
     try {
