@@ -15,11 +15,11 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { signToken } from '../src/auth/jwt';
 import { appendStatement } from '../src/event-store/pg-event-store';
+import { freePort } from '../src/infra/free-port';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { usccCheckCharacter } from '../src/subjects/uscc';
@@ -48,17 +48,6 @@ const subject = (campaignId: string | undefined, districtCode: string) => ({
   ...(campaignId ? { campaignId } : {}),
   type: 'production-unit', name: `重庆市某工贸有限公司（第${serial}号）`, uscc: uscc(), districtCode, industry: 'industry-trade', principal: { name: '张三' },
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 interface Case {
   name: string;

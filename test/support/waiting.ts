@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/infra/free-port';
 import { Redis } from 'ioredis';
 
 /** Helpers for tests that wait on queues, receivers and private services. */
@@ -20,16 +20,7 @@ export async function until<T>(what: string, probe: () => Promise<T>, done: (v: 
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+export { freePort };
 
 /** A Redis of this test's own, so that FLUSHALL wipes nothing another suite uses. */
 export async function privateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
