@@ -209,6 +209,50 @@ describe('several runners of one projection', () => {
   });
 });
 
+describe('the projections as a group', () => {
+  it('three runners of three projections apply each event once to each, while events keep arriving', async () => {
+    const names = ['x', 'y', 'z'].map((n) => `grp-${n}-${randomUUID().slice(0, 8)}`);
+    const runners = ['a', 'b', 'c'].map(
+      (r) => new ProjectionRunner(db.pool, store, names.map((n) => recording(n, r)), { batchSize: 7 }),
+    );
+    await runners[0].ensureCheckpoints();
+    runners.forEach((r) => r.start());
+    await appendMany(`g${names[0]}`, 120);
+    const head = await lastPosition();
+    expect(await Promise.all(runners.map((r) => r.waitFor(head, 20000)))).toEqual([true, true, true]);
+    await Promise.all(runners.map((r) => r.stop()));
+    const count = await eventCount();
+    for (const n of names) expect(await appliedBy(n)).toEqual({ total: count, distinct: count });
+  });
+
+  it('a projection that keeps failing leaves the group: the others go on; once it heals it catches up', async () => {
+    const good = `good-${randomUUID().slice(0, 8)}`;
+    const bad = `bad-${randomUUID().slice(0, 8)}`;
+    let broken = true;
+    const failures: string[] = [];
+    const runner = new ProjectionRunner(db.pool, store, [
+      recording(good, 'r'),
+      recording(bad, 'r', async () => {
+        if (broken) throw new Error('cannot apply yet');
+      }),
+    ], { batchSize: 5, onError: (name) => failures.push(name) });
+    await runner.ensureCheckpoints();
+    runner.start();
+    await appendMany(`f${good}`, 30);
+    const head = await lastPosition();
+    // the healthy projection reaches the head although its partner fails on every batch (more than one page: 30 > 5)
+    expect(await runner.waitFor(head, 20000, [good])).toBe(true);
+    expect(failures).toContain(bad);
+    expect(await runner.checkpoint(bad)).toBeLessThan(head);
+    broken = false;
+    expect(await runner.waitFor(head, 20000, [bad])).toBe(true);
+    await runner.stop();
+    const count = await eventCount();
+    expect(await appliedBy(good)).toEqual({ total: count, distinct: count });
+    expect(await appliedBy(bad)).toEqual({ total: count, distinct: count });
+  });
+});
+
 describe('the campaigns projection', () => {
   async function runCommands(): Promise<void> {
     const ctx = { now: new Date('2022-04-01T00:00:00Z'), principal: { sub: 'a', role: 'city-admin' as const, districts: [] } };
