@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { NoBodyInterceptor } from './http/body-rules';
 import { ConsistencyInterceptor } from './http/consistency';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
@@ -62,6 +63,7 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: NoBodyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
       ],
     };

@@ -4,6 +4,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
+import { jsonDepthLimit } from './http/body-rules';
 import { consistencyMiddleware } from './http/consistency';
 import { sendProblem, toProblem } from './http/problem.filter';
 import { problemType } from './http/problem';
@@ -58,6 +59,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions): P
   });
   app.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.text({ limit: '10mb', type: 'text/csv' }));
+  app.use(jsonDepthLimit);
   // body-parser failures (bad JSON, too large) become problems too
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

@@ -6,7 +6,7 @@ const STREAM = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/;
 
 export class EventsQuery {
   /** exclusive global position (the `next` of the previous page) */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) after?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) after?: number;
   /** a page's size (JSON, default 100, at most 1000); with ndjson, a cap on the whole stream (default: no cap) */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000_000) limit?: number;
   /** one event type or several, comma-separated */
@@ -19,7 +19,7 @@ export class EventsQuery {
 }
 
 export class StreamEventsQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) fromVersion?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) fromVersion?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 

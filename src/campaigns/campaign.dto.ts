@@ -42,12 +42,12 @@ export class DeadlineDto {
 export class ChecklistChoiceDto {
   @IsIn(SUBJECT_TYPES) subjectType: SubjectType;
   @IsString() @Matches(TEMPLATE_ID, TEMPLATE_MSG) templateId: string;
-  @IsOptional() @IsInt() @Min(1) version?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) version?: number;
 }
 
 export class ChooseChecklistDto {
   @IsString() @Matches(TEMPLATE_ID, TEMPLATE_MSG) templateId: string;
-  @IsOptional() @IsInt() @Min(1) version?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) version?: number;
 }
 
 export class LaunchCampaignDto {
@@ -83,10 +83,10 @@ export class ListCampaignsQuery {
   @IsOptional() @IsString() @Matches(CODE, CODE_MSG) jurisdiction?: string;
   @IsOptional() @IsIn(['launched', 'in-progress', 'completed']) status?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) offset?: number;
 }
 
 export class HistoryQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) fromVersion?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) fromVersion?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }

@@ -14,7 +14,7 @@ export class ProblemsQuery {
   @IsOptional() @IsUUID() subjectId?: string;
   @IsOptional() @IsIn(['deadline', '-deadline']) sort?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) offset?: number;
 }
 
 export class ProgressQuery {

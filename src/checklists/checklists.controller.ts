@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { READ_ROLES, Roles } from '../auth/auth.decorators';
 import { ValidationProblem } from '../http/problem';
 import { notFound } from '../shared/decider';
@@ -8,7 +8,7 @@ import { TEMPLATE_ID } from '../shared/patterns';
 import { CHECKLISTS } from './checklist';
 
 export class TemplateQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) version?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) version?: number;
 }
 
 /** The versioned checklist templates (domain.md §3), item texts verbatim from the source documents. */

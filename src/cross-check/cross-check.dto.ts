@@ -68,5 +68,5 @@ export class ReviewItemsDto {
 }
 
 export class RubricQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) version?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) version?: number;
 }

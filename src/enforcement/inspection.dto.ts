@@ -53,5 +53,5 @@ export class ListInspectionsQuery {
   @IsOptional() @IsUUID() subjectId?: string;
   @IsOptional() @IsIn(['scheduled', 'conducted', 'completed']) status?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) offset?: number;
 }

@@ -8,7 +8,7 @@ const PARTY_MSG = { message: 'party must be city, district:<code> or subject:<uu
 
 class PageQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) offset?: number;
 }
 
 export class ListRemindersQuery extends PageQuery {

@@ -36,5 +36,5 @@ export class ListSelfInspectionsQuery {
   @IsOptional() @IsIn(['in-progress', 'submitted', 'returned', 'accepted']) status?: string;
   @IsOptional() @IsIn(['true', 'false']) late?: 'true' | 'false';
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) offset?: number;
 }

@@ -53,7 +53,7 @@ export class ListSubjectsQuery {
   @IsOptional() @IsIn(['true', 'false']) active?: 'true' | 'false';
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) q?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) offset?: number;
 }
 
 export class ImportQuery {
@@ -62,7 +62,7 @@ export class ImportQuery {
 }
 
 export class TimelineQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) after?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) after?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 

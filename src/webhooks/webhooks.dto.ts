@@ -31,16 +31,16 @@ export class RotateSecretDto {
 export class DeliveriesQuery {
   @IsOptional() @IsIn(['pending', 'delivered', 'failed', 'cancelled']) status?: string;
   /** global position cursor (exclusive) */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) after?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) after?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }
 
 /** A range of the log to send again to one subscription: positions and/or recording times. */
 export class ReplayDto {
   /** exclusive global position */
-  @IsOptional() @IsInt() @Min(0) after?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) after?: number;
   /** inclusive global position */
-  @IsOptional() @IsInt() @Min(1) through?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) through?: number;
   @IsOptional() @IsDateString({ strict: true }) from?: string;
   @IsOptional() @IsDateString({ strict: true }) to?: string;
   /** at most this many events (default and limit 100000) */
