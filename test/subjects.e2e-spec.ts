@@ -1,4 +1,5 @@
 import { chongqing2022 } from '../src/seed/chongqing-2022';
+import type { RowError } from '../src/http/problem';
 import { startTestApp, TestApp } from './support/app';
 import { launchBody, uscc } from './support/fixtures';
 
@@ -168,6 +169,22 @@ describe('bulk import', () => {
     expect(object.body.errors[0]).toMatchObject({ field: 'body', rule: 'isArray' });
     const plain = await post('hello', 'text/plain');
     expect(plain.status).toBe(415);
+  });
+
+  it('a dry run refuses exactly what the real import refuses: a NUL or a lone surrogate in a field', async () => {
+    const csv = ['type,name,uscc,districtCode,industry,principalName', `exam-site,考试点\u0000一号,${uscc(480)},500103,safety-training,赵六`].join('\n');
+    // a lone surrogate cannot travel as UTF-8 text: as a JSON escape it can
+    const json = `[${JSON.stringify(subject(481, { type: 'exam-site' })).replace('"张三"', '"钱\\ud800七"')}]`;
+    const send = (body: string, type: string, dryRun: boolean) => t.http.post(`${IMPORT}?campaign=${campaignId}${dryRun ? '&dryRun=true' : ''}`)
+      .set('Authorization', `Bearer ${t.token('city-admin')}`).type(type).send(body);
+    const before = await eventCount();
+    for (const dryRun of [true, false]) {
+      const nul = await send(csv, 'text/csv', dryRun);
+      expect([nul.status, nul.body.errors?.map((e: RowError) => [e.row, e.field, e.rule])]).toEqual([422, [[1, 'name', 'storable']]]);
+      const surrogate = await send(json, 'application/json', dryRun);
+      expect([surrogate.status, surrogate.body.errors?.map((e: RowError) => [e.row, e.field, e.rule])]).toEqual([422, [[1, 'principal.name', 'storable']]]);
+    }
+    expect(await eventCount()).toBe(before);
   });
 
   it('takes 10,000 rows in one atomic append, and refuses 10,001', async () => {

@@ -17,6 +17,8 @@ function write(value: unknown, path: string): string {
   switch (typeof value) {
     case 'string':
       if (value.includes('\u0000')) throw new NonCanonicalValueError(path, 'must not contain the NUL character');
+      // jsonb refuses lone surrogates: refused here, where the caller learns which field, not by the database
+      if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) throw new NonCanonicalValueError(path, 'must be well-formed Unicode (no lone surrogate)');
       return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new NonCanonicalValueError(path, 'must be a finite number');

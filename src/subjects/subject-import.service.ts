@@ -8,6 +8,7 @@ import { EventStore, StreamAppend, WrongExpectedVersionError } from '../event-st
 import { RowError, RowsRejected, ValidationProblem } from '../http/problem';
 import { flattenValidationErrors } from '../http/validation';
 import { PG_POOL } from '../infra/tokens';
+import { canonicalJson, NonCanonicalValueError } from '../shared/canonical-json';
 import { DomainError } from '../shared/decider';
 import { CommandContext } from '../shared/execute-decider.command';
 import { CsvError, parseCsv } from './csv';
@@ -135,6 +136,8 @@ export class SubjectImportService {
           subjectDecider.initialState,
           { now, principal: ctx.principal },
         );
+        // what the log will refuse, refused here for the row (a dry run must find it too)
+        for (const e of events) canonicalJson(e.data);
         appends.push({
           streamId: subjectStream(subjectId),
           expectedVersion: 'no-stream',
@@ -142,6 +145,10 @@ export class SubjectImportService {
         });
         accepted.push({ row, id: subjectId, uscc: dto.uscc });
       } catch (err) {
+        if (err instanceof NonCanonicalValueError) {
+          errors.push({ row, field: err.path || 'row', rule: 'storable', message: `${err.path} ${err.rule}` });
+          continue;
+        }
         if (!(err instanceof DomainError)) throw err;
         errors.push({ row, field: err.field ?? 'row', rule: err.rule ?? err.kind, message: err.message });
       }

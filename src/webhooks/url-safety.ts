@@ -1,31 +1,61 @@
 import { LookupAddress, lookup as dnsLookup } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Where a webhook may be sent: http(s) only, no credentials in the URL, and (unless private targets are allowed)
  * no host that is or resolves to a loopback, private, link-local, shared or otherwise non-public address. The
  * check is made when a subscription is saved and again at connect time, on the address actually dialled, so a
  * name that is re-pointed later (DNS rebinding) is still refused.
+ *
+ * Addresses are classified by ipaddr.js (its special-purpose ranges of the IANA registries): only `unicast` is
+ * public. An IPv6 address that embeds an IPv4 one is public only if what it embeds is: IPv4-mapped (::ffff:a.b.c.d)
+ * and RFC 6145 translated (::ffff:0:a.b.c.d), 6to4 (2002:AABB:CCDD::/16), NAT64 (64:ff9b::/96; the local-use
+ * 64:ff9b:1::/48 never), Teredo (2001::/32: its server and its client, stored inverted). IPv4-compatible addresses
+ * (::a.b.c.d, deprecated) are never public.
  */
-const BLOCKED = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) BLOCKED.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96]] as const) {
-  BLOCKED.addSubnet(net, bits, 'ipv6');
+function publicV4(a: ipaddr.IPv4): boolean {
+  return a.range() === 'unicast';
+}
+
+const v4At = (parts: number[], at: number) => new ipaddr.IPv4([parts[at] >> 8, parts[at] & 0xff, parts[at + 1] >> 8, parts[at + 1] & 0xff]);
+
+function publicV6(a: ipaddr.IPv6): boolean {
+  const p = a.parts;
+  switch (a.range()) {
+    case 'unicast':
+      // ::/96 is IPv4-compatible (and ::, ::1): ipaddr.js calls it unicast, but nothing public lives there
+      return !(p[0] === 0 && p[1] === 0 && p[2] === 0 && p[3] === 0 && p[4] === 0 && p[5] === 0);
+    case 'ipv4Mapped':
+    case 'rfc6145':
+      return publicV4(v4At(p, 6));
+    case 'rfc6052':
+      // the well-known NAT64 prefix embeds the IPv4 address in its last 32 bits; the local-use /48 is private
+      return p[2] === 0 && publicV4(v4At(p, 6));
+    case '6to4':
+      return publicV4(v4At(p, 1));
+    case 'teredo': {
+      const client = new ipaddr.IPv4([(p[6] >> 8) ^ 0xff, (p[6] & 0xff) ^ 0xff, (p[7] >> 8) ^ 0xff, (p[7] & 0xff) ^ 0xff]);
+      return publicV4(v4At(p, 2)) && publicV4(client);
+    }
+    default:
+      return false;
+  }
 }
 
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
-  if (family === 0) return false;
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return isPublicAddress(mapped[1]);
-    return !BLOCKED.check(address, 'ipv6');
+  if (family === 4) return publicV4(ipaddr.IPv4.parse(address));
+  if (family !== 6) return false;
+  // the WHATWG URL parser's form first: ipaddr.js reads "::a.b.c.d" as IPv4-mapped, where it is IPv4-compatible
+  // (::808:808, what a socket would dial); a zone id (fe80::1%eth0) only ever qualifies link-local addresses
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${address.replace(/%.*$/, '')}]/`).hostname.slice(1, -1);
+  } catch {
+    return false;
   }
-  return !BLOCKED.check(address, 'ipv4');
+  return publicV6(ipaddr.IPv6.parse(canonical));
 }
 
 export class UnsafeUrlError extends Error {

@@ -129,6 +129,35 @@ describe('webhook target safety', () => {
     for (const a of ['8.8.8.8', '172.32.0.1', '114.114.114.114', '2400:3200::1', '::ffff:8.8.8.8']) expect([a, isPublicAddress(a)]).toEqual([a, true]);
   });
 
+  it('classifies every IPv6 form that embeds an IPv4 address by what it embeds (ipaddr.js)', () => {
+    const refused = [
+      // IPv4-compatible (deprecated): never public, whatever it embeds
+      '::127.0.0.1', '::7f00:1', '::8.8.8.8', '::10.0.0.1',
+      // IPv4-mapped and RFC 6145 translated, of private targets
+      '::ffff:10.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '::ffff:0:127.0.0.1', '::ffff:0:192.168.0.1',
+      // 6to4 of loopback, private, link-local
+      '2002:7f00:1::', '2002:7f00:0001::1', '2002:a00:1::', '2002:c0a8:101::', '2002:a9fe:a9fe::1',
+      // NAT64: the well-known prefix of private targets, and the local-use prefix always
+      '64:ff9b::127.0.0.1', '64:ff9b::a00:1', '64:ff9b::169.254.169.254', '64:ff9b:1::8.8.8.8',
+      // Teredo whose client (inverted) or server is private
+      '2001:0:4136:e378:8000:63bf:80ff:fffe', '2001:0:a00:1:8000:63bf:3fff:fdd2',
+      // other special ranges
+      'fec0::1', '100::1', '2001:db8::1', '2001:2::1', 'ff02::1', '::', '::1', 'fe80::1%eth0', '3fff::1',
+      '192.0.0.8', '192.0.2.1', '198.18.0.1', '198.51.100.7', '203.0.113.9', '240.0.0.1', '255.255.255.255', '224.0.0.1',
+    ];
+    for (const a of refused) expect([a, isPublicAddress(a)]).toEqual([a, false]);
+    const allowed = ['::ffff:114.114.114.114', '::ffff:0:8.8.8.8', '2002:808:808::1', '64:ff9b::8.8.8.8', '64:ff9b::808:808',
+      '2001:0:4136:e378:8000:63bf:f7f7:f7f7', '2400:3200::1', '240e::1'];
+    for (const a of allowed) expect([a, isPublicAddress(a)]).toEqual([a, true]);
+  });
+
+  it('refuses loopback written in any form a URL parser accepts (decimal, octal, hex, IPv6 brackets)', () => {
+    const hosts = ['http://2130706433/', 'http://0177.0.0.1/', 'http://0x7f.0.0.1/', 'http://0x7f000001/', 'http://127.1/', 'http://017700000001/',
+      'http://[::127.0.0.1]/', 'http://[::ffff:127.0.0.1]/', 'http://[2002:7f00:1::]/', 'http://[64:ff9b::7f00:1]/', 'http://[0:0:0:0:0:ffff:7f00:1]/',
+      'http://0/', 'http://[::]/', 'http://169.254.169.254.nip.io.localhost/'];
+    for (const h of hosts) expect(() => checkUrlShape(h, false)).toThrow(expect.objectContaining({ rule: 'publicHost' }));
+  });
+
   it('refuses other schemes, credentials and private targets unless they are allowed', async () => {
     expect(() => checkUrlShape('ftp://example.com/', true)).toThrow(expect.objectContaining({ rule: 'scheme' }));
     expect(() => checkUrlShape('https://u:p@example.com/', true)).toThrow(expect.objectContaining({ rule: 'noCredentials' }));
