@@ -14,7 +14,7 @@ const body = (over: Record<string, unknown> = {}) => ({ ...cq, ...over });
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ queue: 'postgres' });
+  t = await startTestApp({ queue: 'postgres', probeIfMatch: true });
 });
 afterAll(async () => {
   await t.close();

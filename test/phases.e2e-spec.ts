@@ -6,6 +6,7 @@ import { EventStore } from '../src/event-store/event-store';
 import { ProjectionRunner } from '../src/projections/projection-runner';
 import { FixedClock } from '../src/shared/clock';
 import { Caller, startTestApp, TestApp } from './support/app';
+import { PROBED_IN_PHASES } from './support/if-match';
 import { launchBody, uscc } from './support/fixtures';
 import { ok } from './support/waiting';
 
@@ -19,7 +20,7 @@ const cst = (local: string) => new Date(`${local}+08:00`);
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ queue: 'postgres', clock });
+  t = await startTestApp({ queue: 'postgres', clock, probeIfMatch: true });
 });
 afterAll(async () => {
   await t.close();
@@ -470,5 +471,12 @@ describe('checklists', () => {
     });
     expect((await t.call('get', '/api/v1/checklists/{templateId}', '/api/v1/checklists/LYG2021-PU?version=2', 'auditor')).status).toBe(404);
     expect((await t.call('get', '/api/v1/checklists/{templateId}', '/api/v1/checklists/lyg', 'auditor')).status).toBe(400);
+  });
+});
+
+describe('If-Match', () => {
+  it('was probed (stale → 412, nothing written) on the routes of the phases the full lifecycle does not take', () => {
+    expect(PROBED_IN_PHASES.filter((r) => !t.probes.routes.has(r))).toEqual([]);
+    expect(t.probes.problems).toEqual([]);
   });
 });

@@ -51,7 +51,7 @@ describe.each(['redis', 'postgres'] as const)('deadline reminders on the %s queu
     return new Set<string>(ids);
   };
   const start = async () =>
-    startTestApp({ queue: backend, clock, db, redisUrl: redis?.url, env: { REMINDER_GRACE_HOURS: '0' } });
+    startTestApp({ queue: backend, clock, db, redisUrl: redis?.url, env: { REMINDER_GRACE_HOURS: '0' }, probeIfMatch: true });
 
   beforeAll(async () => {
     if (backend === 'redis') redis = await privateRedis();

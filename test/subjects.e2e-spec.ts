@@ -12,7 +12,7 @@ const otherOfficer = { role: 'district-officer' as const, districts: ['500104'] 
 let t: TestApp;
 let campaignId: string;
 beforeAll(async () => {
-  t = await startTestApp({ queue: 'postgres' });
+  t = await startTestApp({ queue: 'postgres', probeIfMatch: true });
   const launched = await t.call('post', '/api/v1/campaigns', '/api/v1/campaigns', 'city-admin', launchBody(chongqing2022));
   campaignId = launched.body.id;
 });

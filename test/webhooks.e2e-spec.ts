@@ -31,7 +31,7 @@ describe('webhooks (Standard Webhooks) from the log', () => {
 
   beforeAll(async () => {
     await receiver.start();
-    t = await startTestApp({ queue: 'redis', env: ENV });
+    t = await startTestApp({ queue: 'redis', env: ENV, probeIfMatch: true });
     campaignId = (await ok(t.call('post', C, C, 'city-admin', launchBody(chongqing2022, { districts: [{ code: A, name: '渝中区' }, { code: B, name: '大渡口区' }] })), 201)).body.id;
   });
   afterAll(async () => {

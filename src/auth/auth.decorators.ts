@@ -27,5 +27,6 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 /** The principal and correlation id every command carries into its events' metadata. */
 export const CommandCtx = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext => {
   const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-  return { principal: req.principal!, correlationId: String(req.id), consistency: consistencyOf(req) };
+  const ifMatch = req.headers['if-match'];
+  return { principal: req.principal!, correlationId: String(req.id), consistency: consistencyOf(req), ifMatch: Array.isArray(ifMatch) ? ifMatch.join(',') : ifMatch };
 });

@@ -4,7 +4,11 @@ import { Decider, DomainEvent } from '../shared/decider';
 import { CommandContext, CommandResult, ExecuteDecider } from '../shared/execute-decider.command';
 import { etagOf, parseIfMatch } from './etag';
 
-/** Runs a command through the one command path and puts the stream's new version in the ETag. */
+/**
+ * Runs a command through the one command path and puts the stream's new version in the ETag. If-Match holds for every
+ * command route: the route's own header parameter, else the request's (a command on a part of a resource, such as an
+ * order of an inspection, is conditional on the resource's ETag).
+ */
 export async function executeWithEtag<C>(
   commands: CommandBus,
   decider: Decider<C, DomainEvent, unknown>,
@@ -14,7 +18,7 @@ export async function executeWithEtag<C>(
   ifMatch: string | undefined,
   res: Response,
 ): Promise<CommandResult> {
-  const result = await commands.execute(new ExecuteDecider(decider as Decider<unknown, DomainEvent, unknown>, streamId, command, ctx, parseIfMatch(ifMatch, streamId)));
+  const result = await commands.execute(new ExecuteDecider(decider as Decider<unknown, DomainEvent, unknown>, streamId, command, ctx, parseIfMatch(ifMatch ?? ctx.ifMatch)));
   res.setHeader('ETag', etagOf(result.version));
   return result;
 }

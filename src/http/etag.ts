@@ -1,27 +1,31 @@
 import type { Response } from 'express';
-import { PreconditionFailedError } from '../shared/execute-decider.command';
+import type { IfMatch } from '../shared/execute-decider.command';
 import { ValidationProblem } from './problem';
 
 export const etagOf = (version: number) => `"${version}"`;
 
 /**
- * If-Match → the stream version a command expects: a strong ETag "<n>", or * (the resource must exist).
- * Weak tags never match under If-Match's strong comparison.
+ * If-Match (RFC 9110 §13.1.1) → what the command expects of its stream: `*` (the resource must exist), or the versions
+ * of the strong ETags listed ("3", or "3", "4"). Weak tags never match under If-Match's strong comparison: a list of
+ * only weak tags matches nothing (412). A malformed entry is a 400.
  */
-export function parseIfMatch(header: string | undefined, streamId: string): number | '*' | undefined {
-  if (header === undefined || header === '') return undefined;
+export function parseIfMatch(header: string | undefined): IfMatch | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
   const value = header.trim();
   if (value === '*') return '*';
-  if (value.startsWith('W/')) {
-    throw new PreconditionFailedError(streamId, -1, -1, 'If-Match needs a strong ETag; a weak one never matches');
+  const versions: number[] = [];
+  for (const raw of value.split(',')) {
+    const tag = raw.trim();
+    if (tag === '') continue;
+    const m = /^(W\/)?"(\d{1,15})"$/.exec(tag);
+    if (!m) {
+      throw new ValidationProblem([
+        { field: 'If-Match', rule: 'etag', message: 'If-Match must be * or a list of ETags such as "3" or "3", "4"' },
+      ]);
+    }
+    if (!m[1]) versions.push(Number(m[2]));
   }
-  const m = /^"(\d{1,15})"$/.exec(value);
-  if (!m) {
-    throw new ValidationProblem([
-      { field: 'If-Match', rule: 'etag', message: 'If-Match must be * or a strong ETag such as "3"' },
-    ]);
-  }
-  return Number(m[1]);
+  return versions;
 }
 
 /** If-None-Match against a current ETag: true when the client's copy is fresh (304). */

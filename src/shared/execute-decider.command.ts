@@ -25,6 +25,18 @@ export interface CommandContext {
   causationId?: string;
   /** the HTTP request's consistency context: the command notes the position it reached there */
   consistency?: { note(position: number): void };
+  /** the request's If-Match header, for every command route (parsed against the stream the command acts on) */
+  ifMatch?: string;
+}
+
+/**
+ * A parsed If-Match (RFC 9110 §13.1.1): `*` (the resource must exist) or the stream versions of the strong ETags
+ * listed (the command runs if the stream is at one of them; a weak tag matches nothing).
+ */
+export type IfMatch = '*' | number[];
+
+export function ifMatchHolds(ifMatch: IfMatch, version: number): boolean {
+  return ifMatch === '*' ? version > 0 : ifMatch.includes(version);
 }
 
 /**
@@ -37,7 +49,7 @@ export class ExecuteDecider<C = unknown> extends Command<CommandResult> {
     readonly streamId: string,
     readonly command: C,
     readonly context: CommandContext,
-    readonly ifMatch?: number | '*',
+    readonly ifMatch?: IfMatch,
   ) {
     super();
   }
@@ -46,7 +58,7 @@ export class ExecuteDecider<C = unknown> extends Command<CommandResult> {
 export class PreconditionFailedError extends Error {
   constructor(
     readonly streamId: string,
-    readonly expected: number | '*',
+    readonly expected: IfMatch,
     readonly actual: number,
     message?: string,
   ) {
@@ -54,7 +66,9 @@ export class PreconditionFailedError extends Error {
       message ??
       (expected === '*'
         ? `If-Match: * but ${streamId} does not exist`
-        : `If-Match "${expected}" is stale: the resource is at version ${actual}`),
+        : expected.length === 0
+          ? `If-Match names no strong ETag: a weak one never matches (the resource is at version ${actual})`
+          : `If-Match ${expected.map((v) => `"${v}"`).join(', ')} is stale: the resource is at version ${actual}`),
     );
   }
 }

@@ -2,7 +2,7 @@ import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { EventStore, WrongExpectedVersionError } from '../event-store/event-store';
 import { Clock } from './clock';
 import { fold } from './decider';
-import { CommandResult, ConcurrencyConflictError, ExecuteDecider, PreconditionFailedError } from './execute-decider.command';
+import { CommandResult, ConcurrencyConflictError, ExecuteDecider, ifMatchHolds, PreconditionFailedError } from './execute-decider.command';
 import { StoredEventPublished } from './stored-event-published';
 
 const MAX_ATTEMPTS = 4;
@@ -20,9 +20,7 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
     for (let attempt = 1; ; attempt++) {
       const history = await this.store.readStream(streamId);
       const version = history.length ? history[history.length - 1].streamVersion : 0;
-      if (cmd.ifMatch === '*' ? version === 0 : cmd.ifMatch !== undefined && cmd.ifMatch !== version) {
-        throw new PreconditionFailedError(streamId, cmd.ifMatch!, version);
-      }
+      if (cmd.ifMatch !== undefined && !ifMatchHolds(cmd.ifMatch, version)) throw new PreconditionFailedError(streamId, cmd.ifMatch, version);
       const state = fold(decider, history.map((e) => ({ type: e.type, data: e.data })));
       const decided = decider.decide(cmd.command, state, { now: this.clock.now(), principal: context.principal });
       if (decided.length === 0) {
@@ -62,7 +60,8 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
         };
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
-        if (typeof cmd.ifMatch === 'number') throw new PreconditionFailedError(streamId, cmd.ifMatch, err.actual);
+        // the version the precondition held at has moved on: it no longer holds (with `*`, the resource still exists)
+        if (cmd.ifMatch !== undefined && cmd.ifMatch !== '*') throw new PreconditionFailedError(streamId, cmd.ifMatch, err.actual);
         if (attempt >= MAX_ATTEMPTS) throw new ConcurrencyConflictError(streamId);
       }
     }

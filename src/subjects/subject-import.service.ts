@@ -10,7 +10,8 @@ import { flattenValidationErrors } from '../http/validation';
 import { PG_POOL } from '../infra/tokens';
 import { canonicalJson, NonCanonicalValueError } from '../shared/canonical-json';
 import { DomainError } from '../shared/decider';
-import { CommandContext } from '../shared/execute-decider.command';
+import { CommandContext, PreconditionFailedError } from '../shared/execute-decider.command';
+import { parseIfMatch } from '../http/etag';
 import { CsvError, parseCsv } from './csv';
 import { SubjectFieldsDto } from './subject.dto';
 import { campaignScopeOf, subjectDecider, subjectIdFor, subjectStream } from './subject.decider';
@@ -97,6 +98,9 @@ export class SubjectImportService {
     if (rows.length > MAX_IMPORT_ROWS) {
       throw new ValidationProblem([{ field: 'body', rule: 'arrayMaxSize', message: `at most ${MAX_IMPORT_ROWS} rows per import; this has ${rows.length}` }], 413);
     }
+    // the rows name subjects not registered yet: no If-Match can hold on them (RFC 9110: * needs a current resource)
+    const ifMatch = parseIfMatch(ctx.ifMatch);
+    if (ifMatch !== undefined) throw new PreconditionFailedError('subjects', ifMatch, 0, 'If-Match cannot hold on an import: its subjects do not exist yet');
     const scope = campaignScopeOf(campaign);
     const errors: RowError[] = [];
     const appends: StreamAppend[] = [];

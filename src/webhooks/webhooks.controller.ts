@@ -15,13 +15,14 @@ import { PG_POOL } from '../infra/tokens';
 import { Clock } from '../shared/clock';
 import { DomainError, notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
+import { ConcurrencyConflictError, PreconditionFailedError } from '../shared/execute-decider.command';
 import type { CommandContext, CommandResult } from '../shared/execute-decider.command';
 import { AggregateReader } from '../shared/aggregate-reader';
 import { matches } from './delivery-policy';
 import type { NewDelivery } from './delivery-store';
 import { selectsSomething } from './event-catalogue';
 import { canManage, subscriptionDecider, subscriptionStream } from './subscription.decider';
-import type { SubscriptionCommand, SubscriptionState } from './subscription.decider';
+import type { SecretRotated, SubscriptionCommand, SubscriptionState } from './subscription.decider';
 import { rowToSubscription, webhookSubscriptionsProjection } from './subscriptions.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { TimeTravel } from '../projections/time-travel';
@@ -138,18 +139,23 @@ export class WebhooksController {
   @HttpCode(200)
   @Roles(...MANAGERS)
   async rotate(@Param('webhookId', UuidParam) id: string, @Body() body: RotateSecretDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    const current = await this.managed(id, ctx.principal);
+    const { version } = await this.managedAt(id, ctx.principal);
     const { secret, ref } = newSecret();
     const previousExpiresAt = new Date(this.clock.now().getTime() + (body.graceHours ?? 24) * 3_600_000);
     await this.webhooks.secrets.store(id, ref.secretId, secret);
+    let result: CommandResult;
     try {
-      await this.run(id, { kind: 'RotateSecret', secret: ref, previousExpiresAt: previousExpiresAt.toISOString() }, ctx, undefined, res);
+      // one rotation at a time: conditional on the client's If-Match, else on the version just read (a concurrent
+      // rotation that won makes this one a 409, never a second secret the bookkeeping below would lose)
+      result = await this.run(id, { kind: 'RotateSecret', secret: ref, previousExpiresAt: previousExpiresAt.toISOString() }, ctx, ctx.ifMatch ?? `"${version}"`, res);
     } catch (err) {
       await this.webhooks.secrets.forget(id, ref.secretId);
+      if (err instanceof PreconditionFailedError && ctx.ifMatch === undefined) throw new ConcurrencyConflictError(subscriptionStream(id));
       throw err;
     }
-    await this.webhooks.secrets.rotated(id, ref.secretId, current.secret!.secretId, previousExpiresAt, this.clock.now());
-    return { id, secretId: ref.secretId, secret, previousSecretId: current.secret!.secretId, previousExpiresAt: previousExpiresAt.toISOString() };
+    const rotated = result.events.find((e) => e.type === 'webhook.secret-rotated')!.data as SecretRotated['data'];
+    await this.webhooks.secrets.rotated(id, ref.secretId, rotated.previous.secretId, previousExpiresAt, this.clock.now());
+    return { id, secretId: ref.secretId, secret, previousSecretId: rotated.previous.secretId, previousExpiresAt: previousExpiresAt.toISOString() };
   }
 
   /** The delivery log, newest event last: status, attempts, the last response. */
@@ -238,9 +244,13 @@ export class WebhooksController {
 
   /** A subscription a command may act on, folded from its stream (never a read model that may lag). */
   private async managed(id: string, p: Principal): Promise<SubscriptionState> {
-    const { state } = await this.reader.load(subscriptionDecider, subscriptionStream(id));
+    return (await this.managedAt(id, p)).state;
+  }
+
+  private async managedAt(id: string, p: Principal): Promise<{ state: SubscriptionState; version: number }> {
+    const { state, version } = await this.reader.load(subscriptionDecider, subscriptionStream(id));
     if (!state.exists || state.deleted || !canManage(p, state)) throw notFound(`webhook subscription ${id} not found`);
-    return state;
+    return { state, version };
   }
 
   private async row(id: string, p: Principal): Promise<QueryResultRow> {
