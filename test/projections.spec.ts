@@ -18,6 +18,7 @@ import { insertRecordedEvents } from '../src/event-store/pg-event-store';
 import { eventFromJson } from '../src/http/event-json';
 import { lianyungang2021 } from '../src/seed/lianyungang-2021';
 import { fold } from '../src/shared/decider';
+import { withDistricts } from '../src/webhooks/event-districts';
 import { createTestDatabase, TestDatabase } from './support/database';
 
 let db: TestDatabase;
@@ -604,6 +605,30 @@ describe('migration 007 (a subject timeline as one row of positions)', () => {
     } finally {
       await tx.query('ROLLBACK');
       tx.release();
+    }
+  });
+});
+
+describe('districts of events recorded before events carried them', () => {
+  it('are derived by folding each stream (withDistricts), as the command path records them', async () => {
+    const fresh = await createTestDatabase(4);
+    try {
+      await insertRecordedEvents(fresh.pool, lifecycle);
+      const derived = await withDistricts(new PgEventStore(fresh.pool), lifecycle);
+      const districtsOfType = (type: string) => [...new Set(derived.filter((e) => e.type === type).map((e) => JSON.stringify(e.metadata.districts)))];
+      // a subject's events, an inspection's penalty and a self-inspection's problems: the subject's district
+      for (const e of derived.filter((x) => x.type === 'subject.registered')) expect(e.metadata.districts).toEqual([(e.data as { districtCode: string }).districtCode]);
+      const inspectionDistrict = new Map(derived.filter((e) => e.type === 'inspection.scheduled')
+        .map((e) => [e.streamId, (e.data as { districtCode: string }).districtCode]));
+      for (const e of derived.filter((x) => x.type === 'inspection.penalty-recorded')) expect(e.metadata.districts).toEqual([inspectionDistrict.get(e.streamId)]);
+      expect(districtsOfType('self-inspection.problem-listed').every((d) => JSON.parse(d).length === 1)).toBe(true);
+      // the campaign's own events, groups and bulletins concern the whole campaign
+      for (const type of ['campaign.launched', 'campaign.phase-opened', 'supervision.group-formed', 'bulletin.published']) expect([type, districtsOfType(type)]).toEqual([type, ['["*"]']]);
+      // nothing is left without districts, and nothing but the campaign-wide aggregates is campaign-wide
+      expect(derived.filter((e) => !Array.isArray(e.metadata.districts))).toEqual([]);
+      expect(derived.filter((e) => (e.metadata.districts as string[]).includes('*') && !/^(campaign|supervision|bulletin)-/.test(e.streamId))).toEqual([]);
+    } finally {
+      await fresh.drop();
     }
   });
 });

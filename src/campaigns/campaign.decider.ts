@@ -385,6 +385,7 @@ export const phaseStatus = (s: CampaignState, phase: PhaseId): PhaseStatus => s.
 
 export const campaignDecider: Decider<CampaignCommand, CampaignEvent, CampaignState> = {
   aggregate: 'campaign',
+  campaignWide: true,
   initialState: initialCampaignState,
   decide,
   evolve,

@@ -116,6 +116,7 @@ function evolve(s: SupervisionState, e: SupervisionEvent): SupervisionState {
 
 export const supervisionDecider: Decider<SupervisionCommand, SupervisionEvent, SupervisionState> = {
   aggregate: 'supervision',
+  campaignWide: true,
   initialState: initialSupervisionState,
   decide,
   evolve,

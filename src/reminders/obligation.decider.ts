@@ -85,8 +85,10 @@ export interface ObligationStreamState {
   /** reminder id → recipients and the parties that have read it */
   reminders: Record<string, { recipients: PartyKey[]; readBy: PartyKey[] }>;
   declared: boolean;
+  /** the district the obligation's party belongs to (null: the city's), as its reminders say */
+  districtCode: string | null;
 }
-export const initialObligationStreamState: ObligationStreamState = { exists: false, reminders: {}, declared: false };
+export const initialObligationStreamState: ObligationStreamState = { exists: false, reminders: {}, declared: false, districtCode: null };
 
 export const obligationStream = (obligationId: string) => `obligation-${obligationId}`;
 
@@ -143,7 +145,7 @@ function evolve(s: ObligationStreamState, e: ObligationEvent): ObligationStreamS
   switch (e.type) {
     case 'reminder.sent':
     case 'obligation.overdue':
-      return { ...s, exists: true, reminders: { ...s.reminders, [e.data.reminderId]: { recipients: e.data.recipients, readBy: [] } } };
+      return { ...s, exists: true, districtCode: e.data.districtCode, reminders: { ...s.reminders, [e.data.reminderId]: { recipients: e.data.recipients, readBy: [] } } };
     case 'reminder.read': {
       const r = s.reminders[e.data.reminderId];
       return r ? { ...s, reminders: { ...s.reminders, [e.data.reminderId]: { ...r, readBy: [...r.readBy, e.data.party] } } } : s;

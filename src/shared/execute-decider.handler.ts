@@ -1,7 +1,7 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { EventStore, WrongExpectedVersionError } from '../event-store/event-store';
 import { Clock } from './clock';
-import { fold } from './decider';
+import { districtsOf, fold } from './decider';
 import { CommandResult, ConcurrencyConflictError, ExecuteDecider, ifMatchHolds, PreconditionFailedError } from './execute-decider.command';
 import { StoredEventPublished } from './stored-event-published';
 
@@ -33,30 +33,33 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
         correlationId: context.correlationId,
         causationId: context.causationId ?? null,
       };
+      // each event records the districts it concerns (district-scoped webhooks deliver by them)
+      let at: unknown = state;
+      const toAppend = decided.map((e) => {
+        const next = decider.evolve(at, e);
+        const districts = districtsOf(decider, at, next, e);
+        at = next;
+        return {
+          type: e.type,
+          schemaVersion: (decider.schemaVersions as Record<string, number> | undefined)?.[e.type] ?? 1,
+          data: e.data as object,
+          metadata: { ...metadata, districts },
+        };
+      });
       try {
-        const result = await this.store.appendToStream(
-          streamId,
-          decided.map((e) => ({
-            type: e.type,
-            schemaVersion: (decider.schemaVersions as Record<string, number> | undefined)?.[e.type] ?? 1,
-            data: e.data as object,
-            metadata,
-          })),
-          { expectedVersion: version },
-        );
+        const result = await this.store.appendToStream(streamId, toAppend, { expectedVersion: version });
         this.eventBus.publishAll(result.events.map((e) => new StoredEventPublished(e)));
         // No wait for the read models: the caller reads its own writes by handing this position back (minPosition).
         context.consistency?.note(result.lastPosition);
-        const decidedState = decided.reduce((s, e) => decider.evolve(s, e), state);
-        const at = result.events[result.events.length - 1].recordedAt;
+        const recordedAt = result.events[result.events.length - 1].recordedAt;
         return {
           streamId,
           version: result.nextExpectedVersion,
           events: result.events,
           position: result.lastPosition,
-          state: decidedState,
-          createdAt: history[0]?.recordedAt ?? at,
-          updatedAt: at,
+          state: at,
+          createdAt: history[0]?.recordedAt ?? recordedAt,
+          updatedAt: recordedAt,
         };
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;

@@ -145,7 +145,7 @@ export class SubjectImportService {
         appends.push({
           streamId: subjectStream(subjectId),
           expectedVersion: 'no-stream',
-          events: events.map((e) => ({ type: e.type, data: e.data as object, metadata })),
+          events: events.map((e) => ({ type: e.type, data: e.data as object, metadata: { ...metadata, districts: [dto.districtCode] } })),
         });
         accepted.push({ row, id: subjectId, uscc: dto.uscc });
       } catch (err) {

@@ -43,6 +43,7 @@ function evolve(s: BulletinState, e: BulletinEvent): BulletinState {
 
 export const bulletinDecider: Decider<BulletinCommand, BulletinEvent, BulletinState> = {
   aggregate: 'bulletin',
+  campaignWide: true,
   initialState: initialBulletinState,
   decide,
   evolve,

@@ -1,4 +1,5 @@
 import { StoredEvent } from '../event-store/event-store';
+import { CAMPAIGN_WIDE } from '../shared/decider';
 
 /**
  * The pure rules of delivery: which subscription receives which event, how long to wait before the next
@@ -13,12 +14,16 @@ export function typeMatches(patterns: string[], type: string): boolean {
 }
 
 /**
- * The district an event concerns, when its payload names one (`districtCode`). Events of the whole city
- * (a campaign's phases, deadlines) name none and reach district-filtered subscriptions too.
+ * Whether an event reaches a subscription confined to `districts` (none: the whole city, every event). An event that
+ * concerns one of them does; a campaign-wide one (`*`: phases, deadlines, supervision groups, bulletins) does, since
+ * every district works to it; one that concerns only other districts, or only the city (an unassigned tip), does not.
+ * Events carry their districts in metadata (`withDistricts` derives them for events recorded before they did).
  */
-export function eventDistrict(e: Pick<StoredEvent, 'data'>): string | null {
-  const d = (e.data as { districtCode?: unknown } | null)?.districtCode;
-  return typeof d === 'string' ? d : null;
+export function inDistricts(districts: string[], e: Pick<StoredEvent, 'metadata'>): boolean {
+  if (districts.length === 0) return true;
+  const concerns = (e.metadata as { districts?: unknown }).districts;
+  if (!Array.isArray(concerns)) return false;
+  return concerns.includes(CAMPAIGN_WIDE) || concerns.some((d) => districts.includes(d));
 }
 
 export interface SubscriptionFilter {
@@ -33,10 +38,9 @@ export function isDeliverable(e: Pick<StoredEvent, 'type'>): boolean {
   return !e.type.startsWith('webhook.');
 }
 
-export function matches(s: SubscriptionFilter, e: Pick<StoredEvent, 'type' | 'data' | 'globalPosition'>): boolean {
+export function matches(s: SubscriptionFilter, e: Pick<StoredEvent, 'type' | 'metadata' | 'globalPosition'>): boolean {
   if (!isDeliverable(e) || e.globalPosition <= s.createdPosition || !typeMatches(s.eventTypes, e.type)) return false;
-  const district = eventDistrict(e);
-  return district === null || s.districts.length === 0 || s.districts.includes(district);
+  return inDistricts(s.districts, e);
 }
 
 /** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h: about three days and four hours in all. */

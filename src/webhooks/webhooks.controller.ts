@@ -19,6 +19,7 @@ import { ConcurrencyConflictError, PreconditionFailedError } from '../shared/exe
 import type { CommandContext, CommandResult } from '../shared/execute-decider.command';
 import { AggregateReader } from '../shared/aggregate-reader';
 import { matches } from './delivery-policy';
+import { withDistricts } from './event-districts';
 import type { NewDelivery } from './delivery-store';
 import { selectsSomething } from './event-catalogue';
 import { canManage, subscriptionDecider, subscriptionStream } from './subscription.decider';
@@ -224,7 +225,7 @@ export class WebhooksController {
     let queued = 0;
     for (;;) {
       const page = await this.store.readAll({ after, limit: 5000, from: body.from ? new Date(body.from) : undefined, to: body.to ? new Date(body.to) : undefined });
-      const inRange = page.events.filter((e) => body.through === undefined || e.globalPosition <= body.through);
+      const inRange = await withDistricts(this.store, page.events.filter((e) => body.through === undefined || e.globalPosition <= body.through));
       const selected: NewDelivery[] = inRange
         .filter((e) => matches(filter, e))
         .slice(0, limit - queued)

@@ -16,6 +16,7 @@ import { QueueFactory } from '../queue/queue.factory';
 import type { Principal } from '../shared/decider';
 import { ExecuteDecider } from '../shared/execute-decider.command';
 import { failingTooLong, matches, outcomeOf, parseRetryAfter, retryDelay } from './delivery-policy';
+import { withDistricts } from './event-districts';
 import { Attempt, DeliveryKey, DeliveryStore, NewDelivery } from './delivery-store';
 import { subscriptionDecider, subscriptionStream } from './subscription.decider';
 import type { DisableReason } from './subscription.decider';
@@ -154,7 +155,9 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     const { rows: subs } = await this.pool.query('SELECT id, event_types, districts, created_position FROM rm_webhook_subscriptions WHERE enabled');
     const filters = subs.map((s) => ({ id: s.id as string, eventTypes: s.event_types, districts: s.districts, createdPosition: Number(s.created_position) }));
     const created: NewDelivery[] = [];
-    for (const e of events) {
+    // districts only matter to a subscription confined to some
+    const scoped = filters.some((f) => f.districts.length > 0) ? await withDistricts(this.store, events) : events;
+    for (const e of scoped) {
       for (const s of filters) {
         if (matches(s, e)) created.push({ subscriptionId: s.id, eventId: e.eventId, position: e.globalPosition, streamId: e.streamId, type: e.type });
       }

@@ -1,7 +1,7 @@
 import { fold, Principal } from '../shared/decider';
 import { refusalOf } from '../shared/decider.testing';
 import {
-  DEFAULT_RETRY_DELAYS_MS, eventDistrict, failingTooLong, matches, outcomeOf, parseRetryAfter, retryDelay, typeMatches,
+  DEFAULT_RETRY_DELAYS_MS, failingTooLong, matches, outcomeOf, parseRetryAfter, retryDelay, typeMatches,
 } from './delivery-policy';
 import { selectsSomething } from './event-catalogue';
 import { subscriptionDecider } from './subscription.decider';
@@ -75,18 +75,24 @@ describe('delivery policy', () => {
     expect(selectsSomething('nothing.*')).toBe(false);
   });
 
-  it('filters by district only events that name another district; city-wide events reach everyone', () => {
+  it('a subscription confined to districts gets the events of its districts and the campaign-wide ones, nothing else', () => {
     const filter = { eventTypes: ['*'], districts: ['500103'], createdPosition: 10 };
-    expect(matches(filter, { type: 'tip.received', data: { districtCode: '500103' }, globalPosition: 11 })).toBe(true);
-    expect(matches(filter, { type: 'tip.received', data: { districtCode: '500104' }, globalPosition: 11 })).toBe(false);
-    expect(matches(filter, { type: 'campaign.phase-opened', data: { phase: 'enforcement' }, globalPosition: 11 })).toBe(true);
-    expect(eventDistrict({ data: { districtCode: 7 } })).toBeNull();
+    const ev = (type: string, districts?: string[]) => ({ type, metadata: { actor: { id: 'a', role: 'x' }, correlationId: 'c', ...(districts ? { districts } : {}) }, globalPosition: 11 });
+    expect(matches(filter, ev('tip.received', ['500103']))).toBe(true);
+    expect(matches(filter, ev('subject.amended', ['500103', '500104']))).toBe(true);
+    expect(matches(filter, ev('inspection.penalty-recorded', ['500104']))).toBe(false);
+    expect(matches(filter, ev('campaign.phase-opened', ['*']))).toBe(true);
+    // the city's alone (an unassigned tip), or districts never worked out: not for a confined subscriber
+    expect(matches(filter, ev('tip.received', []))).toBe(false);
+    expect(matches(filter, ev('tip.received'))).toBe(false);
+    expect(matches({ ...filter, districts: [] }, ev('tip.received', []))).toBe(true);
   });
 
   it('delivers nothing recorded before the subscription, and never the subscriptions’ own events', () => {
     const filter = { eventTypes: ['*'], districts: [], createdPosition: 10 };
-    expect(matches(filter, { type: 'tip.received', data: {}, globalPosition: 10 })).toBe(false);
-    expect(matches(filter, { type: 'webhook.subscribed', data: {}, globalPosition: 11 })).toBe(false);
+    const meta = { actor: { id: 'a', role: 'x' }, correlationId: 'c' };
+    expect(matches(filter, { type: 'tip.received', metadata: meta, globalPosition: 10 })).toBe(false);
+    expect(matches(filter, { type: 'webhook.subscribed', metadata: meta, globalPosition: 11 })).toBe(false);
   });
 
   it('spreads retries over about three days with ±20 % jitter', () => {
