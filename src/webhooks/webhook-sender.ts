@@ -50,17 +50,20 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       (res) => {
         const chunks: Buffer[] = [];
         let kept = 0;
-        res.on('data', (c: Buffer) => {
-          if (kept < SNIPPET_BYTES) {
-            chunks.push(c.subarray(0, SNIPPET_BYTES - kept));
-            kept += Math.min(c.length, SNIPPET_BYTES - kept);
-          }
-        });
         const done = () => {
           const retryAfter = res.headers['retry-after'];
           finish({ status: res.statusCode ?? null, latencyMs: elapsed(), retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
             snippet: Buffer.concat(chunks).toString('utf8'), error: null });
         };
+        res.on('data', (c: Buffer) => {
+          chunks.push(c.subarray(0, SNIPPET_BYTES - kept));
+          kept += Math.min(c.length, SNIPPET_BYTES - kept);
+          if (kept < SNIPPET_BYTES) return;
+          // all that is kept has come: answer now and drop the connection rather than read an endless body
+          done();
+          res.destroy();
+          req.destroy();
+        });
         res.on('end', done);
         res.on('error', done);
       },

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { Pool, QueryResultRow } from 'pg';
@@ -63,6 +63,9 @@ class DeliveryFailed extends Error {
  * disables a subscription that answers 410 or keeps failing. On start (and after a wiped queue) every head is
  * queued again from the table, so an event that committed is delivered whatever crashed in between.
  */
+/** A subscription failing this long with no success gets one POST at a time until one succeeds. */
+const CIRCUIT_AFTER_MS = 60_000;
+
 @Injectable()
 export class WebhooksService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly queue: Queue<DeliveryKey>;
@@ -73,6 +76,10 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   private stopped = false;
   /** subscriptions whose last delivery here succeeded: a success need not be written again */
   private readonly healthy = new Set<string>();
+  /** POSTs in flight in this process, per subscription */
+  private readonly inFlight = new Map<string, number>();
+  /** subscriptions failing without a success since (as this process last learnt): their circuit lets one POST through */
+  private readonly failingSince = new Map<string, Date>();
   ready: Promise<void> = Promise.resolve();
 
   constructor(
@@ -91,7 +98,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap(): void {
     const schedule = this.config.webhookRetryDelaysMs;
-    this.worker = this.queues.worker<DeliveryKey>(WEBHOOK_QUEUE, (job) => this.deliver(job), {
+    this.worker = this.queues.worker<DeliveryKey>(WEBHOOK_QUEUE, (job, token) => this.deliver(job, token), {
       concurrency: 64,
       removeOnComplete: { age: 86400 },
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelay(schedule, attemptsMade, (err as DeliveryFailed | undefined)?.retryAfterMs ?? null) },
@@ -178,7 +185,35 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     await this.enqueue(await this.deliveries.requeue(deliveries));
   }
 
-  private async deliver(job: Job<DeliveryKey>): Promise<string> {
+  /**
+   * How many POSTs one subscription may have in flight in this process: WEBHOOK_MAX_IN_FLIGHT, and one (a probe)
+   * once it has failed for a minute with no success (the circuit): a dead or slow receiver holds at most that many of
+   * the worker's slots, and the other subscriptions keep theirs.
+   */
+  private slotsFor(subscriptionId: string, now: Date): number {
+    const since = this.failingSince.get(subscriptionId);
+    return since && now.getTime() - since.getTime() >= CIRCUIT_AFTER_MS ? 1 : this.config.webhookMaxInFlight;
+  }
+
+  private async deliver(job: Job<DeliveryKey>, token?: string): Promise<string> {
+    const { subscriptionId } = job.data;
+    const busy = this.inFlight.get(subscriptionId) ?? 0;
+    if (busy >= this.slotsFor(subscriptionId, new Date())) {
+      // the subscription's share is taken: this job waits its turn without an attempt being counted
+      await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
+      throw new DelayedError();
+    }
+    this.inFlight.set(subscriptionId, busy + 1);
+    try {
+      return await this.attempt(job);
+    } finally {
+      const left = (this.inFlight.get(subscriptionId) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(subscriptionId, left);
+      else this.inFlight.delete(subscriptionId);
+    }
+  }
+
+  private async attempt(job: Job<DeliveryKey>): Promise<string> {
     const { subscriptionId, eventId, round } = job.data;
     const d = await this.deliveries.get(subscriptionId, eventId);
     if (!d || d.status !== 'pending' || Number(d.round) !== round) return 'skipped';
@@ -213,6 +248,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
         await this.deliveries.health(subscriptionId, true, at);
         this.healthy.add(subscriptionId);
       }
+      this.failingSince.delete(subscriptionId);
       webhookAttempts.inc({ outcome: 'delivered' });
       webhookLatency.observe((Date.now() - event.recordedAt.getTime()) / 1000);
       if (next) await this.enqueue([next]);
@@ -225,6 +261,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     }
     this.healthy.delete(subscriptionId);
     const failingSince = await this.deliveries.health(subscriptionId, false, at);
+    if (failingSince) this.failingSince.set(subscriptionId, failingSince);
     if (failingTooLong(failingSince, at, this.config.webhookDisableAfterHours * 3_600_000)) {
       webhookAttempts.inc({ outcome: 'disabled' });
       await this.disable(sub, 'failing', `no delivery succeeded since ${failingSince!.toISOString()}`, event.eventId, d, attempt);
