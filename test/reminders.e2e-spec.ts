@@ -109,6 +109,40 @@ describe.each(['redis', 'postgres'] as const)('deadline reminders on the %s queu
     expect(clock.now().getTime()).toBeLessThan(NINE.getTime()); // all of this happened before 09:00
   });
 
+  it('strands no job when the plan cannot be recorded after its jobs were queued (a connection cut between the two)', async () => {
+    const scheduler = service().scheduler as unknown as { addJobs(jobs: { opts: { jobId?: string } }[]): Promise<void>; recordPlans(...a: unknown[]): Promise<void> };
+    const addJobs = scheduler.addJobs.bind(scheduler);
+    const recordPlans = scheduler.recordPlans.bind(scheduler);
+    let added = false;
+    let cut = 0;
+    scheduler.addJobs = async (jobs) => {
+      await addJobs(jobs);
+      if (jobs.some((j) => j.opts.jobId?.includes('.2022-04-12.'))) added = true;
+    };
+    scheduler.recordPlans = async (...a: unknown[]) => {
+      if (added && !cut) {
+        cut++;
+        throw new Error('connection terminated unexpectedly');
+      }
+      return recordPlans(...a);
+    };
+    const summaryA = `deadline.${id}.summary-report.district-${A}`;
+    try {
+      await ok(t.call('put', `${C}/{id}/deadlines/{key}`, `${C}/${id}/deadlines/summary-report`, 'city-admin', { due: '2022-04-12', reason: '再延期' }));
+      await until('the cut to happen', async () => cut, (n) => n === 1);
+    } finally {
+      scheduler.addJobs = addJobs;
+      scheduler.recordPlans = recordPlans;
+    }
+    // the deadline moves again: the jobs queued for the 12th, whose plan was never recorded, must go too
+    await ok(t.call('put', `${C}/{id}/deadlines/{key}`, `${C}/${id}/deadlines/summary-report`, 'city-admin', { due: '2022-04-14', reason: '又改期' }));
+    await until('the jobs of the 14th', pendingJobs, (s) => s.has(`${summaryA}.before-7d.2022-04-14.t0900`));
+    const expected = await expectedJobs();
+    const jobs = await until('the queue to hold just the plan', pendingJobs, (s) => s.size === expected.size);
+    expect([...jobs].filter((j) => j.includes('.2022-04-12.'))).toEqual([]);
+    expect([...jobs].sort()).toEqual([...expected].sort());
+  });
+
   it('fires each reminder due at 09:00 once, and escalates the overdue plan to the district and the city', async () => {
     const events = await until('the 09:00 reminders', reminderEvents, (e) => e.length >= 7, LEAD_MS + 20_000);
     await new Promise((r) => setTimeout(r, 1000));

@@ -126,8 +126,13 @@ export class ReminderScheduler {
           for (const id of before) if (!ids.has(id)) removes.push(id);
           planned.push([...ids]);
         }
+        const intended = rows.map((row, k) => [...new Set([...(row.planned ?? []), ...planned[k]])]);
         await previous;
         previous = (async () => {
+          // the jobs about to be added are recorded first, with what was planned, at the revision planned before: if
+          // the work is cut between the queue and the record (a connection lost), the next pass still knows them
+          // and removes those it no longer wants, instead of leaving them queued until a reconcile
+          if (adds.length) await this.recordIntents(rows, intended);
           await this.removeJobs(removes);
           await this.addJobs(adds);
           await this.recordPlans(this.pool, rows, planned);
@@ -140,6 +145,16 @@ export class ReminderScheduler {
       await previous;
     }
     return total;
+  }
+
+  /** Jobs about to be queued for each obligation, its plan's revision unchanged (-1 when it had none: planned again). */
+  private async recordIntents(rows: QueryResultRow[], jobs: string[][]): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO reminder_sync (obligation_id, revision, jobs)
+       SELECT id, -1, ARRAY(SELECT jsonb_array_elements_text(jobs)) FROM unnest($1::text[], $2::jsonb[]) AS t(id, jobs)
+       ON CONFLICT (obligation_id) DO UPDATE SET jobs = EXCLUDED.jobs`,
+      [rows.map((r) => r.id), jobs.map((j) => JSON.stringify(j))],
+    );
   }
 
   /** What was planned for each obligation, at the revision planned. */
