@@ -23,7 +23,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
-async function run(backend: 'redis' | 'postgres') {
+async function run(backend: 'redis' | 'postgres', deadReceivers = 0): Promise<number> {
   const scratch = await scratchDatabase(process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL, 'rectify_bench_webhooks');
   const committed = new Map<string, number>();
   const latencies: number[] = [];
@@ -51,6 +51,11 @@ async function run(backend: 'redis' | 'postgres') {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const port = (receiver.address() as { port: number }).port;
+  // a dead receiver takes each request and never answers (the worker's timeout ends each attempt)
+  const held = new Set<import('node:http').ServerResponse>();
+  const dead = createServer((_req, res) => void held.add(res));
+  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+  const deadPort = (dead.address() as { port: number }).port;
   const config = loadConfig({
     NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: scratch.url, JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256',
     WEBHOOK_ALLOW_PRIVATE: 'true', QUEUE_PREFIX: `bench${Date.now()}`, ...(backend === 'redis' ? { REDIS_URL: REDIS } : {}),
@@ -60,6 +65,13 @@ async function run(backend: 'redis' | 'postgres') {
   try {
     const base = await app.getUrl();
     const token = signToken({ sub: 'bench', role: 'city-admin' }, config.jwtSecret);
+    for (let i = 0; i < deadReceivers; i++) {
+      const r = await fetch(`${base.replace('[::1]', '127.0.0.1')}/api/v1/webhooks`, {
+        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `http://127.0.0.1:${deadPort}/dead`, eventTypes: ['*'], description: 'dead' }),
+      });
+      if (r.status !== 201) throw new Error(`subscribe dead: ${r.status} ${await r.text()}`);
+    }
     const res = await fetch(`${base.replace('[::1]', '127.0.0.1')}/api/v1/webhooks`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ url: `http://127.0.0.1:${port}/hooks`, eventTypes: ['*'], description: 'bench' }),
@@ -98,10 +110,13 @@ async function run(backend: 'redis' | 'postgres') {
         await pool.end();
       }
     });
-    process.stdout.write(`${backend.padEnd(8)} ${total} events at ${(total / sent).toFixed(0)}/s: delivered ${latencies.length}, bad signatures ${bad}; ` +
+    process.stdout.write(`${(deadReceivers ? `${backend}+${deadReceivers} dead` : backend).padEnd(15)} ${total} events at ${(total / sent).toFixed(0)}/s: delivered ${latencies.length}, bad signatures ${bad}; ` +
       `commit→POST p50 ${pct(latencies, 50).toFixed(1)} ms, p90 ${pct(latencies, 90).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(1)} ms ` +
       `(of which log→outbox p50 ${Number(split.outbox_p50).toFixed(1)} ms, outbox→POST p50 ${Number(split.queue_p50).toFixed(1)} ms)\n`);
+    return pct(latencies, 99);
   } finally {
+    for (const r of held) r.destroy();
+    dead.close();
     await app.close();
     receiver.close();
     await scratch.drop();
@@ -109,7 +124,11 @@ async function run(backend: 'redis' | 'postgres') {
 }
 
 async function main() {
-  for (const backend of ['redis', 'postgres'] as const) await run(backend);
+  const alone = await run('redis');
+  // the healthy receiver beside three dead ones (each of which takes every event and never answers)
+  const beside = await run('redis', 3);
+  process.stdout.write(`healthy receiver's commit→POST p99 beside 3 dead receivers: ${(beside / alone).toFixed(2)}× the run without them (goal ≤ 2×: ${beside / alone <= 2 ? 'met' : 'NOT met'})\n`);
+  await run('postgres');
 }
 
 runMain(main);

@@ -32,7 +32,7 @@ export interface AppConfig {
   webhookDisableAfterHours: number;
   /** a webhook POST without a complete response in this time fails (WEBHOOK_TIMEOUT_MS, default 15000) */
   webhookTimeoutMs: number;
-  /** POSTs one webhook subscription may have in flight per process (WEBHOOK_MAX_IN_FLIGHT, default 4) */
+  /** POSTs one webhook subscription may have in flight per process (WEBHOOK_MAX_IN_FLIGHT, default 32) */
   webhookMaxInFlight: number;
   /** how long a read given a minimum log position waits for the read models before a 503 (CONSISTENCY_WAIT_MS, default 5000) */
   consistencyWaitMs: number;
@@ -79,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const reminderGraceHours = int('REMINDER_GRACE_HOURS', 48, 0, 720);
   const webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', 15000, 100, 120000);
   const consistencyWaitMs = int('CONSISTENCY_WAIT_MS', 5000, 0, 60000);
-  const webhookMaxInFlight = int('WEBHOOK_MAX_IN_FLIGHT', 4, 1, 64);
+  const webhookMaxInFlight = int('WEBHOOK_MAX_IN_FLIGHT', 32, 1, 128);
   const disableRaw = env.WEBHOOK_DISABLE_AFTER_HOURS ?? '72';
   const webhookDisableAfterHours = Number(disableRaw);
   if (!/^\d+(\.\d+)?$/.test(disableRaw) || webhookDisableAfterHours <= 0 || webhookDisableAfterHours > 8760) {

@@ -15,7 +15,7 @@ export interface SendResult {
 const SNIPPET_BYTES = 1024;
 
 /** Connections are kept alive between deliveries; each new one is dialled through the guarded lookup. */
-const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 128 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 128 }) };
 
 /**
  * One POST of a signed body. Redirects are not followed (a 3xx is a failure like any other non-2xx), the whole

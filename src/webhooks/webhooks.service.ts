@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Pool, QueryResultRow } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { APP_CONFIG } from '../config/config';
@@ -65,6 +66,12 @@ class DeliveryFailed extends Error {
  */
 /** A subscription failing this long with no success gets one POST at a time until one succeeds. */
 const CIRCUIT_AFTER_MS = 60_000;
+/** POSTs the delivery worker runs at once (each subscription gets at most WEBHOOK_MAX_IN_FLIGHT of them). */
+const WORKER_SLOTS = 128;
+/** How long a job past its subscription's share waits here for a slot before it goes back to the queue. */
+const SLOT_WAIT_MS = 200;
+/** A subscription with a POST in flight this long is slow: its jobs past its share do not wait here for a slot. */
+const SLOW_AFTER_MS = 1000;
 
 @Injectable()
 export class WebhooksService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -76,8 +83,10 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   private stopped = false;
   /** subscriptions whose last delivery here succeeded: a success need not be written again */
   private readonly healthy = new Set<string>();
-  /** POSTs in flight in this process, per subscription */
-  private readonly inFlight = new Map<string, number>();
+  /** POSTs in flight in this process, per subscription: when each started (ms) */
+  private readonly inFlight = new Map<string, Set<number>>();
+  /** a POST of the subscription (the event's name) has ended here: a waiting job may take its slot */
+  private readonly slots = new EventEmitter().setMaxListeners(0);
   /** subscriptions failing without a success since (as this process last learnt): their circuit lets one POST through */
   private readonly failingSince = new Map<string, Date>();
   ready: Promise<void> = Promise.resolve();
@@ -99,7 +108,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   onApplicationBootstrap(): void {
     const schedule = this.config.webhookRetryDelaysMs;
     this.worker = this.queues.worker<DeliveryKey>(WEBHOOK_QUEUE, (job, token) => this.deliver(job, token), {
-      concurrency: 64,
+      concurrency: WORKER_SLOTS,
       removeOnComplete: { age: 86400 },
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelay(schedule, attemptsMade, (err as DeliveryFailed | undefined)?.retryAfterMs ?? null) },
     });
@@ -197,20 +206,40 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
 
   private async deliver(job: Job<DeliveryKey>, token?: string): Promise<string> {
     const { subscriptionId } = job.data;
-    const busy = this.inFlight.get(subscriptionId) ?? 0;
-    if (busy >= this.slotsFor(subscriptionId, new Date())) {
-      // the subscription's share is taken: this job waits its turn without an attempt being counted
-      await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
+    const mine = () => this.inFlight.get(subscriptionId) ?? new Set<number>();
+    const full = () => mine().size >= this.slotsFor(subscriptionId, new Date());
+    // the subscription's share is taken. A busy receiver that answers frees a slot within moments: wait a little here
+    // (going back to the queue costs the queue backend a round trip, dear on Postgres). A slow or dead one (a POST of
+    // it in flight for a second already) does not: the job goes back to wait its turn, no attempt counted, and holds
+    // no slot meanwhile.
+    if (full() && Math.min(...mine()) > Date.now() - SLOW_AFTER_MS) await this.slotFreed(subscriptionId, SLOT_WAIT_MS);
+    if (full()) {
+      await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 200), token);
       throw new DelayedError();
     }
-    this.inFlight.set(subscriptionId, busy + 1);
+    const started = Date.now() + Math.random(); // unique in the set
+    this.inFlight.set(subscriptionId, mine().add(started));
     try {
       return await this.attempt(job);
     } finally {
-      const left = (this.inFlight.get(subscriptionId) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(subscriptionId, left);
-      else this.inFlight.delete(subscriptionId);
+      const left = mine();
+      left.delete(started);
+      if (!left.size) this.inFlight.delete(subscriptionId);
+      this.slots.emit(subscriptionId);
     }
+  }
+
+  /** Resolves when a POST of the subscription ends here, or after `ms`. */
+  private slotFreed(subscriptionId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.slots.off(subscriptionId, done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.slots.once(subscriptionId, done);
+    });
   }
 
   private async attempt(job: Job<DeliveryKey>): Promise<string> {
