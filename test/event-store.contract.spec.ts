@@ -351,7 +351,7 @@ describe('concurrency', () => {
 
 describe('the log order waits only for our own appends', () => {
   /** Resolves once `cond` holds (checked every 10 ms); fails after `ms`, a bound far above the normal lag. */
-  const eventually = async (what: string, cond: () => boolean | Promise<boolean>, ms = 25_000) => {
+  const eventually = async (what: string, cond: () => boolean | Promise<boolean>, ms = 60_000) => {
     const end = Date.now() + ms;
     while (!(await cond())) {
       if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
@@ -387,7 +387,9 @@ describe('the log order waits only for our own appends', () => {
       from,
       streamPrefix: `f${run}`,
       handle: async (events) => void events.forEach((e) => seen.add(e.eventId)),
+      onError: (err) => errors.push((err as Error).message),
     });
+    const errors: string[] = [];
     subscription.start();
     try {
       const first = await store.appendToStream(`f${run}-first`, [ev(0)], { expectedVersion: 'no-stream' });
@@ -405,7 +407,13 @@ describe('the log order waits only for our own appends', () => {
           }
         }),
       );
-      await eventually('the subscriber sees every event while the other transaction is open', () => seen.size === written.size);
+      await eventually('the subscriber sees every event while the other transaction is open', () => seen.size === written.size).catch(async (err) => {
+        const page = await store.readAll({ after: subscription.checkpoint, streamPrefix: `f${run}`, limit: 5 });
+        const locks = await db.pool.query(`SELECT rectify_safe_position() AS bound, pg_current_snapshot()::text AS snap`);
+        throw new Error(`${(err as Error).message}: seen ${seen.size} of ${written.size}, checkpoint ${subscription.checkpoint}, ` +
+          `positions ${JSON.stringify(await store.positions())}, next read ${page.events.length} held ${page.heldBack !== null}, ${JSON.stringify(locks.rows[0])}, ` +
+          `subscriber errors ${JSON.stringify(errors.slice(0, 5))}`);
+      });
       // and it saw them as they came: the open transaction never held it back for long (lags are in bench:consistency)
       expect(seen).toEqual(written);
       expect((await store.positions()).safe).toBeGreaterThanOrEqual(Math.max(...(await store.readStream(`f${run}-w0`)).map((e) => e.globalPosition)));
@@ -417,7 +425,7 @@ describe('the log order waits only for our own appends', () => {
 
   it('a write transaction open in another database for 30 s holds no reader back while 16 writers append', async () => {
     await sixteenWritersBeside(await openWriteTransaction(ADMIN_DATABASE_URL), 30_000);
-  }, 90_000);
+  }, 150_000);
 
   it('a write transaction of ours that appends nothing holds no reader back either', async () => {
     const hold = await openWriteTransaction(db.url);
