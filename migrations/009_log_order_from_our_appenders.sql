@@ -10,7 +10,8 @@
 --      xid and not that lock never appends (rectify_position_base() refuses an append after another write).
 --   2. A reader takes its snapshot S (the statement's), then looks at the lock table. For every xid x in flight in
 --      S (pg_snapshot_xip):
---        - x is still running and holds no appender lock: it never appends; the reader may pass it;
+--        - x is still running and holds no appender lock: it never appends; the reader may pass it (unless a fresh
+--          snapshot shows it completed with events: caught between leaving the snapshot and releasing its locks);
 --        - x is an appender still in flight: the reader stops below x × 65536;
 --        - x has ended since S was taken: S cannot see what it committed, so the reader asks a fresh snapshot
 --          (rectify_xid_appended) whether x left events; if it did, the reader stops below x × 65536 for this read.
@@ -51,6 +52,18 @@ BEGIN
 END;
 $$;
 
+-- Whether transaction x has completed (by a snapshot taken now) and left events: one seen running without an
+-- appender lock is passed unless this holds (it may have been caught releasing its locks at commit).
+CREATE FUNCTION rectify_xid_committed_events(x bigint) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RETURN true;
+  END IF;
+  RETURN pg_visible_in_snapshot(x::text::xid8, pg_current_snapshot())
+     AND EXISTS (SELECT 1 FROM events WHERE global_position >= x * 65536 AND global_position < (x + 1) * 65536);
+END;
+$$;
+
 -- STABLE: it sees the calling statement's snapshot, the one the reader's rows come from. Call it once per
 -- statement (as an uncorrelated subquery or a materialized CTE): a bound that moved within one scan could pass a row
 -- below another. PL/pgSQL so that its plans are cached per session (a SQL function's body is planned at every call).
@@ -73,7 +86,12 @@ BEGIN
     SELECT min(x.x) INTO bound
       FROM unnest(xip) AS x(x)
       LEFT JOIN (SELECT xid, appender FROM running WHERE xid IS NOT NULL) r ON r.xid = x.x % 4294967296
-     WHERE CASE WHEN r.xid IS NOT NULL THEN r.appender ELSE rectify_xid_appended(x.x) END;
+     WHERE CASE WHEN r.appender THEN true
+                -- shown running without an appender lock: passed while it is still running. At commit a transaction
+                -- leaves the snapshot (ProcArray) first and releases its locks one by one after: a look in between
+                -- can see its xid lock without its appender lock, so one that has completed is asked afresh too
+                WHEN r.xid IS NOT NULL THEN rectify_xid_committed_events(x.x)
+                ELSE rectify_xid_appended(x.x) END;
   END IF;
   RETURN 65536 * coalesce(bound, pg_snapshot_xmax(snap)::text::bigint);
 END;

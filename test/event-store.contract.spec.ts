@@ -445,10 +445,15 @@ describe('the log order waits only for our own appends', () => {
     const appender = await xidOf((c) => c.query(appendStatement(`t-${randomUUID()}`, 'no-stream', [ev(1)])));
     const other = await xidOf(async () => undefined);
     // still running (as one that has just taken its xid looks before it shows in the lock table): it may append
+    const committed = async (x: number) => (await db.pool.query('SELECT rectify_xid_committed_events($1) AS a', [x])).rows[0].a;
     expect([await appended(appender.x), await appended(other.x)]).toEqual([true, true]);
+    // one shown running without an appender lock is passed while it runs
+    expect([await committed(appender.x), await committed(other.x)]).toEqual([false, false]);
     await appender.c.query('COMMIT');
     await other.c.query('COMMIT');
     expect([await appended(appender.x), await appended(other.x)]).toEqual([true, false]);
+    // caught between leaving the snapshot and releasing its locks, a committed appender still holds readers back
+    expect([await committed(appender.x), await committed(other.x)]).toEqual([true, false]);
     const rolledBack = await xidOf((c) => c.query(appendStatement(`t-${randomUUID()}`, 'no-stream', [ev(1)])));
     await rolledBack.c.query('ROLLBACK');
     expect(await appended(rolledBack.x)).toBe(false);

@@ -56,11 +56,12 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  // end the dead receiver's connections first: the app's worker waits for its POSTs when it closes
   for (const res of open) res.destroy();
-  await t.close();
-  await healthy.stop();
   dead.server.closeAllConnections();
   endless.server.closeAllConnections();
+  await t.close();
+  await healthy.stop();
   await Promise.all([dead.server, endless.server].map((s) => new Promise((r) => s.close(r))));
 });
 
