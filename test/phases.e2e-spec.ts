@@ -9,6 +9,7 @@ import { Caller, startTestApp, TestApp } from './support/app';
 import { PROBED_IN_PHASES } from './support/if-match';
 import { launchBody, uscc } from './support/fixtures';
 import { ok } from './support/waiting';
+import { misplacedDistricts } from './support/districts';
 
 const C = '/api/v1/campaigns';
 const SI = `${C}/{id}/self-inspections`;
@@ -478,5 +479,16 @@ describe('If-Match', () => {
   it('was probed (stale → 412, nothing written) on the routes of the phases the full lifecycle does not take', () => {
     expect(PROBED_IN_PHASES.filter((r) => !t.probes.routes.has(r))).toEqual([]);
     expect(t.probes.problems).toEqual([]);
+  });
+});
+
+describe('district scoping', () => {
+  it('every event of these flows records the districts it concerns: the subject’s, the district’s, or the whole campaign', async () => {
+    // the types the full lifecycle (campaign-lifecycle.e2e-spec.ts) does not take are among them
+    const types = ['self-inspection.problem-verified', 'self-inspection.accepted', 'self-inspection.returned',
+      'inspection.order-issued', 'inspection.order-rectified', 'inspection.order-verified'];
+    const { checked, wrong } = await misplacedDistricts(t.db.pool);
+    expect(wrong).toEqual([]);
+    expect(types.filter((type) => !checked.get(type))).toEqual([]);
   });
 });

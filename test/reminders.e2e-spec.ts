@@ -10,6 +10,7 @@ import { Caller, startTestApp, TestApp } from './support/app';
 import { TestDatabase } from './support/database';
 import { launchBody, uscc } from './support/fixtures';
 import { ok, privateRedis, until } from './support/waiting';
+import { misplacedDistricts } from './support/districts';
 
 /**
  * Real BullMQ jobs firing on real time, on Redis and on BullMQ's Postgres backend. The app's clock is the wall
@@ -275,5 +276,12 @@ describe.each(['redis', 'postgres'] as const)('deadline reminders on the %s queu
     expect(await service().scheduler.reconcile()).toMatchObject({ added: 0, removed: 0, kept: pending.size });
     await new Promise((r) => setTimeout(r, 1500));
     expect(await reminderEvents()).toHaveLength(fired);
+  });
+
+  it('each reminder, escalation, read receipt and declaration records the district of its obligation (the city’s: none)', async () => {
+    const types = ['reminder.sent', 'obligation.overdue', 'reminder.read', 'obligation.fulfilment-declared'];
+    const { checked, wrong } = await misplacedDistricts(db.pool, types);
+    expect(wrong).toEqual([]);
+    expect(types.filter((type) => !checked.get(type))).toEqual([]);
   });
 });

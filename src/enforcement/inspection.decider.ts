@@ -13,6 +13,7 @@ import {
   withVerified,
 } from '../checklists/tracked-problem';
 import { cstDate, isCalendarDate } from '../shared/dates';
+import { openInspectionMessage } from '../subjects/subject.decider';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
 /**
@@ -235,12 +236,7 @@ function decide(c: InspectionCommand, s: InspectionState, ctx: DecideContext): I
       if (!c.template) {
         throw conflict(`the campaign has no checklist for ${c.subject.subjectType} subjects; a city admin chooses one first`, 'no-checklist');
       }
-      if (c.openInspectionId) {
-        throw conflict(
-          `inspection ${c.openInspectionId} of this subject is not completed yet: one institution, one form (一机构一表单) per visit`,
-          'one-form',
-        );
-      }
+      if (c.openInspectionId) throw conflict(openInspectionMessage(c.openInspectionId), 'one-form');
       if (!isCalendarDate(c.plannedOn)) throw invalid('plannedOn', 'must be a calendar date (YYYY-MM-DD)');
       return [
         {

@@ -18,7 +18,9 @@ import { PG_POOL } from '../infra/tokens';
 import { AggregateReader } from '../shared/aggregate-reader';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
-import type { CommandContext } from '../shared/execute-decider.command';
+import type { Alongside, CommandContext } from '../shared/execute-decider.command';
+import { subjectDecider, subjectStream } from '../subjects/subject.decider';
+import type { SubjectCommand, SubjectState } from '../subjects/subject.decider';
 import { SubjectReader } from '../subjects/subject.reader';
 import { inspectionDecider, inspectionStream } from './inspection.decider';
 import type { InspectionCommand, InspectionState } from './inspection.decider';
@@ -43,12 +45,13 @@ export class InspectionsController {
   async schedule(@Param('id', UuidParam) id: string, @Body() body: ScheduleInspectionDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     const campaign = await this.campaigns.get(id);
     const subject = await this.subjects.getInScope(body.subjectId.toLowerCase(), ctx.principal, id);
-    const { rows } = await this.pool.query(
+    // a subject whose stream has recorded no inspection yet may have one opened before streams recorded them
+    const { rows } = subject.lastInspectionId ? { rows: [] } : await this.pool.query(
       `SELECT id FROM rm_inspections WHERE subject_id = $1 AND status <> 'completed' ORDER BY planned_on LIMIT 1`,
       [subject.subjectId],
     );
     const inspectionId = randomUUID();
-    const result = await executeWithEtag(this.commands, inspectionDecider, inspectionStream(inspectionId), {
+    const command: InspectionCommand = {
       kind: 'ScheduleInspection',
       phase: this.phase(campaign),
       inspectionId,
@@ -57,7 +60,14 @@ export class InspectionsController {
       template: templateFor(campaign, subject.type!),
       plannedOn: body.plannedOn,
       openInspectionId: rows[0]?.id ?? null,
-    } satisfies InspectionCommand, ctx, undefined, res);
+    };
+    // 一机构一表单, decided against the log: the subject's stream records the inspection in the same append
+    const alongside: Alongside<SubjectCommand, SubjectState> = {
+      decider: subjectDecider,
+      streamId: subjectStream(subject.subjectId!),
+      command: async (s) => ({ kind: 'OpenInspection', inspectionId, previous: s.lastInspectionId ? await this.completion(s.lastInspectionId) : null }),
+    };
+    const result = await executeWithEtag(this.commands, inspectionDecider, inspectionStream(inspectionId), command, ctx, undefined, res, alongside);
     res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/inspections/${inspectionId}`);
     return { inspectionId, version: result.version };
   }
@@ -149,6 +159,12 @@ export class InspectionsController {
     const out = await this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'RecordPenalty', phase: this.phase(c), penaltyId, penalty: { ...body } }));
     res.status(201);
     return { ...out, penaltyId };
+  }
+
+  /** Whether an inspection has been completed (final: a completed one stays completed). */
+  private async completion(inspectionId: string) {
+    const { state } = await this.reader.load(inspectionDecider, inspectionStream(inspectionId));
+    return { inspectionId, completed: state.status === 'completed' };
   }
 
   private phase(c: CampaignState) {

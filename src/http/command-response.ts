@@ -1,7 +1,7 @@
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
 import { Decider, DomainEvent } from '../shared/decider';
-import { CommandContext, CommandResult, ExecuteDecider } from '../shared/execute-decider.command';
+import { Alongside, CommandContext, CommandResult, ExecuteDecider } from '../shared/execute-decider.command';
 import { etagOf, parseIfMatch } from './etag';
 
 /**
@@ -17,8 +17,11 @@ export async function executeWithEtag<C>(
   ctx: CommandContext,
   ifMatch: string | undefined,
   res: Response,
+  alongside?: Alongside<any, any>,
 ): Promise<CommandResult> {
-  const result = await commands.execute(new ExecuteDecider(decider as Decider<unknown, DomainEvent, unknown>, streamId, command, ctx, parseIfMatch(ifMatch ?? ctx.ifMatch)));
+  const result = await commands.execute(
+    new ExecuteDecider(decider as Decider<unknown, DomainEvent, unknown>, streamId, command, ctx, parseIfMatch(ifMatch ?? ctx.ifMatch), alongside),
+  );
   res.setHeader('ETag', etagOf(result.version));
   return result;
 }

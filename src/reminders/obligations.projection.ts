@@ -46,6 +46,8 @@ const nextMonth = (month: string) => {
 /** The three tables' rows as stored. */
 interface CampaignRow { campaign_id: string; districts: string[]; deadlines: Deadline[]; schedule: object }
 interface SubjectRow { subject_id: string; campaign_id: string; subject_type: string; district_code: string; active: boolean }
+/** Whether the report that discharges a deadline obligation stands, and since when (kept before the row exists). */
+interface DischargeRow { id: string; campaign_id: string; subject_id: string | null; discharged: boolean; at: Date }
 interface ObligationRow {
   id: string; campaign_id: string; kind: ObligationKind; ref: string; title: string; party: string; district_code: string | null;
   subject_id: string | null; due: string; status: 'open' | 'fulfilled' | 'cancelled'; fulfilled_at: Date | null; sent: string[]; revision: number;
@@ -63,6 +65,12 @@ const SUBJECT_ROWS: TableSpec<SubjectRow> = {
   columns: { subject_id: 'uuid', campaign_id: 'uuid', subject_type: 'text', district_code: 'text', active: 'boolean' },
   key: ['subject_id'],
   onConflict: ['campaign_id', 'subject_type', 'district_code', 'active'],
+};
+const DISCHARGE_ROWS: TableSpec<DischargeRow> = {
+  table: 'rm_obligation_discharges',
+  columns: { id: 'text', campaign_id: 'uuid', subject_id: 'uuid', discharged: 'boolean', at: 'timestamptz' },
+  key: ['id'],
+  onConflict: ['campaign_id', 'subject_id', 'discharged', 'at'],
 };
 const OBLIGATION_ROWS: TableSpec<ObligationRow> = {
   table: 'rm_obligations',
@@ -148,6 +156,14 @@ class Held<R extends object> {
     this.added.add(key);
   }
 
+  /** Adds the row, or replaces the one held with its key. */
+  put(row: R): void {
+    const key = this.keyOf(row);
+    if (!this.rows.has(key)) this.added.add(key);
+    this.rows.set(key, row);
+    this.changed.add(key);
+  }
+
   /** Changes the row with this key, if there is one (an UPDATE … WHERE key). */
   change(key: string, change: (row: R) => void): void {
     const row = this.rows.get(key);
@@ -176,6 +192,7 @@ class Working {
   readonly campaigns = new Held(CAMPAIGN_ROWS);
   readonly subjects = new Held(SUBJECT_ROWS);
   readonly obligations = new Held(OBLIGATION_ROWS);
+  readonly discharges = new Held(DISCHARGE_ROWS);
 
   /** Every row the events can touch: those of the campaigns and subjects they name, and the obligations they name by id. */
   static async load(tx: PoolClient, events: ProjectedEvent[]): Promise<Working> {
@@ -199,6 +216,8 @@ class Working {
         [[...subjects], [...wide]])).rows);
     }
     if (ids.size || subjects.size || wide.size) {
+      w.discharges.load((await tx.query('SELECT * FROM rm_obligation_discharges WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
+        [[...ids], [...subjects], [...wide]])).rows);
       w.obligations.load((await tx.query('SELECT * FROM rm_obligations WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
         [[...ids], [...subjects], [...wide]])).rows);
     }
@@ -209,17 +228,33 @@ class Working {
     await this.campaigns.save(tx);
     await this.subjects.save(tx);
     await this.obligations.save(tx);
+    await this.discharges.save(tx);
   }
 
-  /** Inserts obligations that do not exist yet, each with the event it comes from. */
+  /**
+   * Inserts obligations that do not exist yet, each with the event it comes from. A deadline whose discharging
+   * report was already submitted (the deadline added after it) starts fulfilled at that report's time.
+   */
   insert(rows: NewObligation[], e: ProjectedEvent): void {
     for (const r of rows) {
+      const discharge = r.kind === 'deadline' ? this.discharges.get(r.id) : undefined;
+      const done = discharge?.discharged === true;
       this.obligations.add({
         id: r.id, campaign_id: r.campaignId, kind: r.kind, ref: r.ref, title: r.title, party: r.party, district_code: r.districtCode,
-        subject_id: r.subjectId, due: r.due, status: 'open', fulfilled_at: null, sent: [], revision: 1, source_event_id: e.eventId,
-        created_at: e.recordedAt, updated_at: e.recordedAt,
+        subject_id: r.subjectId, due: r.due, status: done ? 'fulfilled' : 'open', fulfilled_at: done ? discharge!.at : null, sent: [], revision: 1,
+        source_event_id: e.eventId, created_at: e.recordedAt, updated_at: e.recordedAt,
       });
     }
+  }
+
+  /**
+   * A report that discharges a deadline obligation (or, returned, undoes that): the obligation closes or reopens,
+   * and the fact is kept for a row that does not exist yet.
+   */
+  discharge(id: string, campaignId: string, subjectId: string | null, discharged: boolean, e: ProjectedEvent): void {
+    this.discharges.put({ id, campaign_id: campaignId, subject_id: subjectId, discharged, at: e.recordedAt });
+    if (discharged) this.fulfil(id, e);
+    else this.reopen(id, e);
   }
 
   /** Changes the obligations that match (all of them the batch could touch are held) and bumps their revision. */
@@ -308,12 +343,15 @@ function apply(w: Working, e: ProjectedEvent): void {
       return;
     }
     case 'subject.amended': {
+      // A subject moved to another district: the deadlines it still owes follow it (its new district chases them
+      // from now on). What it has met stays where it was met, and a problem or an order stays with the district
+      // of the self-inspection or inspection that listed it, as the problem list and the rubric count it.
       const code = d.changes?.districtCode;
       if (!code) return;
       w.subjects.change(d.subjectId, (s) => {
         s.district_code = code;
       });
-      w.update((o) => o.subject_id === d.subjectId, (o) => {
+      w.update((o) => o.subject_id === d.subjectId && o.kind === 'deadline' && o.status === 'open', (o) => {
         o.district_code = code;
       }, e);
       return;
@@ -331,8 +369,7 @@ function apply(w: Working, e: ProjectedEvent): void {
       const s = w.subjects.get(d.subjectId);
       if (!s) return;
       const id = obligationIds.deadline(s.campaign_id, 'self-correction-report', subjectParty(d.subjectId));
-      if (e.type === 'self-inspection.submitted') w.fulfil(id, e);
-      else w.reopen(id, e);
+      w.discharge(id, s.campaign_id, d.subjectId, e.type === 'self-inspection.submitted', e);
       return;
     }
     case 'self-inspection.problem-listed':
@@ -355,8 +392,7 @@ function apply(w: Working, e: ProjectedEvent): void {
     case 'typical-case.recorded':
     case 'summary-report.submitted':
     case 'summary-report.returned':
-      if (DISTRICT_REPORTS[e.type].reopens) w.reopen(districtDeadline(e), e);
-      else w.fulfil(districtDeadline(e), e);
+      w.discharge(districtDeadline(e), d.campaignId, null, !DISTRICT_REPORTS[e.type].reopens, e);
       return;
     case 'tip.received':
       w.insert([{
@@ -387,7 +423,7 @@ function apply(w: Working, e: ProjectedEvent): void {
 
 export const obligationsProjection: Projection = {
   name: 'obligations',
-  tables: ['rm_obligations', 'rm_obligation_campaigns', 'rm_obligation_subjects'],
+  tables: ['rm_obligations', 'rm_obligation_campaigns', 'rm_obligation_subjects', 'rm_obligation_discharges'],
   eventTypes: [
     'campaign.launched', 'campaign.deadline-added', 'campaign.deadline-amended', 'campaign.reminder-schedule-set',
     'subject.registered', 'subject.amended', 'subject.deactivated',

@@ -40,6 +40,17 @@ export function ifMatchHolds(ifMatch: IfMatch, version: number): boolean {
 }
 
 /**
+ * A second aggregate that decides with the first, for a rule that spans both (one open inspection per subject):
+ * its command is built from its state on each attempt, and its events are appended in the same transaction as the
+ * first's, at the version it was decided on. Either both appends hold or neither is made.
+ */
+export interface Alongside<C = unknown, S = unknown> {
+  decider: Decider<C, DomainEvent, S>;
+  streamId: string;
+  command(state: S): C | Promise<C>;
+}
+
+/**
  * The one command path for every aggregate: load the stream, fold, decide, append with the expected version.
  * `ifMatch` is the stream version the client last saw (from an ETag); a stale one is a 412.
  */
@@ -50,6 +61,7 @@ export class ExecuteDecider<C = unknown> extends Command<CommandResult> {
     readonly command: C,
     readonly context: CommandContext,
     readonly ifMatch?: IfMatch,
+    readonly alongside?: Alongside,
   ) {
     super();
   }

@@ -1,11 +1,21 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { EventStore, WrongExpectedVersionError } from '../event-store/event-store';
+import { EventStore, EventToAppend, RecordedEvent, StreamAppend, WrongExpectedVersionError } from '../event-store/event-store';
 import { Clock } from './clock';
-import { districtsOf, fold } from './decider';
-import { CommandResult, ConcurrencyConflictError, ExecuteDecider, ifMatchHolds, PreconditionFailedError } from './execute-decider.command';
+import { Decider, DecideContext, districtsOf, DomainEvent, fold, Principal } from './decider';
+import { Alongside, CommandContext, CommandResult, ConcurrencyConflictError, ExecuteDecider, ifMatchHolds, PreconditionFailedError } from './execute-decider.command';
 import { StoredEventPublished } from './stored-event-published';
 
 const MAX_ATTEMPTS = 4;
+
+/** One stream as a command found it, and what was decided on it. */
+interface Decided {
+  streamId: string;
+  history: RecordedEvent[];
+  version: number;
+  /** the state after the decided events */
+  state: unknown;
+  toAppend: EventToAppend[];
+}
 
 @CommandHandler(ExecuteDecider)
 export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
@@ -18,55 +28,75 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
   async execute(cmd: ExecuteDecider): Promise<CommandResult> {
     const { decider, streamId, context } = cmd;
     for (let attempt = 1; ; attempt++) {
+      const ctx: DecideContext = { now: this.clock.now(), principal: context.principal };
       const history = await this.store.readStream(streamId);
       const version = history.length ? history[history.length - 1].streamVersion : 0;
       if (cmd.ifMatch !== undefined && !ifMatchHolds(cmd.ifMatch, version)) throw new PreconditionFailedError(streamId, cmd.ifMatch, version);
-      const state = fold(decider, history.map((e) => ({ type: e.type, data: e.data })));
-      const decided = decider.decide(cmd.command, state, { now: this.clock.now(), principal: context.principal });
-      if (decided.length === 0) {
+      // the aggregate alongside decides first: its refusal (the rule that spans both) is the answer
+      const second = cmd.alongside ? await this.decideAlongside(cmd.alongside, ctx, context) : null;
+      const first = decideOn(decider, streamId, history, cmd.command, ctx, context);
+      if (first.toAppend.length === 0 && !second?.toAppend.length) {
         const position = history.length ? history[history.length - 1].globalPosition : 0;
         context.consistency?.note(position);
-        return { streamId, version, events: [], position, state, createdAt: history[0]?.recordedAt ?? null, updatedAt: history[history.length - 1]?.recordedAt ?? null };
+        return { streamId, version, events: [], position, state: first.state, createdAt: history[0]?.recordedAt ?? null, updatedAt: history[history.length - 1]?.recordedAt ?? null };
       }
-      const metadata = {
-        actor: { id: context.principal.sub, role: context.principal.role },
-        correlationId: context.correlationId,
-        causationId: context.causationId ?? null,
-      };
-      // each event records the districts it concerns (district-scoped webhooks deliver by them)
-      let at: unknown = state;
-      const toAppend = decided.map((e) => {
-        const next = decider.evolve(at, e);
-        const districts = districtsOf(decider, at, next, e);
-        at = next;
-        return {
-          type: e.type,
-          schemaVersion: (decider.schemaVersions as Record<string, number> | undefined)?.[e.type] ?? 1,
-          data: e.data as object,
-          metadata: { ...metadata, districts },
-        };
-      });
       try {
-        const result = await this.store.appendToStream(streamId, toAppend, { expectedVersion: version });
-        this.eventBus.publishAll(result.events.map((e) => new StoredEventPublished(e)));
+        const appends: StreamAppend[] = [first, ...(second?.toAppend.length ? [second] : [])].filter((d) => d.toAppend.length)
+          .map((d) => ({ streamId: d.streamId, events: d.toAppend, expectedVersion: d.version }));
+        const results = appends.length === 1
+          ? [await this.store.appendToStream(appends[0].streamId, appends[0].events, { expectedVersion: appends[0].expectedVersion })]
+          : await this.store.appendToStreams(appends);
+        this.eventBus.publishAll(results.flatMap((r) => r.events).map((e) => new StoredEventPublished(e)));
         // No wait for the read models: the caller reads its own writes by handing this position back (minPosition).
-        context.consistency?.note(result.lastPosition);
-        const recordedAt = result.events[result.events.length - 1].recordedAt;
+        const position = Math.max(...results.map((r) => r.lastPosition));
+        context.consistency?.note(position);
+        const own = first.toAppend.length ? results[0] : null;
+        const recordedAt = own ? own.events[own.events.length - 1].recordedAt : history[history.length - 1]?.recordedAt ?? null;
         return {
           streamId,
-          version: result.nextExpectedVersion,
-          events: result.events,
-          position: result.lastPosition,
-          state: at,
+          version: own ? own.nextExpectedVersion : version,
+          events: own?.events ?? [],
+          position,
+          state: first.state,
           createdAt: history[0]?.recordedAt ?? recordedAt,
           updatedAt: recordedAt,
         };
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
         // the version the precondition held at has moved on: it no longer holds (with `*`, the resource still exists)
-        if (cmd.ifMatch !== undefined && cmd.ifMatch !== '*') throw new PreconditionFailedError(streamId, cmd.ifMatch, err.actual);
-        if (attempt >= MAX_ATTEMPTS) throw new ConcurrencyConflictError(streamId);
+        if (err.streamId === streamId && cmd.ifMatch !== undefined && cmd.ifMatch !== '*') throw new PreconditionFailedError(streamId, cmd.ifMatch, err.actual);
+        if (attempt >= MAX_ATTEMPTS) throw new ConcurrencyConflictError(err.streamId);
       }
     }
   }
+
+  private async decideAlongside(a: Alongside, ctx: DecideContext, context: CommandContext): Promise<Decided> {
+    const history = await this.store.readStream(a.streamId);
+    const state = fold(a.decider, history.map((e) => ({ type: e.type, data: e.data })));
+    return decideOn(a.decider, a.streamId, history, await a.command(state), ctx, context);
+  }
 }
+
+/** Folds the stream, decides the command on it, and readies its events with their metadata. */
+function decideOn(decider: Decider<unknown, DomainEvent, unknown>, streamId: string, history: RecordedEvent[], command: unknown,
+  ctx: DecideContext, context: CommandContext): Decided {
+  const version = history.length ? history[history.length - 1].streamVersion : 0;
+  let state = fold(decider, history.map((e) => ({ type: e.type, data: e.data })));
+  const decided = decider.decide(command, state, ctx);
+  const metadata = { ...actorOf(context.principal), correlationId: context.correlationId, causationId: context.causationId ?? null };
+  // each event records the districts it concerns (district-scoped webhooks deliver by them)
+  const toAppend = decided.map((e) => {
+    const next = decider.evolve(state, e);
+    const districts = districtsOf(decider, state, next, e);
+    state = next;
+    return {
+      type: e.type,
+      schemaVersion: (decider.schemaVersions as Record<string, number> | undefined)?.[e.type] ?? 1,
+      data: e.data as object,
+      metadata: { ...metadata, districts },
+    };
+  });
+  return { streamId, history, version, state, toAppend };
+}
+
+const actorOf = (p: Principal) => ({ actor: { id: p.sub, role: p.role } });

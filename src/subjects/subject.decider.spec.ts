@@ -114,3 +114,30 @@ describe('DeactivateSubject', () => {
     expect(refusal([], { kind: 'DeactivateSubject', reason: 'x' })).toMatchObject({ kind: 'not-found' });
   });
 });
+
+describe('OpenInspection (一机构一表单)', () => {
+  const open = (inspectionId: string, previous: { inspectionId: string; completed: boolean } | null = null): SubjectCommand =>
+    ({ kind: 'OpenInspection', inspectionId, previous });
+  const opened = (inspectionId: string): SubjectEvent =>
+    ({ type: 'subject.inspection-opened', data: { subjectId: register.subjectId, inspectionId, districtCode: '500103' } });
+
+  it('records the first inspection on the subject, with its district', () => {
+    expect(when([registered], open('i1'))).toEqual([opened('i1')]);
+  });
+
+  it('refuses a second while the last is not completed, or when what the shell found is of another inspection', () => {
+    expect(refusal([registered, opened('i1')], open('i2'))).toMatchObject({ kind: 'conflict', rule: 'one-form' });
+    expect(refusal([registered, opened('i1')], open('i2', { inspectionId: 'i1', completed: false }))).toMatchObject({ rule: 'one-form' });
+    expect(refusal([registered, opened('i1')], open('i2', { inspectionId: 'i0', completed: true }))).toMatchObject({ rule: 'one-form' });
+  });
+
+  it('opens the next once the last is completed', () => {
+    expect(when([registered, opened('i1')], open('i2', { inspectionId: 'i1', completed: true }))).toEqual([opened('i2')]);
+  });
+
+  it('refuses a deactivated or unknown subject', () => {
+    const deactivated: SubjectEvent = { type: 'subject.deactivated', data: { subjectId: register.subjectId, reason: '已注销' } };
+    expect(refusal([registered, deactivated], open('i1'))).toMatchObject({ kind: 'conflict', rule: 'inactive' });
+    expect(refusal([], open('i1'))).toMatchObject({ kind: 'not-found' });
+  });
+});

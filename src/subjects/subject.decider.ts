@@ -61,7 +61,18 @@ export interface DeactivateSubject {
   kind: 'DeactivateSubject';
   reason: string;
 }
-export type SubjectCommand = RegisterSubject | AmendSubject | DeactivateSubject;
+/**
+ * 一机构一表单: an inspection opened for the subject, recorded on the subject's own stream in the same append as the
+ * inspection's first event, so two officers scheduling the same subject at once cannot both succeed (the second
+ * append meets a moved stream version). `previous` is the subject's last opened inspection as the shell found it
+ * (completion is final, so a completed one stays completed).
+ */
+export interface OpenInspection {
+  kind: 'OpenInspection';
+  inspectionId: string;
+  previous: { inspectionId: string; completed: boolean } | null;
+}
+export type SubjectCommand = RegisterSubject | AmendSubject | DeactivateSubject | OpenInspection;
 
 export type SubjectRegistered = DomainEvent<
   'subject.registered',
@@ -72,8 +83,9 @@ export type SubjectAmended = DomainEvent<
   { subjectId: string; changes: AmendSubject['changes']; highRisk: boolean }
 >;
 export type SubjectDeactivated = DomainEvent<'subject.deactivated', { subjectId: string; reason: string }>;
-export type SubjectEvent = SubjectRegistered | SubjectAmended | SubjectDeactivated;
-export const SUBJECT_EVENT_TYPES: SubjectEvent['type'][] = ['subject.registered', 'subject.amended', 'subject.deactivated'];
+export type SubjectInspectionOpened = DomainEvent<'subject.inspection-opened', { subjectId: string; inspectionId: string; districtCode: string }>;
+export type SubjectEvent = SubjectRegistered | SubjectAmended | SubjectDeactivated | SubjectInspectionOpened;
+export const SUBJECT_EVENT_TYPES: SubjectEvent['type'][] = ['subject.registered', 'subject.amended', 'subject.deactivated', 'subject.inspection-opened'];
 
 export interface SubjectState extends Partial<SubjectDetails> {
   exists: boolean;
@@ -81,6 +93,8 @@ export interface SubjectState extends Partial<SubjectDetails> {
   campaignId?: string;
   highRisk?: boolean;
   active: boolean;
+  /** the last inspection opened for the subject (it may since have been completed) */
+  lastInspectionId?: string;
 }
 export const initialSubjectState: SubjectState = { exists: false, active: false };
 
@@ -98,6 +112,9 @@ export function subjectIdFor(campaignId: string, uscc: string): string {
 }
 
 export const subjectStream = (id: string) => `subject-${id}`;
+
+export const openInspectionMessage = (inspectionId: string) =>
+  `inspection ${inspectionId} of this subject is not completed yet: one institution, one form (一机构一表单) per visit`;
 
 const PHONE = /^[0-9+\-() ]{5,30}$/;
 
@@ -161,6 +178,14 @@ function decide(c: SubjectCommand, s: SubjectState): SubjectEvent[] {
       if (!c.reason.trim()) throw invalid('reason', 'must not be blank');
       return [{ type: 'subject.deactivated', data: { subjectId: s.subjectId!, reason: c.reason } }];
     }
+    case 'OpenInspection': {
+      if (!s.exists) throw notFound('subject not found');
+      if (!s.active) throw conflict('the subject is deactivated', 'inactive');
+      // what the shell found of another inspection than the last one says nothing of it: it counts as open
+      const lastCompleted = c.previous !== null && c.previous.inspectionId === s.lastInspectionId && c.previous.completed;
+      if (s.lastInspectionId && !lastCompleted) throw conflict(openInspectionMessage(s.lastInspectionId), 'one-form');
+      return [{ type: 'subject.inspection-opened', data: { subjectId: s.subjectId!, inspectionId: c.inspectionId, districtCode: s.districtCode! } }];
+    }
   }
 }
 
@@ -172,6 +197,8 @@ function evolve(s: SubjectState, e: SubjectEvent): SubjectState {
       return { ...s, ...e.data.changes, highRisk: e.data.highRisk };
     case 'subject.deactivated':
       return { ...s, active: false };
+    case 'subject.inspection-opened':
+      return { ...s, lastInspectionId: e.data.inspectionId };
     default:
       return s;
   }

@@ -49,6 +49,10 @@ export const subjectsProjection: Projection = {
           [e.data.subjectId, e.data.reason, event.streamVersion, event.recordedAt],
         );
         return;
+      case 'subject.inspection-opened':
+        // the row's version follows the stream's (its ETag)
+        await tx.query('UPDATE rm_subjects SET version = $2, updated_at = $3 WHERE id = $1', [e.data.subjectId, event.streamVersion, event.recordedAt]);
+        return;
     }
   },
 };
