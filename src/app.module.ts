@@ -18,6 +18,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { AuditModule } from './audit/audit.module';
 import { SelfCorrectionModule } from './self-correction/self-correction.module';
 import { SubjectsModule } from './subjects/subjects.module';
+import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { ProblemFilter } from './http/problem.filter';
 import { CoreDeps, CoreModule } from './infra/core.module';
@@ -59,6 +60,7 @@ export class AppModule {
         WebhooksModule,
         AuditModule,
         HealthModule,
+        DocsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

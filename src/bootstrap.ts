@@ -22,6 +22,8 @@ export interface CreateAppOptions {
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** response headers a browser script may read (CORS) */
+export const EXPOSED_HEADERS = ['ETag', 'Location', 'Retry-After', 'X-Log-Position', 'Idempotent-Replayed', 'Content-Disposition'];
 /** bulk routes that also take text/csv */
 const CSV_ROUTES = new Set(['/api/v1/subjects/import']);
 
@@ -34,6 +36,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions): P
     { bodyParser: false, bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
+  // CORS: exact origins from CORS_ORIGINS, none by default; any other origin gets no CORS header at all
+  const origins = new Set(config.corsOrigins);
+  app.enableCors({
+    origin: (origin: string | undefined, done: (err: Error | null, allow?: boolean) => void) => done(null, origin !== undefined && origins.has(origin)),
+    methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  });
   app.use(consistencyMiddleware);
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => {

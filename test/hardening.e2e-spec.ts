@@ -43,6 +43,14 @@ describe('bodies', () => {
     }
   });
 
+  it('a 400 names the rule that failed, not its follow-ons: a number for a title is "must be a string" alone', async () => {
+    const res = await t.call('post', C, C, 'city-admin', launchBody(chongqing2022, { title: 1, jurisdiction: 'x'.repeat(5000) }));
+    expect(res.status).toBe(400);
+    expect(res.body.errors.filter((e: { field: string }) => e.field === 'title')).toEqual([expect.objectContaining({ field: 'title', rule: 'isString' })]);
+    // with the type right, every content rule that fails is named
+    expect(res.body.errors.filter((e: { field: string }) => e.field === 'jurisdiction').length).toBeGreaterThan(0);
+  });
+
   it('a route that takes no body refuses one, and takes nothing or {}', async () => {
     const { body } = await t.call('post', C, C, 'city-admin', launchBody(chongqing2022));
     const open = `${C}/{id}/phases/{phase}/open`;
@@ -202,5 +210,25 @@ describe('rules that span aggregates, decided against the log', () => {
     // the subject itself is B's now
     const subject = await t.call('get', '/api/v1/subjects/{id}', `/api/v1/subjects/${subjectId}`, { role: 'district-officer', districts: [B] });
     expect([subject.status, subject.body.districtCode]).toEqual([200, B]);
+  });
+});
+
+describe('the spec and the service agree', () => {
+  it('a supervision group is formed with one district at least; reassigning its last one leaves it with none, as the spec says', async () => {
+    const id = (await t.call('post', C, C, 'city-admin', launchBody(chongqing2022))).body.id;
+    const G = `${C}/{id}/supervision-groups`;
+    const group = (groupNo: number, districts: string[]) => ({
+      groupNo, name: `第${groupNo}督查组`, leader: { name: '组长', account: `sup-${groupNo}` }, members: [], liaison: { name: '联络员' }, districts,
+    });
+    const none = await t.call('post', G, `${C}/${id}/supervision-groups`, 'city-admin', group(1, []));
+    expect([none.status, none.body.errors?.[0]?.field]).toEqual([400, 'districts']);
+    expect((await t.call('post', G, `${C}/${id}/supervision-groups`, 'city-admin', group(1, ['500103']))).status).toBe(201);
+    expect((await t.call('post', G, `${C}/${id}/supervision-groups`, 'city-admin', group(2, ['500104']))).status).toBe(201);
+    const moved = await t.call('put', `${C}/{id}/districts/{districtCode}/supervision-group`, `${C}/${id}/districts/500103/supervision-group`, 'city-admin',
+      { groupNo: 2, reason: '力量调配' });
+    expect(moved.status).toBe(200);
+    // the response is validated against the spec by t.call: a group with no district is a valid one
+    const groups = await t.call('get', G, `${C}/${id}/supervision-groups`, 'auditor');
+    expect(groups.body.groups.map((g: { districts: string[] }) => g.districts)).toEqual([[], ['500104', '500103']]);
   });
 });

@@ -36,6 +36,10 @@ export interface AppConfig {
   webhookMaxInFlight: number;
   /** how long a read given a minimum log position waits for the read models before a 503 (CONSISTENCY_WAIT_MS, default 5000) */
   consistencyWaitMs: number;
+  /** browser origins allowed to call the API (CORS_ORIGINS: exact origins, comma-separated; default none) */
+  corsOrigins: string[];
+  /** how long an Idempotency-Key's first answer is kept (IDEMPOTENCY_KEY_TTL_HOURS, default 24) */
+  idempotencyKeyTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -118,6 +122,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const seedRaw = env.SEED_DEMO ?? (databaseUrl ? 'false' : 'true');
   if (!['true', 'false'].includes(seedRaw)) problems.push('SEED_DEMO must be true or false');
 
+  const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of corsOrigins) if (!isOrigin(o)) problems.push(`CORS_ORIGINS must list exact origins such as https://app.example.gov.cn (got "${o}")`);
+  const idempotencyKeyTtlHours = int('IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 30);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     nodeEnv,
@@ -142,7 +150,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookTimeoutMs,
     consistencyWaitMs,
     webhookMaxInFlight,
+    corsOrigins,
+    idempotencyKeyTtlHours,
   };
+}
+
+/** scheme://host[:port], nothing more: what a browser sends in Origin. */
+function isOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value;
+  } catch {
+    return false;
+  }
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,11 +1,25 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, ValidationProblem } from './problem';
 
+/** Rules on a value's type: when one fails, the rules on its content (length, range, pattern) say nothing more. */
+const TYPE_RULES = new Set(['isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isDateString', 'whitelistValidation']);
+
+/**
+ * The failures worth reporting for one field: its type rule alone when that failed (`title: 1` is "must be a
+ * string", not also "must be shorter than 300 characters"), else every rule that failed. class-validator lists a
+ * field's constraints last-declared first; they are reported in declaration order.
+ */
+function ruleThatFailed(constraints: Record<string, string>): [string, string][] {
+  const declared = Object.entries(constraints).reverse();
+  const type = declared.find(([rule]) => TYPE_RULES.has(rule));
+  return type ? [type] : declared;
+}
+
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
-    for (const [rule, message] of Object.entries(e.constraints ?? {})) {
+    for (const [rule, message] of ruleThatFailed(e.constraints ?? {})) {
       const unknown = rule === 'whitelistValidation';
       out.push({
         field,
