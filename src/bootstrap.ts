@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { jsonDepthLimit } from './http/body-rules';
 import { consistencyMiddleware } from './http/consistency';
+import { idempotencyMiddleware } from './http/idempotency';
 import { sendProblem, toProblem } from './http/problem.filter';
 import { problemType } from './http/problem';
 import { StrictValidationPipe } from './http/validation';
@@ -75,6 +76,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions): P
     if (!err) return next();
     sendProblem(res, toProblem(err, req.originalUrl));
   });
+  app.use(idempotencyMiddleware(pool, { secret: config.jwtSecret, publicKey: config.jwtPublicKey }, config.idempotencyKeyTtlHours));
   app.useGlobalPipes(new StrictValidationPipe());
   app.enableShutdownHooks();
   return app;

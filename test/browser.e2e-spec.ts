@@ -58,7 +58,7 @@ run('a browser app on another origin, and the docs page (headless Chromium)', ()
     const tab = await browser.newPage();
     try {
       await tab.goto(origin);
-      return await tab.evaluate(() => (window as unknown as { result: Promise<Record<string, unknown>> }).result);
+      return await tab.evaluate(() => (globalThis as unknown as { result: Promise<Record<string, unknown>> }).result);
     } finally {
       await tab.close();
     }
