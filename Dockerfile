@@ -1,14 +1,15 @@
-# Production image: the compiled service on Node 20, no dev dependencies, as an unprivileged user.
-FROM node:20-bookworm-slim AS build
+# Production image: the compiled service on Node 24 LTS, no dev dependencies and no embedded-postgres (an optional
+# dependency: its beta binaries stay out of the image; the image is given DATABASE_URL), as an unprivileged user.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY scripts ./scripts
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --omit=optional
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

