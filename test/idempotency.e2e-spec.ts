@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
+import { ProjectionRunner } from '../src/projections/projection-runner';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { startTestApp, TestApp } from './support/app';
 import { launchBody } from './support/fixtures';
+import { until } from './support/waiting';
 
 /** Idempotency-Key on POST, as Stripe defines it: a retried request gets the first answer, and appends nothing. */
 const C = '/api/v1/campaigns';
@@ -10,7 +13,7 @@ const T = `${C}/{id}/tips`;
 let t: TestApp;
 let id: string;
 beforeAll(async () => {
-  t = await startTestApp({ env: { IDEMPOTENCY_KEY_TTL_HOURS: '48' } });
+  t = await startTestApp({ env: { IDEMPOTENCY_KEY_TTL_HOURS: '48', CONSISTENCY_WAIT_MS: '60000' } });
   id = (await t.call('post', C, C, 'city-admin', launchBody(chongqing2022))).body.id;
 });
 afterAll(async () => {
@@ -90,4 +93,37 @@ it('keys are kept for IDEMPOTENCY_KEY_TTL_HOURS; a key that is not 1-255 visible
   expect([res.status, res.body.errors?.[0]?.field]).toEqual([400, 'Idempotency-Key']);
   const long = await post('k'.repeat(256), tip());
   expect(long.status).toBe(400);
+});
+
+it('a client that hangs up mid-request and retries gets the answer of the request it left, which ran once', async () => {
+  const key = randomUUID();
+  const before = await tips();
+  const runner = t.app.get(ProjectionRunner);
+  await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
+  const port = (t.app.getHttpServer().address() as { port: number }).port;
+  // held by the consistency wait: the read models are paused below a position the request asks for
+  await runner.stop();
+  let released = false;
+  try {
+    const ahead = await post(randomUUID(), tip('先到的线索'));
+    const body = JSON.stringify(tip('断线重试的线索'));
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: `${C}/${id}/tips`, headers: {
+      Authorization: `Bearer ${t.token('city-admin')}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body),
+      'Idempotency-Key': key, 'X-Min-Position': ahead.headers['x-log-position'],
+    } });
+    req.on('error', () => undefined);
+    req.end(body);
+    // the service has taken the key: the client hangs up before any answer
+    await until('the key to be taken', async () => (await t.db.pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount, (n) => n === 1);
+    req.destroy();
+    runner.start();
+    released = true;
+    await until('the left request to be answered and its answer kept', async () =>
+      (await t.db.pool.query('SELECT status FROM idempotency_keys WHERE key = $1', [key])).rows[0]?.status, (s) => s === 201);
+  } finally {
+    if (!released) runner.start();
+  }
+  const retry = await post(key, tip('断线重试的线索'));
+  expect([retry.status, retry.headers['idempotent-replayed']]).toEqual([201, 'true']);
+  expect(await tips()).toBe(before + 2); // the one ahead, and the left one once
 });

@@ -152,13 +152,21 @@ function record(pool: Pool, principal: string, key: string, res: Response, next:
     take(args[0], args[1]);
     return write(...args);
   };
+  // the answer is kept when the request's own handling ends it, even if the client has gone meanwhile (a flaky
+  // network: the retry must get this answer, not run the command again)
+  let settled = false;
   (res as unknown as { end: (...a: unknown[]) => Response }).end = (...args: unknown[]) => {
     take(args[0], args[1]);
-    return end(...args);
+    const out = end(...args);
+    if (!settled) {
+      settled = true;
+      settle();
+    }
+    return out;
   };
-  const settle = (finished: boolean) => {
+  const settle = () => {
     const body = Buffer.concat(chunks);
-    const keep = finished && size <= MAX_BODY && keepable(res.statusCode, body);
+    const keep = size <= MAX_BODY && keepable(res.statusCode, body);
     const headers = Object.fromEntries(Object.entries(res.getHeaders()).filter(([name, v]) => v !== undefined && !NOT_KEPT.test(name))
       .map(([name, v]) => [name, Array.isArray(v) ? v : String(v)]));
     const done = keep
@@ -167,13 +175,6 @@ function record(pool: Pool, principal: string, key: string, res: Response, next:
       : pool.query('DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND status IS NULL', [principal, key]);
     done.catch(() => undefined); // past its lease a key held by a lost write is taken again
   };
-  let settled = false;
-  res.on('finish', () => {
-    if (!settled) settle((settled = true));
-  });
-  res.on('close', () => {
-    if (!settled) settle(!(settled = true));
-  });
   next();
 }
 
