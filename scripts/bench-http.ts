@@ -9,7 +9,7 @@
  *   command   POST /api/v1/subjects, every body distinct (a new USCC each)
  *   mixed     4 reads (get, list, a subject, the problem list) to 1 command
  * Goals (issue 21): command ≥ 0.5×, list ≥ 0.5×, get ≥ 0.8× of /health.
- * Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_SUBJECTS, BENCH_CONNECTIONS, BENCH_SECONDS, BENCH_ROUNDS,
+ * Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_SUBJECTS, BENCH_CONNECTIONS, BENCH_SECONDS, BENCH_ROUNDS, BENCH_CASES (some only),
  * BENCH_NODE_FLAGS (for the service, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
  */
 import autocannon from 'autocannon';
@@ -89,9 +89,11 @@ runMain(async () => {
       const r = await autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests });
       return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
     };
+    const only = process.env.BENCH_CASES?.split(',');
     const results: Record<string, Figures[]> = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, requests] of Object.entries(cases)) {
+        if (only && name !== 'health' && !only.includes(name)) continue;
         await run(requests, 2); // warm-up
         (results[name] ??= []).push(await run(requests, SECONDS));
       }

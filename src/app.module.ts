@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { NoBodyInterceptor } from './http/body-rules';
+import { NoBodyGuard } from './http/body-rules';
 import { ConsistencyInterceptor } from './http/consistency';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
@@ -64,8 +64,9 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
+        // a guard, not an interceptor: each interceptor costs every request an AsyncResource.bind
+        { provide: APP_GUARD, useClass: NoBodyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_INTERCEPTOR, useClass: NoBodyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ConsistencyInterceptor },
       ],
     };

@@ -1,8 +1,7 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { NextFunction, Request, Response } from 'express';
-import { Observable } from 'rxjs';
 import { problemType, ValidationProblem } from './problem';
 import { sendProblem } from './problem.filter';
 
@@ -52,11 +51,11 @@ function takesBody(handler: object, controller: object): boolean {
  * `…/phases/self-correction/open` would be accepted and ignored, unlike an unknown field anywhere else.
  */
 @Injectable()
-export class NoBodyInterceptor implements NestInterceptor {
+export class NoBodyGuard implements CanActivate {
   private readonly cache = new WeakMap<object, boolean>();
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
     const handler = context.getHandler();
     let takes = this.cache.get(handler);
     if (takes === undefined) {
@@ -75,6 +74,6 @@ export class NoBodyInterceptor implements NestInterceptor {
         );
       }
     }
-    return next.handle();
+    return true;
   }
 }

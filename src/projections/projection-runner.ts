@@ -25,6 +25,8 @@ export const REBUILD_PAGE = 10000;
  * 1.6×; 200,000 gains nothing more and 333,000 loses to garbage collection.
  */
 export const REBUILD_WINDOW = 100000;
+/** Events applied to a projection between two ANALYZEs of its tables. */
+const ANALYZE_EVERY = 10000;
 
 export interface RebuildReport {
   projection: string;
@@ -102,6 +104,7 @@ export async function readWindows(
 export class ProjectionRunner {
   private readonly progress = new EventEmitter();
   private readonly positions = new Map<string, number>();
+  private readonly sinceAnalyze = new Map<string, number>();
   private readonly failing = new Set<string>();
   private readonly loops: Promise<void>[] = [];
   private running = false;
@@ -245,6 +248,7 @@ export class ProjectionRunner {
       }));
     });
     for (const p of strays) await this.catchUp(p);
+    for (const p of projections) this.analyzeAfter(p, 0, true);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { projection: names.join(', '), events, seconds, eventsPerSecond: seconds > 0 ? events / seconds : 0 };
   }
@@ -299,6 +303,7 @@ export class ProjectionRunner {
       );
       await client.query('COMMIT');
       this.noteProgress(projection.name, last);
+      this.analyzeAfter(projection, events.length);
       return events.length;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -375,7 +380,7 @@ export class ProjectionRunner {
 
   /** The group's transaction: lock every checkpoint, apply each projection's part of the page, move them. */
   private async applyGroup(group: Projection[], events: ProjectedEvent[]): Promise<void> {
-    const moved: { name: string; position: number }[] = [];
+    const moved: { name: string; position: number; events: number }[] = [];
     await inTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<{ name: string; position: string }>(
         'SELECT name, position FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
@@ -395,7 +400,7 @@ export class ProjectionRunner {
         const mine = events.filter((e) => e.globalPosition > seen);
         if (!mine.length) continue;
         await applyEvents(tx, p, mine);
-        moved.push({ name: p.name, position: last });
+        moved.push({ name: p.name, position: last, events: mine.length });
       }
       if (moved.length) {
         await tx.query(
@@ -406,6 +411,24 @@ export class ProjectionRunner {
       }
     });
     for (const m of moved) this.noteProgress(m.name, m.position);
+    for (const p of group) this.analyzeAfter(p, moved.find((m) => m.name === p.name)?.events ?? 0);
+  }
+
+  /**
+   * Keeps the planner's statistics of a projection's tables fresh after large changes (an import of thousands of
+   * subjects, a rebuild): a plan chosen on stale statistics (a sort spilled to disk after an import) stays wrong
+   * until autovacuum comes by. Every ANALYZE_EVERY events applied, the tables are analysed, outside the batch.
+   */
+  private analyzeAfter(projection: Projection, applied: number, now = false): void {
+    const total = (this.sinceAnalyze.get(projection.name) ?? 0) + applied;
+    if (!now && total < ANALYZE_EVERY) {
+      this.sinceAnalyze.set(projection.name, total);
+      return;
+    }
+    this.sinceAnalyze.set(projection.name, 0);
+    if (projection.tables.length) {
+      this.pool.query(`ANALYZE ${projection.tables.join(', ')}`).catch((err) => this.options.onError?.(projection.name, err));
+    }
   }
 
   private async loadCheckpoints(): Promise<void> {

@@ -2835,6 +2835,8 @@ export interface components {
         CampaignList: {
             items: components["schemas"]["Campaign"][];
             total: number;
+            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            totalExact?: boolean;
             limit: number;
             offset: number;
         };
@@ -3005,6 +3007,8 @@ export interface components {
         SubjectList: {
             items: components["schemas"]["Subject"][];
             total: number;
+            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            totalExact?: boolean;
             limit: number;
             offset: number;
         };
@@ -3138,6 +3142,8 @@ export interface components {
         SelfInspectionList: {
             items: components["schemas"]["SelfInspection"][];
             total: number;
+            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            totalExact?: boolean;
             limit: number;
             offset: number;
         };
@@ -3234,6 +3240,8 @@ export interface components {
         InspectionList: {
             items: components["schemas"]["Inspection"][];
             total: number;
+            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            totalExact?: boolean;
             limit: number;
             offset: number;
         };
@@ -3272,6 +3280,8 @@ export interface components {
         ProblemList: {
             items: components["schemas"]["ProblemItem"][];
             total: number;
+            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            totalExact?: boolean;
             limit: number;
             offset: number;
             /** @description the CST day overdue is computed for */
@@ -3844,6 +3854,8 @@ export interface components {
         ObligationList: {
             items: components["schemas"]["Obligation"][];
             total: number;
+            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            totalExact?: boolean;
             limit: number;
             offset: number;
         };
@@ -3886,6 +3898,8 @@ export interface components {
         ReminderList: {
             items: components["schemas"]["Reminder"][];
             total: number;
+            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            totalExact?: boolean;
             limit: number;
             offset: number;
         };
