@@ -8,8 +8,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // the one plain-JavaScript file: it runs with Node before anything is compiled
-    files: ['scripts/ensure-build.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
+    files: ['scripts/ensure-build.js', 'scripts/cluster.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly', fetch: 'readonly', setTimeout: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -26,7 +26,7 @@ export interface PageQuery {
  * index entries to count, however large the campaign (a count(*) over a 50,000-subject campaign took three times as
  * long as the page itself).
  */
-export const COUNT_CAP = 10_000;
+export const COUNT_CAP = 1_000;
 
 /**
  * One page of a read model with its total: the shape of every list route. A first page that is not full is its own
