@@ -248,7 +248,8 @@ export class ProjectionRunner {
       }));
     });
     for (const p of strays) await this.catchUp(p);
-    for (const p of projections) this.analyzeAfter(p, 0, true);
+    const rebuilt = projections.flatMap((p) => p.tables);
+    if (rebuilt.length) await this.pool.query(`ANALYZE ${rebuilt.join(', ')}`);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { projection: names.join(', '), events, seconds, eventsPerSecond: seconds > 0 ? events / seconds : 0 };
   }
@@ -295,6 +296,7 @@ export class ProjectionRunner {
         return -1;
       }
       await applyEvents(client, projection, events);
+      await this.analyzeIfDue(client, projection, events.length);
       const last = events[events.length - 1].globalPosition;
       await client.query(
         `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, now())
@@ -303,7 +305,6 @@ export class ProjectionRunner {
       );
       await client.query('COMMIT');
       this.noteProgress(projection.name, last);
-      this.analyzeAfter(projection, events.length);
       return events.length;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -380,7 +381,7 @@ export class ProjectionRunner {
 
   /** The group's transaction: lock every checkpoint, apply each projection's part of the page, move them. */
   private async applyGroup(group: Projection[], events: ProjectedEvent[]): Promise<void> {
-    const moved: { name: string; position: number; events: number }[] = [];
+    const moved: { name: string; position: number }[] = [];
     await inTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<{ name: string; position: string }>(
         'SELECT name, position FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
@@ -400,7 +401,8 @@ export class ProjectionRunner {
         const mine = events.filter((e) => e.globalPosition > seen);
         if (!mine.length) continue;
         await applyEvents(tx, p, mine);
-        moved.push({ name: p.name, position: last, events: mine.length });
+        await this.analyzeIfDue(tx, p, mine.length);
+        moved.push({ name: p.name, position: last });
       }
       if (moved.length) {
         await tx.query(
@@ -411,25 +413,25 @@ export class ProjectionRunner {
       }
     });
     for (const m of moved) this.noteProgress(m.name, m.position);
-    for (const p of group) this.analyzeAfter(p, moved.find((m) => m.name === p.name)?.events ?? 0);
   }
 
   /**
    * Keeps the planner's statistics of a projection's tables fresh after large changes (an import of thousands of
-   * subjects, a rebuild): a plan chosen on stale statistics (a sort spilled to disk after an import) stays wrong
-   * until autovacuum comes by. Every ANALYZE_EVERY events applied, the tables are analysed, outside the batch.
+   * subjects, a rebuild): a plan chosen on stale statistics (a sort spilled to disk after an import) stays wrong, and
+   * a list's estimated total far off, until autovacuum comes by. Every ANALYZE_EVERY events applied, the batch that
+   * crosses the mark analyses the tables in its own transaction (ANALYZE sees its rows), so a read at that
+   * position already plans and estimates on them.
    */
-  private analyzeAfter(projection: Projection, applied: number, now = false): void {
+  private async analyzeIfDue(tx: PoolClient, projection: Projection, applied: number): Promise<void> {
     const total = (this.sinceAnalyze.get(projection.name) ?? 0) + applied;
-    if (!now && total < ANALYZE_EVERY) {
+    if (total < ANALYZE_EVERY || !projection.tables.length) {
       this.sinceAnalyze.set(projection.name, total);
       return;
     }
     this.sinceAnalyze.set(projection.name, 0);
-    if (projection.tables.length) {
-      this.pool.query(`ANALYZE ${projection.tables.join(', ')}`).catch((err) => this.options.onError?.(projection.name, err));
-    }
+    await tx.query(`ANALYZE ${projection.tables.join(', ')}`);
   }
+
 
   private async loadCheckpoints(): Promise<void> {
     const { rows } = await this.pool.query<{ name: string; position: string }>(

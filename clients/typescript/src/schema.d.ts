@@ -2835,7 +2835,7 @@ export interface components {
         CampaignList: {
             items: components["schemas"]["Campaign"][];
             total: number;
-            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            /** @description Whether total is exact: lists count up to 1,000 rows and estimate past that from the planner statistics */
             totalExact?: boolean;
             limit: number;
             offset: number;
@@ -3007,7 +3007,7 @@ export interface components {
         SubjectList: {
             items: components["schemas"]["Subject"][];
             total: number;
-            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            /** @description Whether total is exact: lists count up to 1,000 rows and estimate past that from the planner statistics */
             totalExact?: boolean;
             limit: number;
             offset: number;
@@ -3142,7 +3142,7 @@ export interface components {
         SelfInspectionList: {
             items: components["schemas"]["SelfInspection"][];
             total: number;
-            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            /** @description Whether total is exact: lists count up to 1,000 rows and estimate past that from the planner statistics */
             totalExact?: boolean;
             limit: number;
             offset: number;
@@ -3240,7 +3240,7 @@ export interface components {
         InspectionList: {
             items: components["schemas"]["Inspection"][];
             total: number;
-            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            /** @description Whether total is exact: lists count up to 1,000 rows and estimate past that from the planner statistics */
             totalExact?: boolean;
             limit: number;
             offset: number;
@@ -3280,7 +3280,7 @@ export interface components {
         ProblemList: {
             items: components["schemas"]["ProblemItem"][];
             total: number;
-            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            /** @description Whether total is exact: lists count up to 1,000 rows and estimate past that from the planner statistics */
             totalExact?: boolean;
             limit: number;
             offset: number;
@@ -3854,7 +3854,7 @@ export interface components {
         ObligationList: {
             items: components["schemas"]["Obligation"][];
             total: number;
-            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            /** @description Whether total is exact: lists count up to 1,000 rows and estimate past that from the planner statistics */
             totalExact?: boolean;
             limit: number;
             offset: number;
@@ -3898,7 +3898,7 @@ export interface components {
         ReminderList: {
             items: components["schemas"]["Reminder"][];
             total: number;
-            /** @description Whether total is exact: lists count up to 10,000 rows and estimate past that from the planner statistics */
+            /** @description Whether total is exact: lists count up to 1,000 rows and estimate past that from the planner statistics */
             totalExact?: boolean;
             limit: number;
             offset: number;
