@@ -13,17 +13,15 @@
  * Env: BENCH_DATABASE_URL (the server; default 127.0.0.1:5432), BENCH_REDIS_URL (127.0.0.1:6379), BENCH_COMMANDS,
  * BENCH_CLIENTS, BENCH_IDLE_SECONDS (20), BENCH_NODE_FLAGS (for the service, e.g. --cpu-prof).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { signToken } from '../src/auth/jwt';
 import { appendStatement } from '../src/event-store/pg-event-store';
-import { freePort } from '../src/infra/free-port';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { usccCheckCharacter } from '../src/subjects/uscc';
 import { runMain } from './lib/main';
+import { startServiceProcess } from './lib/service-process';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -60,24 +58,11 @@ interface Case {
 
 runMain(async () => {
   const scratch = await scratchDatabase(SERVER, 'rectify_bench_consistency');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const service: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(__dirname, '..', 'src', 'main.js')], {
-    env: {
-      ...process.env, NODE_ENV: 'production', DATABASE_URL: scratch.url, REDIS_URL: REDIS, PORT: String(port), HOST: '127.0.0.1',
-      JWT_SECRET: SECRET, LOG_LEVEL: 'warn', SEED_DEMO: 'false', QUEUE_PREFIX: `benchc${Date.now()}`,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: `benchc${Date.now()}` });
+  const base = service.base;
   const db = new Client({ connectionString: scratch.url });
   try {
     const auth = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET)}`, 'content-type': 'application/json' };
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (i > 600) throw new Error('the service did not start');
-      await sleep(100);
-    }
     await db.connect();
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${base}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
@@ -227,8 +212,7 @@ runMain(async () => {
     process.stdout.write(`Postgres transactions per command: ${perCommand.toFixed(1)} (goal ≤ 12: ${perCommand <= 12 ? 'met' : 'NOT met'}); ` +
       `idle: ${idlePerSecond.toFixed(2)} per second over ${IDLE_SECONDS} s\n`);
   } finally {
-    service.kill('SIGTERM');
-    await new Promise((r) => service.once('exit', r));
+    await service.stop();
     await db.end().catch(() => undefined);
     await scratch.drop();
   }

@@ -13,15 +13,13 @@
  * BENCH_NODE_FLAGS (for the service, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
  */
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { signToken } from '../src/auth/jwt';
-import { freePort } from '../src/infra/free-port';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { usccCheckCharacter } from '../src/subjects/uscc';
 import { runMain } from './lib/main';
+import { startServiceProcess } from './lib/service-process';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -32,7 +30,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
 const GOALS: Record<string, number> = { command: 0.5, list: 0.5, get: 0.8 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let serial = 1;
 const uscc = () => {
   const first17 = `91500103${String(serial++).padStart(9, '0')}`;
@@ -48,21 +45,10 @@ interface Figures { rps: number; p50: number; p99: number; errors: number }
 
 runMain(async () => {
   const scratch = await scratchDatabase(SERVER, 'rectify_bench_http');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const service: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(__dirname, '..', 'src', 'main.js')], {
-    env: {
-      ...process.env, NODE_ENV: 'production', DATABASE_URL: scratch.url, REDIS_URL: REDIS, PORT: String(port), HOST: '127.0.0.1',
-      JWT_SECRET: SECRET, LOG_LEVEL: 'warn', SEED_DEMO: 'false', QUEUE_PREFIX: `benchh${Date.now()}`,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: `benchh${Date.now()}` });
+  const base = service.base;
   try {
     const headers = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET, 24 * 3600)}`, 'content-type': 'application/json' };
-    for (let i = 0; !(await fetch(`${base}/health`).then((r) => r.ok, () => false)); i++) {
-      if (i > 600) throw new Error('the service did not start');
-      await sleep(100);
-    }
     const { type: _t, campaignId: _c, ...launch } = chongqing2022;
     const launched = await fetch(`${base}/api/v1/campaigns`, { method: 'POST', headers, body: JSON.stringify({ ...launch, id: randomUUID() }) });
     if (launched.status !== 201) throw new Error(`launch: ${launched.status} ${await launched.text()}`);
@@ -110,8 +96,7 @@ runMain(async () => {
       process.stdout.write(`${name.padEnd(8)} ${f.rps.toFixed(0).padStart(6)}  ${ratio.toFixed(2).padStart(5)}× ${String(f.p50).padStart(6)}  ${String(f.p99).padStart(6)}  ${String(f.errors).padStart(7)}  ${goal}\n`);
     }
   } finally {
-    service.kill('SIGTERM');
-    await new Promise((r) => service.once('exit', r));
+    await service.stop();
     await scratch.drop();
   }
 });
