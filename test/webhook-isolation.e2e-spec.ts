@@ -28,10 +28,13 @@ let endless: { server: Server; url: string };
 let held = 0;
 let mostHeld = 0;
 const open = new Set<ServerResponse>();
+/** set when the test is done: both receivers then drop every request at once, new ones included */
+let closing = false;
 
 beforeAll(async () => {
   await healthy.start();
   dead = await serve((req, res) => {
+    if (closing) return void res.destroy();
     held++;
     mostHeld = Math.max(mostHeld, held);
     open.add(res);
@@ -41,6 +44,7 @@ beforeAll(async () => {
     });
   });
   endless = await serve((_req, res) => {
+    if (closing) return void res.destroy();
     res.writeHead(200, { 'content-type': 'text/plain' });
     const chunk = Buffer.alloc(64 * 1024, 'x');
     const pump = () => {
@@ -56,7 +60,9 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  // end the dead receiver's connections first: the app's worker waits for its POSTs when it closes
+  // end the dead receiver's connections first, and drop any POST the worker sends meanwhile (a retry, the next in
+  // line): the app's worker waits for its POSTs when it closes
+  closing = true;
   for (const res of open) res.destroy();
   dead.server.closeAllConnections();
   endless.server.closeAllConnections();
