@@ -1,18 +1,10 @@
 import { Controller, Get, Header, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { Public } from '../auth/auth.decorators';
-
-/** openapi.yaml at the project root (or the image's /app), found from wherever the code runs (src/ or dist/). */
-export function specPath(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'openapi.yaml');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error(`openapi.yaml not found above ${__dirname}`);
-  }
-}
+import { projectFile } from '../infra/project-root';
 
 /** The swagger-ui-dist package's folder (the package ships no types; its index.js is this). */
 const swaggerUiDir = dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -58,7 +50,7 @@ const INIT = `window.ui = SwaggerUIBundle({
  */
 @Controller()
 export class DocsController {
-  private readonly yaml = readFileSync(specPath(), 'utf8');
+  private readonly yaml = readFileSync(projectFile('openapi.yaml'), 'utf8');
   private readonly json = JSON.stringify(parse(this.yaml));
 
   @Get('openapi.yaml')

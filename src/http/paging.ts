@@ -29,8 +29,8 @@ export interface PageQuery {
 export const COUNT_CAP = 1_000;
 
 /**
- * One page of a read model with its total: the shape of every list route. A first page that is not full is its own
- * total (no count at all); otherwise the rows are counted up to COUNT_CAP, and a larger total is estimated from the
+ * One page of a read model with its total: the shape of every list route. A page that is not full gives the total
+ * (no count at all); otherwise the rows are counted up to COUNT_CAP, and a larger total is estimated from the
  * planner's statistics (kept fresh by ANALYZE after imports and rebuilds).
  */
 export async function pageOf<T>(pool: Pool, q: PageQuery, map: (row: QueryResultRow) => T): Promise<Page<T>> {
@@ -42,7 +42,8 @@ export async function pageOf<T>(pool: Pool, q: PageQuery, map: (row: QueryResult
     [...q.params, limit, offset],
   );
   const page = { items: rows.rows.map(map), limit, offset };
-  if (offset === 0 && rows.rows.length < limit) return { ...page, total: rows.rows.length, totalExact: true };
+  // a page that is not full ends the list: its own rows say the total (a page past the end says nothing)
+  if (rows.rows.length < limit && (offset === 0 || rows.rows.length > 0)) return { ...page, total: offset + rows.rows.length, totalExact: true };
   const counted = await pool.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${q.from} ${filter} LIMIT ${COUNT_CAP + 1}) x`, q.params);
   const n = counted.rows[0].n as number;
   if (n <= COUNT_CAP) return { ...page, total: n, totalExact: true };

@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pool } from 'pg';
+import { projectFile } from './project-root';
 
-/** The migrations/ folder at the project root, found from wherever the code runs (src/ or dist/). */
-export function migrationsDir(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'migrations');
-    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('migrations/ not found above ' + __dirname);
-}
+/** The migrations/ folder at the project root. */
+export const migrationsDir = (): string => projectFile('migrations');
 
 /**
  * Applies migrations/NNN_name.sql in order, each in its own transaction, under an advisory lock so that

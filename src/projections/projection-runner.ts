@@ -239,7 +239,7 @@ export class ProjectionRunner {
     const sizes = { page: this.batchSize, window: this.options.rebuildWindow ?? REBUILD_WINDOW };
     const events = await readWindows(this.store, 0, sizes, async (window) => {
       await Promise.all(projections.filter((p) => at.has(p.name)).map(async (p) => {
-        if ((await this.applyPage(p, window, at.get(p.name)!)) < 0) {
+        if ((await this.applyPage(p, window, at.get(p.name)!, false)) < 0) {
           at.delete(p.name);
           strays.push(p);
         } else {
@@ -281,7 +281,8 @@ export class ProjectionRunner {
    * Applies events read after `seen` in one transaction that locks the checkpoint row first and moves it last;
    * if the checkpoint is no longer at `seen` (another process, a rebuild) nothing is applied and -1 returned.
    */
-  private async applyPage(projection: Projection, events: ProjectedEvent[], seen: number): Promise<number> {
+  /** `analyze`: keep statistics fresh as it goes (a rebuild analyses once, at its end, instead). */
+  private async applyPage(projection: Projection, events: ProjectedEvent[], seen: number, analyze = true): Promise<number> {
     const client = await this.pool.connect();
     let broken: unknown;
     try {
@@ -296,7 +297,7 @@ export class ProjectionRunner {
         return -1;
       }
       await applyEvents(client, projection, events);
-      await this.analyzeIfDue(client, projection, events.length);
+      if (analyze) await this.analyzeIfDue(client, projection, events.length);
       const last = events[events.length - 1].globalPosition;
       await client.query(
         `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, now())
@@ -431,7 +432,6 @@ export class ProjectionRunner {
     this.sinceAnalyze.set(projection.name, 0);
     await tx.query(`ANALYZE ${projection.tables.join(', ')}`);
   }
-
 
   private async loadCheckpoints(): Promise<void> {
     const { rows } = await this.pool.query<{ name: string; position: string }>(

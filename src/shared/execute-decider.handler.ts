@@ -1,7 +1,7 @@
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { EventStore, EventToAppend, RecordedEvent, StreamAppend, WrongExpectedVersionError } from '../event-store/event-store';
 import { Clock } from './clock';
-import { Decider, DecideContext, districtsOf, DomainEvent, fold, Principal } from './decider';
+import { Decider, DecideContext, districtsOf, DomainEvent, fold } from './decider';
 import { Alongside, CommandContext, CommandResult, ConcurrencyConflictError, ExecuteDecider, ifMatchHolds, PreconditionFailedError } from './execute-decider.command';
 import { StoredEventPublished } from './stored-event-published';
 
@@ -34,7 +34,7 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
       if (cmd.ifMatch !== undefined && !ifMatchHolds(cmd.ifMatch, version)) throw new PreconditionFailedError(streamId, cmd.ifMatch, version);
       // the aggregate alongside decides first: its refusal (the rule that spans both) is the answer
       const second = cmd.alongside ? await this.decideAlongside(cmd.alongside, ctx, context) : null;
-      const first = decideOn(decider, streamId, history, cmd.command, ctx, context);
+      const first = decideOn(decider, streamId, history, stateOf(decider, history), cmd.command, ctx, context);
       if (first.toAppend.length === 0 && !second?.toAppend.length) {
         const position = history.length ? history[history.length - 1].globalPosition : 0;
         context.consistency?.note(position);
@@ -72,18 +72,22 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
 
   private async decideAlongside(a: Alongside, ctx: DecideContext, context: CommandContext): Promise<Decided> {
     const history = await this.store.readStream(a.streamId);
-    const state = fold(a.decider, history.map((e) => ({ type: e.type, data: e.data })));
-    return decideOn(a.decider, a.streamId, history, await a.command(state), ctx, context);
+    const state = stateOf(a.decider, history);
+    return decideOn(a.decider, a.streamId, history, state, await a.command(state), ctx, context);
   }
 }
 
-/** Folds the stream, decides the command on it, and readies its events with their metadata. */
-function decideOn(decider: Decider<unknown, DomainEvent, unknown>, streamId: string, history: RecordedEvent[], command: unknown,
+const stateOf = (decider: Decider<unknown, DomainEvent, unknown>, history: RecordedEvent[]) =>
+  fold(decider, history.map((e) => ({ type: e.type, data: e.data })));
+
+/** Decides the command on the stream's state, and readies its events with their metadata. */
+function decideOn(decider: Decider<unknown, DomainEvent, unknown>, streamId: string, history: RecordedEvent[], folded: unknown, command: unknown,
   ctx: DecideContext, context: CommandContext): Decided {
   const version = history.length ? history[history.length - 1].streamVersion : 0;
-  let state = fold(decider, history.map((e) => ({ type: e.type, data: e.data })));
+  let state = folded;
   const decided = decider.decide(command, state, ctx);
-  const metadata = { ...actorOf(context.principal), correlationId: context.correlationId, causationId: context.causationId ?? null };
+  const { principal } = context;
+  const metadata = { actor: { id: principal.sub, role: principal.role }, correlationId: context.correlationId, causationId: context.causationId ?? null };
   // each event records the districts it concerns (district-scoped webhooks deliver by them)
   const toAppend = decided.map((e) => {
     const next = decider.evolve(state, e);
@@ -98,5 +102,3 @@ function decideOn(decider: Decider<unknown, DomainEvent, unknown>, streamId: str
   });
   return { streamId, history, version, state, toAppend };
 }
-
-const actorOf = (p: Principal) => ({ actor: { id: p.sub, role: p.role } });
