@@ -18,8 +18,9 @@ const HOOK = `${HOOKS}/{webhookId}`;
 
 let t: TestApp;
 beforeAll(async () => {
-  // a short wait, so that the 503 of a read whose position is held back comes quickly
-  t = await startTestApp({ queue: 'redis', env: { CONSISTENCY_WAIT_MS: '300', WEBHOOK_ALLOW_PRIVATE: 'true' } });
+  // reads and commands given a position wait for it as long as a loaded machine may need (the 503 case below runs a
+  // second app on the same database with a short wait)
+  t = await startTestApp({ queue: 'redis', env: { CONSISTENCY_WAIT_MS: '60000', WEBHOOK_ALLOW_PRIVATE: 'true' } });
 });
 afterAll(async () => {
   await t.close();
@@ -84,8 +85,15 @@ describe('with an append of ours held open', () => {
       // the command itself does not wait: it answers from what it decided
       const launched = await t.call('post', C, C, 'city-admin', launchBody(chongqing2022));
       expect(launched.status).toBe(201);
-      // its position lies behind the open append: a read that must see it cannot be answered yet
-      const waiting = await t.http.get(`${C}/${launched.body.id}`).set('Authorization', `Bearer ${t.token('city-admin')}`).set(at(launched));
+      // its position lies behind the open append: a read that must see it cannot be answered yet (asked of an
+      // instance that waits 300 ms, so that the 503 comes quickly)
+      const short = await startTestApp({ queue: 'redis', db: t.db, env: { CONSISTENCY_WAIT_MS: '300', WEBHOOK_ALLOW_PRIVATE: 'true' } });
+      let waiting: Awaited<ReturnType<TestApp['call']>>;
+      try {
+        waiting = await short.http.get(`${C}/${launched.body.id}`).set('Authorization', `Bearer ${t.token('city-admin')}`).set(at(launched));
+      } finally {
+        await short.stop();
+      }
       expect(waiting.status).toBe(503);
       expect(waiting.headers['retry-after']).toBe('1');
       expect(waiting.headers['content-type']).toMatch(/^application\/problem\+json/);
