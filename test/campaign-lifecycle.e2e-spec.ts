@@ -297,9 +297,19 @@ describe('a Chongqing-style campaign through all four phases', () => {
     //    item 16 one city adoption                                                              → 1
     expect(computed(s[B])).toEqual({ 4: 5, 5: 9, 8: 6, 11: 0, 12: 5, 13: 5, 16: 1 });
     expect(s[A].card.items.find((i: any) => i.item === 5)).toMatchObject({ source: 'computed', points: 4 });
-    expect(s[A].computed.find((c: any) => c.item === 12).evidence.map((e: any) => [e.ref, e.rule, e.points])).toEqual([
+    // the table counts the evidence; the evidence itself is paged per district and item, in the rubric's order
+    expect(s[A].computed.find((c: any) => c.item === 12)).toEqual({ item: 12, max: 5, raw: 0, points: 0, evidenceCount: 2 });
+    const EV = `${C}/{id}/scores/{districtCode}/items/{item}/evidence`;
+    const evidence = (d: string, item: number, who: Caller, query = '') => t.call('get', EV, `${C}/${id}/scores/${d}/items/${item}/evidence${query}`, who);
+    const page1 = (await ok(evidence(A, 12, 'city-admin', '?limit=1'))).body;
+    const page2 = (await ok(evidence(A, 12, officerA, '?limit=1&offset=1'))).body;
+    expect([page1.total, page1.totalExact, page2.total, page2.offset]).toEqual([2, true, 2, 1]);
+    expect([...page1.items, ...page2.items].map((e: any) => [e.ref, e.rule, e.points])).toEqual([
       [eiAProblem, 'exam-body-problem-not-rectified', 2], [u.esA, 'exam-site-not-verified', 3],
     ]);
+    expect((await evidence(A, 12, officerB)).status).toBe(403);
+    expect((await evidence(A, 9, 'city-admin')).status).toBe(404);
+    expect((await evidence(A, 0, 'city-admin')).body.errors?.[0]).toMatchObject({ field: 'item', rule: 'isInt' });
     expect([s[A].status, s[A].late, s[B].status, s[B].late]).toEqual(['submitted', false, 'submitted', true]);
 
     // the group reviews: A's item 9 adjusted to 3; a non-member is refused

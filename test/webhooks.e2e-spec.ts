@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { campaignDecider, campaignStream } from '../src/campaigns/campaign.decider';
 import type { CampaignCommand, CampaignEvent } from '../src/campaigns/campaign.decider';
 import { PgEventStore } from '../src/event-store/pg-event-store';
+import { jobIdOf } from '../src/webhooks/webhooks.service';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { fold, Principal } from '../src/shared/decider';
 import { Caller, startTestApp, TestApp } from './support/app';
@@ -121,6 +122,38 @@ describe('webhooks (Standard Webhooks) from the log', () => {
     expect(detail.attemptLog.length).toBeGreaterThanOrEqual(4);
     expect(detail.attemptLog.slice(0, -1).every((a: any) => a.status === 503 && a.response === 'receiver says no')).toBe(true);
     expect(detail.attemptLog[detail.attemptLog.length - 1].status).toBe(204);
+    await ok(t.call('delete', `${W}/{webhookId}`, `${W}/${sub.id}`, 'city-admin'), 204);
+  });
+
+  it('a job delivers the line behind its delivery while they succeed; one that fails there is retried from the queue, the line kept in order', async () => {
+    receiver.received.length = 0;
+    const sub = await subscribe({ url: receiver.url, eventTypes: ['campaign.deadline-*'] });
+    receiver.secrets.splice(0, receiver.secrets.length, sub.secret);
+    // the first POST is held until the four deliveries are recorded behind it: the job that made it then drains the line
+    let release!: () => void;
+    receiver.hold = new Promise<void>((resolve) => (release = resolve));
+    const events = [await touch(), await touch(), await touch(), await touch()];
+    receiver.failOnce.add(events[2].eventId);
+    await until('four deliveries recorded', () => deliveries(sub.id), (items) => items.length === 4);
+    await until('the first POST arrived', async () => receiver.received.length, () => true);
+    receiver.hold = null;
+    release();
+    const settled = await allSettled(sub.id, 4);
+    expect(settled.map((d) => [d.eventId, d.status, d.attempts])).toEqual([
+      [events[0].eventId, 'delivered', 1], [events[1].eventId, 'delivered', 1], [events[2].eventId, 'delivered', 2], [events[3].eventId, 'delivered', 1],
+    ]);
+    // in stream order, each accepted once; the third failed once and came again before the fourth
+    expect(receiver.received.map((r) => [r.id, r.answered])).toEqual([
+      [events[0].eventId, 204], [events[1].eventId, 204], [events[2].eventId, 503], [events[2].eventId, 204], [events[3].eventId, 204],
+    ]);
+    // two queue jobs did it: the first delivery's (which drained the second) and the retry of the third (which drained the fourth)
+    const queue = new Queue('webhooks', { prefix: t.config.queuePrefix, connection: { host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) } });
+    try {
+      const jobs = await Promise.all(events.map((e) => queue.getJob(jobIdOf({ subscriptionId: sub.id, eventId: e.eventId, round: 0 }))));
+      expect(jobs.map((j) => (j ? [j.opts.attempts, j.data.prior ?? 0] : null))).toEqual([[13, 0], null, [12, 1], null]);
+    } finally {
+      await queue.close();
+    }
     await ok(t.call('delete', `${W}/{webhookId}`, `${W}/${sub.id}`, 'city-admin'), 204);
   });
 

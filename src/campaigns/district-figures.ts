@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool, QueryResultRow } from 'pg';
 import { PENALTY_KINDS } from '../enforcement/inspection.decider';
 import { PG_POOL } from '../infra/tokens';
+import { ReadModelMemo } from '../projections/read-model-memo';
 import { SUBJECT_TYPES } from './campaign.decider';
 import type { District } from './campaign.decider';
 
@@ -12,9 +13,20 @@ import type { District } from './campaign.decider';
  */
 @Injectable()
 export class DistrictFigures {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly memo: ReadModelMemo,
+  ) {}
 
-  async of(id: string, districts: District[], today: string) {
+  /**
+   * The figures, counted once per position of the read models (ReadModelMemo): they are aggregates over every
+   * subject of the campaign. The objects handed out are shared between callers and must not be changed.
+   */
+  of(id: string, districts: District[], today: string) {
+    return this.memo.get(`figures:${id}:${today}:${districts.map((d) => `${d.code}=${d.name}`).join(',')}`, () => this.count(id, districts, today));
+  }
+
+  private async count(id: string, districts: District[], today: string) {
     const codes = districts.map((d) => d.code);
     const args = [id, codes];
     const [subjects, selfs, inspections, covered, findings, penalties, problems] = await Promise.all([

@@ -10,7 +10,7 @@ import { phaseStatus } from '../campaigns/campaign.decider';
 import type { CampaignState } from '../campaigns/campaign.decider';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
-import { DistrictParam, UuidParam } from '../http/params';
+import { DistrictParam, ItemParam, UuidParam } from '../http/params';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { PG_POOL } from '../infra/tokens';
 import { withoutExists } from '../projections/evolve-row';
@@ -22,11 +22,13 @@ import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { SubjectReader } from '../subjects/subject.reader';
-import { AssignDistrictDto, DeclareItemsDto, FormGroupDto, ListVisitsQuery, RecordVisitDto, ReviewItemsDto, RubricQuery, SpotCheckDto } from './cross-check.dto';
+import {
+  AssignDistrictDto, DeclareItemsDto, EvidencePageQuery, FormGroupDto, ListVisitsQuery, RecordVisitDto, ReviewItemsDto, RubricQuery, SpotCheckDto,
+} from './cross-check.dto';
 import { visitDecider, visitStream } from './district-visit.decider';
 import type { VisitCommand, VisitState } from './district-visit.decider';
 import { rubricOf } from './rubric';
-import { Scores } from './scores.service';
+import { Scores, summariseItems, summariseScore } from './scores.service';
 import { selfEvaluationDecider, selfEvaluationStream } from './self-evaluation.decider';
 import type { SelfEvaluationCommand } from './self-evaluation.decider';
 import { groupOfDistrict, isSupervisorOf, supervisionDecider, supervisionStream } from './supervision.decider';
@@ -146,12 +148,31 @@ export class CrossCheckController {
 
   // ---- self-evaluations and scores ----------------------------------------------------------------------
 
+  /** The scores table as a summary: per district its items with evidence counted, section totals, total and rank. */
   @Get('campaigns/:id/scores')
   @Roles(...SCORE_READERS)
   async scoreTable(@Param('id', UuidParam) id: string, @CurrentPrincipal() p: Principal) {
     const campaign = await this.campaigns.get(id);
     const table = await this.scores.table(campaign, this.clock.now());
-    return { campaignId: id, ...table, districts: table.districts.filter((d) => AccessPolicy.canActOnDistrict(p, d.districtCode)) };
+    return { campaignId: id, ...table, districts: table.districts.filter((d) => AccessPolicy.canActOnDistrict(p, d.districtCode)).map(summariseScore) };
+  }
+
+  /** The evidence behind one computed item of one district, a page at a time, in the rubric's order. */
+  @Get('campaigns/:id/scores/:districtCode/items/:item/evidence')
+  @Roles(...SCORE_READERS)
+  async evidence(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Param('item', ItemParam) item: number,
+    @Query() q: EvidencePageQuery, @CurrentPrincipal() p: Principal) {
+    const campaign = await this.campaigns.get(id);
+    campaignDistrict(campaign, code, p);
+    const score = (await this.scores.table(campaign, this.clock.now())).districts.find((d) => d.districtCode === code)!;
+    const computed = score.computed.find((c) => c.item === item);
+    if (!computed) throw notFound(`item ${item} is not a computed item of the rubric`);
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    return {
+      campaignId: id, districtCode: code, item, computedAsOf: score.computedAsOf,
+      items: computed.evidence.slice(offset, offset + limit), total: computed.evidence.length, totalExact: true, limit, offset,
+    };
   }
 
   @Get('campaigns/:id/self-evaluations/:districtCode')
@@ -162,7 +183,8 @@ export class CrossCheckController {
     campaignDistrict(campaign, code, p);
     const { state, version } = await this.reader.load(selfEvaluationDecider, selfEvaluationStream(id, code), pointInTime(pit));
     const score = (await this.scores.table(campaign, this.clock.now())).districts.find((d) => d.districtCode === code)!;
-    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), campaignId: id, districtCode: code, score, version });
+    const finalised = state.finalised && { ...state.finalised, computed: summariseItems(state.finalised.computed) };
+    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), finalised, campaignId: id, districtCode: code, score: summariseScore(score), version });
   }
 
   @Put('campaigns/:id/self-evaluations/:districtCode/items')

@@ -9,12 +9,27 @@ import type { TypicalCaseState } from '../reporting/typical-case.decider';
 import type { VisitState } from './district-visit.decider';
 import { DistrictFacts, SubjectFact } from './rubric';
 
-/** What the read models say about each district of a campaign, as the rubric's computed items need it. */
+/**
+ * What the read models say about each district of a campaign, as the rubric's computed items need it: all but
+ * the monthly reports' timeliness, which depends on the time of asking (`withMonthly`).
+ */
+export interface CampaignFacts {
+  districts: Map<string, DistrictFacts>;
+  reports: MonthlyReportState[];
+}
+
+/** Reads a campaign's rubric facts from the read models. */
 @Injectable()
 export class RubricFacts {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  async of(campaign: CampaignState, now: Date): Promise<Map<string, DistrictFacts>> {
+  /** The facts with each district's monthly reports judged as of `now` (the loaded facts are left as they are). */
+  static withMonthly(campaign: CampaignState, loaded: CampaignFacts, now: Date): Map<string, DistrictFacts> {
+    const monthly = timeliness(campaign, loaded.reports, now);
+    return new Map([...loaded.districts].map(([code, f]) => [code, { ...f, monthly: monthly.get(code) ?? [] }]));
+  }
+
+  async load(campaign: CampaignState): Promise<CampaignFacts> {
     const id = [campaign.id];
     const [subjects, inspections, penalties, problems, docs] = await Promise.all([
       this.pool.query(
@@ -66,8 +81,6 @@ export class RubricFacts {
         for (const a of c.adoptions) f.adoptions.push({ caseId: c.caseId, title: c.title, level: a.level });
       }
     }
-    const monthly = timeliness(campaign, reports, now);
-    for (const [code, f] of facts) f.monthly = monthly.get(code)!;
-    return facts;
+    return { districts: facts, reports };
   }
 }

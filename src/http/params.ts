@@ -83,3 +83,12 @@ export class StreamIdParam implements PipeTransform<string, string> {
     return value;
   }
 }
+
+/** A rubric item number: 1 to 99. */
+@Injectable()
+export class ItemParam implements PipeTransform<string, number> {
+  transform(value: string, meta: ArgumentMetadata): number {
+    if (!/^[1-9]\d?$/.test(value)) refuse(meta, 'isInt', `${meta.data} must be a rubric item number from 1 to 99`);
+    return Number(value);
+  }
+}

@@ -8,6 +8,7 @@ import { ALL_PROJECTIONS } from '../projections/all-projections';
 import { ProjectionRunner } from '../projections/projection-runner';
 import { QueueFactory } from '../queue/queue.factory';
 import { AggregateReader } from '../shared/aggregate-reader';
+import { ReadModelMemo } from '../projections/read-model-memo';
 import { TimeTravel } from '../projections/time-travel';
 import { Clock } from '../shared/clock';
 import { ExecuteDeciderHandler } from '../shared/execute-decider.handler';
@@ -55,9 +56,10 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         ExecuteDeciderHandler,
         AggregateReader,
         TimeTravel,
+        ReadModelMemo,
         { provide: SHUTDOWN_HOOK, useValue: deps.onShutdown ?? (async () => undefined) },
       ],
-      exports: [APP_CONFIG, PG_POOL, Clock, EventStore, ProjectionRunner, QueueFactory, AggregateReader, TimeTravel],
+      exports: [APP_CONFIG, PG_POOL, Clock, EventStore, ProjectionRunner, QueueFactory, AggregateReader, TimeTravel, ReadModelMemo],
     };
   }
 

@@ -6,6 +6,8 @@ export interface DeliveryKey {
   subscriptionId: string;
   eventId: string;
   round: number;
+  /** attempts made before the delivery was queued (the first, when a line's drain made it; see WebhooksService) */
+  prior?: number;
 }
 
 export interface NewDelivery {
@@ -29,7 +31,8 @@ export const OUTBOX_CHECKPOINT = 'webhook-outbox';
 /**
  * The outbox tables. Deliveries of one subscription and one stream leave one at a time in position order: only
  * the earliest pending delivery of each (subscription, stream) line has a queue job (it is the line's head), and
- * finishing it hands the line to the next. Every step that changes a line takes that line's advisory lock, so a
+ * finishing it hands the line to the next (or delivers the next itself: a job drains its line while it can). A
+ * delivery is queued when it is written as its line's head, or when the one before it hands the line on. Every step that changes a line takes that line's advisory lock, so a
  * delivery created while its predecessor finishes is never stranded without a job.
  */
 export class DeliveryStore {
@@ -51,7 +54,7 @@ export class DeliveryStore {
            ON CONFLICT DO NOTHING`,
           columns(deliveries),
         );
-        heads = await headsOf(tx, deliveries);
+        heads = onlyThese(await headsOf(tx, deliveries), deliveries);
       }
       await tx.query(
         `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, now())
@@ -77,7 +80,7 @@ export class DeliveryStore {
          WHERE webhook_deliveries.status <> 'pending'`,
         columns(deliveries),
       );
-      return headsOf(tx, deliveries);
+      return onlyThese(await headsOf(tx, deliveries), deliveries);
     });
   }
 
@@ -173,6 +176,15 @@ async function lockLines(tx: PoolClient, lines: { subscriptionId: string; stream
 }
 
 /** The earliest pending delivery of each line these deliveries belong to. */
+/**
+ * The heads among the deliveries just written. A line's head that was there before has its job already, or is
+ * being delivered by a job draining its line: queueing it again would POST it twice.
+ */
+function onlyThese(heads: DeliveryKey[], written: { subscriptionId: string; eventId: string }[]): DeliveryKey[] {
+  const keys = new Set(written.map((d) => `${d.subscriptionId}/${d.eventId}`));
+  return heads.filter((h) => keys.has(`${h.subscriptionId}/${h.eventId}`));
+}
+
 async function headsOf(tx: PoolClient, lines: { subscriptionId: string; streamId: string }[]): Promise<DeliveryKey[]> {
   const uniq = [...new Map(lines.map((l) => [`${l.subscriptionId}/${l.streamId}`, l])).values()];
   const { rows } = await tx.query(

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, MinimalJob, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -68,10 +68,18 @@ class DeliveryFailed extends Error {
 const CIRCUIT_AFTER_MS = 60_000;
 /** POSTs the delivery worker runs at once (each subscription gets at most WEBHOOK_MAX_IN_FLIGHT of them). */
 const WORKER_SLOTS = 128;
-/** How long a job past its subscription's share waits here for a slot before it goes back to the queue. */
-const SLOT_WAIT_MS = 200;
+/**
+ * How long a job past its subscription's share waits here for a slot before it goes back to the queue, while the
+ * receiver answers (at most a share's worth of jobs wait; the rest go back at once). Going back costs the queue
+ * backend a round trip and a promotion, which on Postgres is dear: a subscription with more busy lines than its
+ * share bounced hundreds of jobs a second.
+ */
+const SLOT_WAIT_MS = 2000;
 /** A subscription with a POST in flight this long is slow: its jobs past its share do not wait here for a slot. */
 const SLOW_AFTER_MS = 1000;
+/** Deliveries of a line one job makes after its own while they succeed, and for how long (see `attempt`). */
+const LINE_DRAIN = 100;
+const LINE_DRAIN_MS = 2000;
 
 @Injectable()
 export class WebhooksService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -87,6 +95,8 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly inFlight = new Map<string, Set<number>>();
   /** a POST of the subscription (the event's name) has ended here: a waiting job may take its slot */
   private readonly slots = new EventEmitter().setMaxListeners(0);
+  /** jobs waiting here for a slot of their subscription */
+  private readonly waiting = new Map<string, number>();
   /** subscriptions failing without a success since (as this process last learnt): their circuit lets one POST through */
   private readonly failingSince = new Map<string, Date>();
   ready: Promise<void> = Promise.resolve();
@@ -110,7 +120,10 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     this.worker = this.queues.worker<DeliveryKey>(WEBHOOK_QUEUE, (job, token) => this.deliver(job, token), {
       concurrency: WORKER_SLOTS,
       removeOnComplete: { age: 86400 },
-      settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelay(schedule, attemptsMade, (err as DeliveryFailed | undefined)?.retryAfterMs ?? null) },
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, err?: Error, job?: MinimalJob<DeliveryKey>) =>
+          retryDelay(schedule, attemptsMade + (job?.data.prior ?? 0), (err as DeliveryFailed | undefined)?.retryAfterMs ?? null),
+      },
     });
     scrapeHooks.add(this.refreshMetrics);
     this.ready = this.start();
@@ -181,11 +194,12 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     await this.enqueue(await this.deliveries.create(created, through));
   }
 
-  async enqueue(keys: DeliveryKey[]): Promise<void> {
+  /** Queue deliveries (`prior`: attempts already made outside the queue, which its attempts leave out); after `delay` ms. */
+  async enqueue(keys: DeliveryKey[], delay?: number): Promise<void> {
     if (!keys.length) return;
     const attempts = this.config.webhookRetryDelaysMs.length + 1;
     await this.queue.addBulk(
-      keys.map((k) => ({ name: 'deliver', data: k, opts: { jobId: jobIdOf(k), attempts, backoff: { type: 'webhook' } } })),
+      keys.map((k) => ({ name: 'deliver', data: k, opts: { jobId: jobIdOf(k), attempts: attempts - (k.prior ?? 0), backoff: { type: 'webhook' }, delay } })),
     );
   }
 
@@ -212,15 +226,34 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     // (going back to the queue costs the queue backend a round trip, dear on Postgres). A slow or dead one (a POST of
     // it in flight for a second already) does not: the job goes back to wait its turn, no attempt counted, and holds
     // no slot meanwhile.
-    if (full() && Math.min(...mine()) > Date.now() - SLOW_AFTER_MS) await this.slotFreed(subscriptionId, SLOT_WAIT_MS);
+    const answering = () => Math.min(...mine()) > Date.now() - SLOW_AFTER_MS;
+    if (full() && answering() && (this.waiting.get(subscriptionId) ?? 0) < this.slotsFor(subscriptionId, new Date())) {
+      this.waiting.set(subscriptionId, (this.waiting.get(subscriptionId) ?? 0) + 1);
+      try {
+        // each wait ends by the time the oldest POST in flight turns slow: a receiver that stops answering keeps no job waiting
+        for (const until = Date.now() + SLOT_WAIT_MS; full() && answering() && Date.now() < until;) {
+          await this.slotFreed(subscriptionId, Math.min(until, Math.min(...mine()) + SLOW_AFTER_MS) - Date.now());
+        }
+      } finally {
+        const left = this.waiting.get(subscriptionId)! - 1;
+        if (left) this.waiting.set(subscriptionId, left);
+        else this.waiting.delete(subscriptionId);
+      }
+    }
     if (full()) {
       await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 200), token);
       throw new DelayedError();
     }
-    const started = Date.now() + Math.random(); // unique in the set
+    let started = Date.now() + Math.random(); // unique in the set
     this.inFlight.set(subscriptionId, mine().add(started));
+    // a slot is taken from here, but a POST is slow by the time since the receiver was asked (a line's drain asks it many times)
+    const posting = () => {
+      mine().delete(started);
+      started = Date.now() + Math.random();
+      this.inFlight.set(subscriptionId, mine().add(started));
+    };
     try {
-      return await this.attempt(job);
+      return await this.attempt(job, posting);
     } finally {
       const left = mine();
       left.delete(started);
@@ -242,34 +275,65 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     });
   }
 
-  private async attempt(job: Job<DeliveryKey>): Promise<string> {
-    const { subscriptionId, eventId, round } = job.data;
+  /**
+   * The job's delivery, then, while they succeed, the deliveries behind it in its line (up to LINE_DRAIN of them,
+   * for up to LINE_DRAIN_MS): a busy line costs the queue one job per drain, not one per event. That is what keeps
+   * BullMQ's Postgres backend, whose every job is several statements and a lock, up with a steady 200 events/s. A
+   * delivery of the drain that fails goes to the queue for its retries, its first attempt counted.
+   */
+  private async attempt(job: Job<DeliveryKey>, posting: () => void): Promise<string> {
+    const attempts = job.opts.attempts ?? 1;
+    const first = await this.attemptOne(job.data, job.attemptsMade + 1 >= attempts, posting);
+    if (first.kind === 'failed') throw first.error;
+    let next = first.kind === 'delivered' ? first.next : null;
+    const until = Date.now() + LINE_DRAIN_MS;
+    for (let drained = 0; next; drained++) {
+      if (drained >= LINE_DRAIN || Date.now() > until || this.stopped) {
+        await this.enqueue([next]);
+        break;
+      }
+      const key: DeliveryKey = next;
+      const r = await this.attemptOne(key, attempts <= 1, posting);
+      next = r.kind === 'delivered' ? r.next : null;
+      if (r.kind === 'failed' && attempts > 1) {
+        const delay = retryDelay(this.config.webhookRetryDelaysMs, 1, r.error.retryAfterMs ?? null);
+        await this.enqueue([{ ...key, prior: 1 }], delay);
+      }
+    }
+    return first.kind;
+  }
+
+  /** One POST of one delivery, recorded; what became of it and, once it is done with, the next of its line. */
+  private async attemptOne(key: DeliveryKey, lastAttempt: boolean, posting: () => void): Promise<
+    { kind: 'skipped' | 'cancelled' | 'waiting' } | { kind: 'delivered'; next: DeliveryKey | null } | { kind: 'failed'; error: Error & { retryAfterMs?: number | null } }
+  > {
+    const { subscriptionId, eventId, round } = key;
     const d = await this.deliveries.get(subscriptionId, eventId);
-    if (!d || d.status !== 'pending' || Number(d.round) !== round) return 'skipped';
+    if (!d || d.status !== 'pending' || Number(d.round) !== round) return { kind: 'skipped' };
     const { rows } = await this.pool.query('SELECT * FROM rm_webhook_subscriptions WHERE id = $1', [subscriptionId]);
     const sub = rows[0];
     if (!sub || !sub.enabled) {
       await this.deliveries.cancelPending(subscriptionId);
-      return 'cancelled';
+      return { kind: 'cancelled' };
     }
     const before = await this.deliveries.earlierPending(d);
     if (before) {
       // out of line (a redelivery behind a pending one): the earlier delivery hands the line on when it ends
       await this.enqueue([before]);
-      return 'waiting';
+      return { kind: 'waiting' };
     }
     const [event] = await this.store.readPositions([Number(d.global_position)]);
     const body = webhookBody(event);
     const at = new Date();
     const keys = await this.secrets.signing(subscriptionId, sub.secret_id, at);
     const signature = keys.map((k) => new Webhook(k).sign(event.eventId, at, body)).join(' ');
+    posting();
     const result = await postWebhook(sub.url, body, {
       'webhook-id': event.eventId,
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
       'webhook-signature': signature,
     }, { timeoutMs: this.config.webhookTimeoutMs, allowPrivate: this.config.webhookAllowPrivate });
     const outcome = outcomeOf(result.status, parseRetryAfter(result.retryAfter, at));
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const attempt = { at, status: result.status, latencyMs: result.latencyMs, error: result.error, snippet: result.snippet };
     if (outcome.kind === 'delivered') {
       const next = await this.deliveries.attempted(d, attempt, 'delivered');
@@ -280,13 +344,12 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       this.failingSince.delete(subscriptionId);
       webhookAttempts.inc({ outcome: 'delivered' });
       webhookLatency.observe((Date.now() - event.recordedAt.getTime()) / 1000);
-      if (next) await this.enqueue([next]);
-      return 'delivered';
+      return { kind: 'delivered', next };
     }
     if (outcome.kind === 'gone') {
       webhookAttempts.inc({ outcome: 'gone' });
       await this.disable(sub, 'gone', `the receiver answered 410 Gone to event ${eventId}`, event.eventId, d, attempt);
-      throw new UnrecoverableError('410 Gone: subscription disabled');
+      return { kind: 'failed', error: new UnrecoverableError('410 Gone: subscription disabled') };
     }
     this.healthy.delete(subscriptionId);
     const failingSince = await this.deliveries.health(subscriptionId, false, at);
@@ -294,12 +357,12 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     if (failingTooLong(failingSince, at, this.config.webhookDisableAfterHours * 3_600_000)) {
       webhookAttempts.inc({ outcome: 'disabled' });
       await this.disable(sub, 'failing', `no delivery succeeded since ${failingSince!.toISOString()}`, event.eventId, d, attempt);
-      throw new UnrecoverableError('failing too long: subscription disabled');
+      return { kind: 'failed', error: new UnrecoverableError('failing too long: subscription disabled') };
     }
     const next = await this.deliveries.attempted(d, attempt, lastAttempt ? 'failed' : null);
     webhookAttempts.inc({ outcome: lastAttempt ? 'failed' : 'retry' });
     if (next) await this.enqueue([next]);
-    throw new DeliveryFailed(result.error ?? `HTTP ${result.status}`, outcome.retryAfterMs);
+    return { kind: 'failed', error: new DeliveryFailed(result.error ?? `HTTP ${result.status}`, outcome.retryAfterMs) };
   }
 
   /**

@@ -23,6 +23,8 @@ export class Receiver {
   readonly received: Received[] = [];
   readonly secrets: string[] = [];
   mode: Mode = 'up';
+  /** webhook-ids to answer 503 once each (then as the mode says) */
+  readonly failOnce = new Set<string>();
   /** While set, every answer waits for it: a test holds the receiver to settle what happens meanwhile. */
   hold: Promise<void> | null = null;
   private server: Server | null = null;
@@ -42,7 +44,8 @@ export class Receiver {
         const mode = this.mode;
         let status = 204;
         const headers: Record<string, string> = {};
-        if (mode === 'unavailable') status = 503;
+        const id = String(req.headers['webhook-id']);
+        if (mode === 'unavailable' || this.failOnce.delete(id)) status = 503;
         else if (mode === 'gone') status = 410;
         else if (mode !== 'up') {
           status = mode.status;

@@ -959,8 +959,30 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The scores table: every district, each item, section totals, total and rank */
+        /** The scores table: every district, each item (evidence counted), section totals, total and rank */
         get: operations["getScores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/scores/{districtCode}/items/{item}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["CampaignId"];
+                districtCode: components["schemas"]["Code"];
+                /** @description A computed item of the rubric (4, 5, 8, 11, 12, 13 and 16 in CQ2022-SE) */
+                item: number;
+            };
+            cookie?: never;
+        };
+        /** The evidence behind one computed item of one district, a page at a time, in the rubric's order */
+        get: operations["listScoreEvidence"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3459,12 +3481,30 @@ export interface components {
             rule: string;
             points: number;
         };
+        /** @description A computed rubric item: its points and how many pieces of evidence produced them. The evidence itself is paged on `GET /api/v1/campaigns/{id}/scores/{districtCode}/items/{item}/evidence`, so that a score's size does not grow with the campaign. */
         ComputedItem: {
             item: number;
             max: number;
             raw: number;
             points: number;
-            evidence: components["schemas"]["RubricEvidence"][];
+            evidenceCount: number;
+        };
+        EvidencePage: {
+            /** Format: uuid */
+            campaignId: string;
+            districtCode: components["schemas"]["Code"];
+            item: number;
+            /**
+             * Format: date-time
+             * @description When the items were computed: now while the evaluation is live, the finalisation's time once frozen
+             */
+            computedAsOf: string;
+            items: components["schemas"]["RubricEvidence"][];
+            total: number;
+            /** @description Always true: the evidence of an item is counted exactly */
+            totalExact: boolean;
+            limit: number;
+            offset: number;
         };
         ScoreCard: {
             items: {
@@ -7481,6 +7521,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScoresTable"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["NotCaughtUp"];
+        };
+    };
+    listScoreEvidence: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description Read your own writes: answer only once the read models have reached this log position (a command's `X-Log-Position`), waiting up to CONSISTENCY_WAIT_MS (default 5 s); 503 if they have not. Same as the X-Min-Position header. */
+                minPosition?: components["parameters"]["MinPosition"];
+            };
+            header?: {
+                /** @description As the `minPosition` query parameter (the query parameter wins when both are given). */
+                "X-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                id: components["parameters"]["CampaignId"];
+                districtCode: components["schemas"]["Code"];
+                /** @description A computed item of the rubric (4, 5, 8, 11, 12, 13 and 16 in CQ2022-SE) */
+                item: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of evidence */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
