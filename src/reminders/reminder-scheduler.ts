@@ -4,7 +4,7 @@ import { inTransaction } from '../infra/transaction';
 import { reminderJobs } from '../metrics/metrics';
 import { Clock } from '../shared/clock';
 import type { ReminderKind, ReminderSchedule } from './schedule';
-import { PendingReminder, pendingReminders } from './schedule';
+import { nextReminder, PendingReminder } from './schedule';
 
 export const REMINDER_QUEUE = 'reminders';
 
@@ -33,8 +33,8 @@ export interface ReconcileReport {
 }
 
 /**
- * Keeps the queue equal to what the obligations read model implies: one delayed job per (obligation, reminder)
- * still to send. A job's id is the reminder id plus its time of day, so adding it twice is a no-op and a moved
+ * Keeps the queue equal to what the obligations read model implies: one delayed job per open obligation, for the
+ * next reminder it has to send (sending it moves the obligation's revision, and the re-plan queues the one after). A job's id is the reminder id plus its time of day, so adding it twice is a no-op and a moved
  * deadline or a new time of day is a different job. `syncChanged` re-plans the obligations whose revision moved
  * since it last planned them (cheap, after each projection batch); `reconcile` compares every open obligation
  * with the queue itself (on start, and by `npm run reminders:reconcile`) and so repairs a lost or wiped queue.
@@ -78,7 +78,7 @@ export class ReminderScheduler {
   private plan(row: QueryResultRow): { job: Job; id: string }[] {
     const schedule: ReminderSchedule = row.schedule;
     const now = this.clock.now();
-    return pendingReminders({ id: row.id, status: row.status, due: row.due, sent: row.sent }, schedule, now, this.graceMs).map((p) => {
+    return nextReminder({ id: row.id, status: row.status, due: row.due, sent: row.sent }, schedule, now, this.graceMs).map((p) => {
       const id = ReminderScheduler.jobId(p, schedule);
       return { id, job: this.job(p, id, now) };
     });

@@ -2,7 +2,7 @@ import { lateFrom } from '../shared/dates';
 import { DecideContext, fold } from '../shared/decider';
 import { refusalOf } from '../shared/decider.testing';
 import { ObligationCommand, obligationDecider, ObligationEvent, ObligationView, supervisorOf } from './obligation.decider';
-import { cstInstant, DEFAULT_SCHEDULE, pendingReminders, plannedReminders, reminderId, scheduleProblem } from './schedule';
+import { cstInstant, DEFAULT_SCHEDULE, nextReminder, pendingReminders, plannedReminders, reminderId, scheduleProblem } from './schedule';
 
 const iso = (d: Date) => d.toISOString();
 const HOUR = 3_600_000;
@@ -51,6 +51,12 @@ describe('reminder schedule arithmetic (Asia/Shanghai)', () => {
       expect(pendingReminders(o, DEFAULT_SCHEDULE, afterDueDay, 48 * HOUR).map((p) => [p.offset, p.fireAt < afterDueDay])).toEqual([['due-day', true], ['overdue-1d', false]]);
       expect(pendingReminders(o, DEFAULT_SCHEDULE, afterDueDay, HOUR).map((p) => p.offset)).toEqual(['overdue-1d']);
       expect(pendingReminders({ ...o, sent: [id('due-day')] }, DEFAULT_SCHEDULE, afterDueDay, 48 * HOUR).map((p) => p.offset)).toEqual(['overdue-1d']);
+    });
+    it('keeps one of them queued: the next to go out, and after it is sent the one after', () => {
+      const at = new Date('2022-09-01T00:00:00Z');
+      expect(nextReminder(o, DEFAULT_SCHEDULE, at, 0).map((p) => p.offset)).toEqual(['before-7d']);
+      expect(nextReminder({ ...o, sent: [id('before-7d')] }, DEFAULT_SCHEDULE, at, 0).map((p) => p.offset)).toEqual(['before-1d']);
+      expect(nextReminder({ ...o, status: 'fulfilled' }, DEFAULT_SCHEDULE, at, 0)).toEqual([]);
     });
     it('is nothing for an obligation long past every reminder', () => {
       expect(pendingReminders(o, DEFAULT_SCHEDULE, new Date('2026-11-22T00:00:00Z'), 48 * HOUR)).toEqual([]);

@@ -86,6 +86,15 @@ export function pendingReminders(o: ObligationForSchedule, schedule: ReminderSch
   return [...missed, ...ahead].filter((p) => !sent.has(p.reminderId));
 }
 
+/**
+ * The reminder to keep queued for an obligation: the next of its pending ones. Sending it changes the obligation
+ * (its `sent`, and so its revision), and re-planning it then queues the one after: one delayed job per open
+ * obligation, not one per reminder (100,000 obligations were 400,000 jobs to schedule).
+ */
+export function nextReminder(o: ObligationForSchedule, schedule: ReminderSchedule, now: Date, graceMs: number): PendingReminder[] {
+  return pendingReminders(o, schedule, now, graceMs).slice(0, 1);
+}
+
 /** Checks a schedule given by a client; returns the field and rule it breaks, or null. */
 export function scheduleProblem(s: ReminderSchedule): { field: string; rule: string } | null {
   if (!Array.isArray(s.daysBefore) || s.daysBefore.length > 6) return { field: 'daysBefore', rule: 'must list at most 6 offsets' };
