@@ -10,7 +10,8 @@
  *   mixed     4 reads (get, list, a subject, the problem list) to 1 command
  * Goals (issue 21): command ≥ 0.5×, list ≥ 0.5×, get ≥ 0.8× of /health.
  * Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_SUBJECTS, BENCH_CONNECTIONS, BENCH_SECONDS, BENCH_ROUNDS, BENCH_CASES (some only),
- * BENCH_NODE_FLAGS (for the service, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+ * BENCH_NODE_FLAGS (for the service, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_PROFILE=1: then each case that
+ * misses its goal runs once more against a service under --cpu-prof, and where its time went is printed.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +20,10 @@ import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-databa
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { usccCheckCharacter } from '../src/subjects/uscc';
 import { runMain } from './lib/main';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { summariseProfile } from './lib/cpu-profile';
 import { startServiceProcess } from './lib/service-process';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
@@ -45,8 +50,9 @@ interface Figures { rps: number; p50: number; p99: number; errors: number }
 
 runMain(async () => {
   const scratch = await scratchDatabase(SERVER, 'rectify_bench_http');
-  const service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: `benchh${Date.now()}` });
-  const base = service.base;
+  const prefix = `benchh${Date.now()}`;
+  let service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: prefix });
+  let base = service.base;
   try {
     const headers = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET, 24 * 3600)}`, 'content-type': 'application/json' };
     const { type: _t, campaignId: _c, ...launch } = chongqing2022;
@@ -71,8 +77,8 @@ runMain(async () => {
       command: [command],
       mixed: [get, list, { method: 'GET', path: `/api/v1/subjects/${oneSubject}`, headers }, { method: 'GET', path: `/api/v1/campaigns/${campaignId}/problems?limit=50`, headers }, command],
     };
-    const run = async (requests: autocannon.Request[], seconds: number): Promise<Figures> => {
-      const r = await autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests });
+    const run = async (requests: autocannon.Request[], seconds: number, url = base): Promise<Figures> => {
+      const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
       return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
     };
     const only = process.env.BENCH_CASES?.split(',');
@@ -94,6 +100,21 @@ runMain(async () => {
       const ratio = f.rps / health;
       const goal = GOALS[name] === undefined ? '' : `≥ ${GOALS[name]}× ${ratio >= GOALS[name] ? 'met' : 'NOT met'}`;
       process.stdout.write(`${name.padEnd(8)} ${f.rps.toFixed(0).padStart(6)}  ${ratio.toFixed(2).padStart(5)}× ${String(f.p50).padStart(6)}  ${String(f.p99).padStart(6)}  ${String(f.errors).padStart(7)}  ${goal}\n`);
+    }
+    const missed = Object.entries(fig).filter(([name, f]) => GOALS[name] !== undefined && f.rps / health < GOALS[name]).map(([name]) => name);
+    if (process.env.BENCH_PROFILE && missed.length) {
+      // what stops each goal: the case again against a service of its own under the CPU profiler
+      await service.stop();
+      for (const name of missed) {
+        const dir = mkdtempSync(join(tmpdir(), 'bench-http-prof-'));
+        service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: prefix, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+        base = service.base;
+        await run(cases[name], 2, base);
+        const f = await run(cases[name], SECONDS, base);
+        await service.stop();
+        process.stdout.write(`\nwhat stops ${name} (${f.rps.toFixed(0)} rps under the profiler; the profile includes the service's start):\n${summariseProfile(dir)}\n`);
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   } finally {
     await service.stop();

@@ -103,6 +103,26 @@ runMain(async () => {
       const errors = fs.reduce((n, f) => n + f.errors, 0);
       process.stdout.write(`${name.padEnd(13)} ${cells}${ratio.toFixed(2).padStart(5)}× ${String(errors).padStart(7)}  ≤ ${GOAL}× ${ratio <= GOAL ? 'met' : 'NOT met'}\n`);
     }
+    // the cost the memo saves: scores and progress read right after a write, when they must be computed again
+    const afterWrite: string[] = [];
+    for (const c of campaigns) {
+      const times: Record<string, number[]> = { scores: [], progress: [] };
+      for (let i = 0; i < 5; i++) {
+        const row = subjectRow(0);
+        const created = await fetch(`${base}/api/v1/subjects`, { method: 'POST', headers, body: JSON.stringify({ ...row, campaignId: c.id }) });
+        if (created.status !== 201) throw new Error(`register: ${created.status} ${await created.text()}`);
+        const at = created.headers.get('x-log-position')!;
+        for (const [name, path] of [['scores', routes.scores(c)], ['progress', routes.progress(c)]] as const) {
+          const t0 = performance.now();
+          const r = await fetch(`${base}${path}`, { headers: { ...headers, 'x-min-position': at } });
+          await r.arrayBuffer();
+          times[name].push(performance.now() - t0);
+        }
+      }
+      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[2].toFixed(0);
+      afterWrite.push(`${k(c.size)}: scores ${med(times.scores)} ms, progress ${med(times.progress)} ms`);
+    }
+    process.stdout.write(`right after a write (computed again; median of 5, one client): ${afterWrite.join('; ')}\n`);
   } finally {
     await service.stop();
     await scratch.drop();

@@ -18,18 +18,50 @@ export interface PointInTime {
   version?: number;
 }
 
-/** Folds one stream with its aggregate's evolve: the authoritative state a command is decided against. */
+type Evolving<E, S> = { evolve(s: S, e: E): S; initialState: S };
+
+/** Streams whose folded state is kept (least recently used dropped first). */
+const KEPT_STREAMS = 1_000;
+
+/**
+ * Folds one stream with its aggregate's evolve: the authoritative state a command is decided against. The state
+ * now is kept per stream and version: the next load reads only the events after it (usually none: one indexed
+ * look that finds nothing) instead of the whole stream. A campaign's stream, which every command of the campaign
+ * reads and whose launch event carries its districts, deadlines and checklists, is then parsed and folded once per
+ * version, not once per request. Kept states are frozen: they are shared by every caller.
+ */
 @Injectable()
 export class AggregateReader {
+  private readonly kept = new Map<string, { decider: object } & Loaded<unknown>>();
+
   constructor(private readonly store: EventStore) {}
 
   /**
    * The state now, or (time travel) folded from the events up to `at`. A version the stream has not reached is
    * not found; an instant before the stream began folds to the initial state, as it was then.
    */
-  async load<E extends DomainEvent, S>(decider: { evolve(s: S, e: E): S; initialState: S }, streamId: string, at?: PointInTime): Promise<Loaded<S>> {
-    const loaded = folded(decider, await this.store.readStream(streamId, at ? { toVersion: at.version, asOf: at.asOf } : {}));
-    if (at?.version !== undefined && loaded.version < at.version) throw notFound(`${streamId} has no version ${at.version}`);
+  async load<E extends DomainEvent, S>(decider: Evolving<E, S>, streamId: string, at?: PointInTime): Promise<Loaded<S>> {
+    if (!at) return this.now(decider, streamId);
+    const loaded = folded(decider, await this.store.readStream(streamId, { toVersion: at.version, asOf: at.asOf }));
+    if (at.version !== undefined && loaded.version < at.version) throw notFound(`${streamId} has no version ${at.version}`);
+    return loaded;
+  }
+
+  private async now<E extends DomainEvent, S>(decider: Evolving<E, S>, streamId: string): Promise<Loaded<S>> {
+    const hit = this.kept.get(streamId);
+    const from = hit && hit.decider === decider ? (hit as unknown as Loaded<S>) : { state: decider.initialState, version: 0, updatedAt: null };
+    const after = await this.store.readStream(streamId, { fromVersion: from.version + 1 });
+    if (hit && after.length === 0 && hit.decider === decider) {
+      this.kept.delete(streamId);
+      this.kept.set(streamId, hit);
+      return from;
+    }
+    const loaded = folded(decider, after, from);
+    if (loaded.version > 0) {
+      this.kept.delete(streamId);
+      this.kept.set(streamId, { decider, ...deepFreeze(loaded) });
+      if (this.kept.size > KEPT_STREAMS) this.kept.delete(this.kept.keys().next().value!);
+    }
     return loaded;
   }
 
@@ -55,8 +87,21 @@ export class AggregateReader {
   }
 }
 
-/** A stream's history folded with its aggregate's evolve: the state, the version reached and when it was recorded. */
-function folded<E extends DomainEvent, S>(decider: { evolve(s: S, e: E): S; initialState: S }, history: StoredEvent[]): Loaded<S> {
+/**
+ * A stream's history folded with its aggregate's evolve (onto `from`, a state already folded up to the history's
+ * first version): the state, the version reached and when it was recorded.
+ */
+function folded<E extends DomainEvent, S>(decider: Evolving<E, S>, history: StoredEvent[], from?: Loaded<S>): Loaded<S> {
   const last = history[history.length - 1];
-  return { state: fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as E)), version: last?.streamVersion ?? 0, updatedAt: last?.recordedAt ?? null };
+  if (!last) return from ?? { state: decider.initialState, version: 0, updatedAt: null };
+  const start = from ? { evolve: (s: S, e: E) => decider.evolve(s, e), initialState: from.state } : decider;
+  return { state: fold(start, history.map((e) => ({ type: e.type, data: e.data }) as E)), version: last.streamVersion, updatedAt: last.recordedAt };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -54,6 +54,8 @@ export class ListSubjectsQuery {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) q?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) offset?: number;
+  /** keyset paging: the nextCursor of the page before */
+  @IsOptional() @IsString() @MaxLength(2000) after?: string;
 }
 
 export class ImportQuery {

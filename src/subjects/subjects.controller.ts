@@ -8,7 +8,8 @@ import { CampaignReader } from '../campaigns/campaign.reader';
 import { EventStore } from '../event-store/event-store';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
-import { pageOf } from '../http/paging';
+import { decodeCursor, pageOf } from '../http/paging';
+import { ValidationProblem } from '../http/problem';
 import { eventToJson } from '../http/event-json';
 import { UuidParam } from '../http/params';
 import { PG_POOL } from '../infra/tokens';
@@ -86,7 +87,9 @@ export class SubjectsController {
     if (q.highRisk) where.push(`high_risk = $${params.push(q.highRisk === 'true')}`);
     if (q.active) where.push(`active = $${params.push(q.active === 'true')}`);
     if (q.q) where.push(`(strpos(name, $${params.push(q.q)}) > 0 OR uscc = upper($${params.length}))`);
-    return pageOf(this.pool, { from: 'rm_subjects', where, params, orderBy: 'district_code, name, id', limit: q.limit, offset: q.offset }, rowToSubject);
+    if (q.after !== undefined && q.offset) throw new ValidationProblem([{ field: 'offset', rule: 'cursorOrOffset', message: 'offset cannot be combined with after' }]);
+    const keyset = { columns: ['district_code', 'name', 'id'], after: decodeCursor(q.after, 3) };
+    return pageOf(this.pool, { from: 'rm_subjects', where, params, orderBy: 'district_code, name, id', limit: q.limit, offset: q.offset, keyset }, rowToSubject);
   }
 
   @Get(':id')

@@ -3033,6 +3033,8 @@ export interface components {
             totalExact?: boolean;
             limit: number;
             offset: number;
+            /** @description Where the next page starts (pass it as `after`); null on the last page */
+            nextCursor?: string | null;
         };
         ImportResult: {
             imported: number;
@@ -5682,6 +5684,8 @@ export interface operations {
                 /** @description a part of the name, or the exact USCC */
                 q?: string;
                 limit?: number;
+                /** @description Keyset paging: the `nextCursor` of the page before. The page then starts after that subject in the list's order (district, name, id) and costs an index seek however deep it is; not with `offset`. */
+                after?: string;
                 offset?: number;
                 /** @description Read your own writes: answer only once the read models have reached this log position (a command's `X-Log-Position`), waiting up to CONSISTENCY_WAIT_MS (default 5 s); 503 if they have not. Same as the X-Min-Position header. */
                 minPosition?: components["parameters"]["MinPosition"];
