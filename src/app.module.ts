@@ -19,6 +19,7 @@ import { AuditModule } from './audit/audit.module';
 import { SelfCorrectionModule } from './self-correction/self-correction.module';
 import { SubjectsModule } from './subjects/subjects.module';
 import { DocsModule } from './docs/docs.module';
+import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { ProblemFilter } from './http/problem.filter';
 import { CoreDeps, CoreModule } from './infra/core.module';
@@ -61,6 +62,7 @@ export class AppModule {
         AuditModule,
         HealthModule,
         DocsModule,
+        FilesModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

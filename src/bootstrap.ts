@@ -27,6 +27,10 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 export const EXPOSED_HEADERS = ['ETag', 'Location', 'Retry-After', 'X-Log-Position', 'Idempotent-Replayed', 'Content-Disposition'];
 /** bulk routes that also take text/csv */
 const CSV_ROUTES = new Set(['/api/v1/subjects/import']);
+/** routes whose body is a file's bytes, read as a stream by the route itself (any media type: it sniffs them) */
+const RAW_ROUTES = new Set(['/api/v1/files']);
+const unlessRaw = (handler: (req: Request, res: Response, next: NextFunction) => void) => (req: Request, res: Response, next: NextFunction) =>
+  RAW_ROUTES.has(req.path) ? next() : handler(req, res, next);
 
 /** Builds the Nest application on a migrated database; the caller listens (or drives it with supertest). */
 export async function createApp(config: AppConfig, options: CreateAppOptions): Promise<INestApplication> {
@@ -53,7 +57,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions): P
     });
     next();
   });
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  app.use(unlessRaw((req: Request, res: Response, next: NextFunction) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     const csvAllowed = CSV_ROUTES.has(req.path);
     const accepted = csvAllowed ? ['application/json', 'application/*+json', 'text/csv'] : ['application/json', 'application/*+json'];
@@ -67,10 +71,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions): P
       });
     }
     next();
-  });
-  app.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
-  app.use(express.text({ limit: '10mb', type: 'text/csv' }));
-  app.use(jsonDepthLimit);
+  }));
+  app.use(unlessRaw(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] })));
+  app.use(unlessRaw(express.text({ limit: '10mb', type: 'text/csv' })));
+  app.use(unlessRaw(jsonDepthLimit));
   // body-parser failures (bad JSON, too large) become problems too
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

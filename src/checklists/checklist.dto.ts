@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 
 import { ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 
@@ -16,6 +16,8 @@ export class AnswersDto {
 export class EvidenceDto {
   @IsString() @IsNotEmpty() @MaxLength(4000) text: string;
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(500) fileRef?: string;
+  /** ids of uploaded files (POST /api/v1/files): photos, scans, documents */
+  @IsOptional() @IsArray() @ArrayMaxSize(10) @IsUUID('all', { each: true }) files?: string[];
 }
 
 export class RectificationDto {

@@ -1,3 +1,4 @@
+import type { FileRef } from '../files/files.service';
 import { isCalendarDate } from '../shared/dates';
 import { conflict, invalid, notFound } from '../shared/decider';
 
@@ -9,8 +10,10 @@ export type ProblemStatus = 'open' | 'rectified' | 'verified';
 
 export interface Evidence {
   text: string;
-  /** a reference to a stored file (the product stores references, not files) */
+  /** a reference to a file kept elsewhere (free text, as before files were stored) */
   fileRef?: string;
+  /** files stored here (POST /api/v1/files), each with the sha256 its bytes had */
+  files?: FileRef[];
 }
 
 export interface Verification {

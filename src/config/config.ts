@@ -40,6 +40,10 @@ export interface AppConfig {
   corsOrigins: string[];
   /** how long an Idempotency-Key's first answer is kept (IDEMPOTENCY_KEY_TTL_HOURS, default 24) */
   idempotencyKeyTtlHours: number;
+  /** the largest evidence file accepted, in bytes (FILE_MAX_BYTES, default 25 MB = 26,214,400) */
+  fileMaxBytes: number;
+  /** an uploaded file no event cites is removed after this many hours (FILE_UNREFERENCED_HOURS, default 24) */
+  fileUnreferencedHours: number;
 }
 
 export class ConfigError extends Error {
@@ -125,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   for (const o of corsOrigins) if (!isOrigin(o)) problems.push(`CORS_ORIGINS must list exact origins such as https://app.example.gov.cn (got "${o}")`);
   const idempotencyKeyTtlHours = int('IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 30);
+  const fileMaxBytes = int('FILE_MAX_BYTES', 25 * 1024 * 1024, 1, 1024 * 1024 * 1024);
+  const fileUnreferencedHours = int('FILE_UNREFERENCED_HOURS', 24, 1, 24 * 365);
 
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -152,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookMaxInFlight,
     corsOrigins,
     idempotencyKeyTtlHours,
+    fileMaxBytes,
+    fileUnreferencedHours,
   };
 }
 

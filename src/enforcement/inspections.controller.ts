@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { FilesService } from '../files/files.service';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -38,6 +39,7 @@ export class InspectionsController {
     private readonly subjects: SubjectReader,
     private readonly reader: AggregateReader,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly files: FilesService,
   ) {}
 
   @Post()
@@ -140,7 +142,8 @@ export class InspectionsController {
   @Roles('district-officer', 'subject-user')
   async rectify(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Param('orderId', UuidParam) orderId: string,
     @Body() body: RectificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'ReportOrderRectified', phase: this.phase(c), orderId, evidence: body.evidence }));
+    const evidence = await this.files.evidence(body.evidence, ctx.principal);
+    return this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'ReportOrderRectified', phase: this.phase(c), orderId, evidence }));
   }
 
   @Post(':inspectionId/orders/:orderId/verification')

@@ -1,5 +1,6 @@
 import { campaignsProjection } from '../campaigns/campaigns.projection';
 import { rectificationProjection } from '../enforcement/rectification.projection';
+import { fileReferencesProjection } from '../files/file-references.projection';
 import { subjectsProjection, subjectTimelineProjection } from '../subjects/subjects.projection';
 import { obligationsProjection, remindersProjection } from '../reminders/obligations.projection';
 import { webhookSubscriptionsProjection } from '../webhooks/subscriptions.projection';
@@ -7,4 +8,4 @@ import { documentsProjection } from './documents.projection';
 import { Projection } from './projection';
 
 export const ALL_PROJECTIONS: Projection[] = [campaignsProjection, subjectsProjection, subjectTimelineProjection, rectificationProjection, documentsProjection,
-  obligationsProjection, remindersProjection, webhookSubscriptionsProjection];
+  obligationsProjection, remindersProjection, webhookSubscriptionsProjection, fileReferencesProjection];

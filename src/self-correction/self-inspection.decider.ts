@@ -1,4 +1,5 @@
 import { requirePhaseOpen, requirePhaseStarted } from '../campaigns/campaign.decider';
+import type { FileRef } from '../files/files.service';
 import type { PhaseStatus, SubjectType } from '../campaigns/campaign.decider';
 import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists/checklist';
 import {
@@ -63,6 +64,8 @@ export interface SignCommitment extends SelfCorrectionPhase {
   date: string;
   /** the principal (主要负责人) in the registry: the one who signs */
   principalName: string;
+  /** the scan of the signed page (经主要负责人签字), as stored */
+  scan?: FileRef;
 }
 export interface SubmitSelfInspection extends SelfCorrectionPhase {
   kind: 'SubmitSelfInspection';
@@ -100,7 +103,7 @@ export type ProblemListed = E<
 >;
 export type ProblemRectified = E<'self-inspection.problem-rectified', { problemId: string; evidence: Evidence; rectifiedAt: string }>;
 export type ProblemVerified = E<'self-inspection.problem-verified', { problemId: string; verifiedAt: string } & Verification>;
-export type CommitmentSigned = E<'self-inspection.commitment-signed', { name: string; date: string }>;
+export type CommitmentSigned = E<'self-inspection.commitment-signed', { name: string; date: string; scan?: FileRef }>;
 export type SelfInspectionSubmitted = E<'self-inspection.submitted', { submittedAt: string; due: string | null; late: boolean }>;
 export type SelfInspectionAccepted = E<'self-inspection.accepted', { acceptedAt: string; comment?: string }>;
 export type SelfInspectionReturned = E<'self-inspection.returned', { returnedAt: string; reason: string }>;
@@ -146,7 +149,7 @@ export interface SelfInspectionState {
   status: SelfInspectionStatus;
   answers: Record<string, Answer>;
   problems: SelfProblem[];
-  commitment: { name: string; date: string } | null;
+  commitment: { name: string; date: string; scan?: FileRef } | null;
   startedAt: string;
   submittedAt: string | null;
   late: boolean;
@@ -266,8 +269,8 @@ function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideCon
         throw invalid('name', "must be the subject's principal", `the commitment is signed by the principal (主要负责人) ${c.principalName}, not ${c.name}`);
       }
       requirePastDay(c.date, 'date', ctx.now);
-      if (s.commitment && s.commitment.name === c.name && s.commitment.date === c.date) return [];
-      return [{ type: 'self-inspection.commitment-signed', data: { subjectId, name: c.name, date: c.date } }];
+      if (s.commitment && s.commitment.name === c.name && s.commitment.date === c.date && s.commitment.scan?.fileId === c.scan?.fileId) return [];
+      return [{ type: 'self-inspection.commitment-signed', data: { subjectId, name: c.name, date: c.date, ...(c.scan ? { scan: c.scan } : {}) } }];
     }
     case 'SubmitSelfInspection': {
       requireOpen(c);
@@ -313,7 +316,7 @@ function evolve(s: SelfInspectionState, e: SelfInspectionEvent): SelfInspectionS
     case 'self-inspection.problem-verified':
       return { ...s, problems: withVerified(s.problems, e.data.problemId, e.data, e.data.verifiedAt) as SelfProblem[] };
     case 'self-inspection.commitment-signed':
-      return { ...s, commitment: { name: e.data.name, date: e.data.date } };
+      return { ...s, commitment: { name: e.data.name, date: e.data.date, ...(e.data.scan ? { scan: e.data.scan } : {}) } };
     case 'self-inspection.submitted':
       return { ...s, status: 'submitted', submittedAt: e.data.submittedAt, late: e.data.late, submissions: s.submissions + 1 };
     case 'self-inspection.accepted':

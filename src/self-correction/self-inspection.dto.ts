@@ -20,6 +20,8 @@ export class ListProblemDto {
 export class CommitmentDto {
   @IsString() @IsNotEmpty() @MaxLength(100) name: string;
   @IsString() @Matches(DATE, DATE_MSG) date: string;
+  /** the id of the uploaded scan of the signed page (POST /api/v1/files) */
+  @IsOptional() @IsUUID() scan?: string;
 }
 
 export class AcceptDto {

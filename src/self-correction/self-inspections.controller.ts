@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { FilesService } from '../files/files.service';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -39,6 +40,7 @@ export class SelfInspectionsController {
     private readonly subjects: SubjectReader,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly reader: AggregateReader,
+    private readonly files: FilesService,
   ) {}
 
   @Post()
@@ -110,7 +112,8 @@ export class SelfInspectionsController {
   @Roles(...SUBJECT_SIDE)
   async rectify(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Param('problemId', UuidParam) problemId: string,
     @Body() body: RectificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, subjectId, ctx, undefined, res, (c) => ({ kind: 'RectifyProblem', phase: this.phase(c), problemId, evidence: body.evidence }));
+    const evidence = await this.files.evidence(body.evidence, ctx.principal);
+    return this.command(id, subjectId, ctx, undefined, res, (c) => ({ kind: 'RectifyProblem', phase: this.phase(c), problemId, evidence }));
   }
 
   @Post(':subjectId/problems/:problemId/verification')
@@ -125,7 +128,9 @@ export class SelfInspectionsController {
   @Roles(...SUBJECT_SIDE)
   async sign(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: CommitmentDto,
     @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, subjectId, ctx, ifMatch, res, (c, s) => ({ kind: 'SignCommitment', phase: this.phase(c), ...body, principalName: s.principal!.name }));
+    const { scan, ...signed } = body;
+    const scanned = scan ? { scan: (await this.files.resolve([scan], ctx.principal, 'scan'))[0] } : {};
+    return this.command(id, subjectId, ctx, ifMatch, res, (c, s) => ({ kind: 'SignCommitment', phase: this.phase(c), ...signed, ...scanned, principalName: s.principal!.name }));
   }
 
   @Post(':subjectId/submit')

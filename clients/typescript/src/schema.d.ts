@@ -1724,6 +1724,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an evidence file (a scan, a photo, a document) as the request body
+         * @description The body is the file's bytes, streamed to storage (at most FILE_MAX_BYTES, 25 MB by default). Its media type is sniffed from the bytes against an allow-list (PDF, JPEG, PNG, OFD, DOCX, XLSX), whatever Content-Type says. The same bytes uploaded twice are stored once (content addressed by SHA-256); each upload gets its own file id. A file no event cites is removed after FILE_UNREFERENCED_HOURS (24).
+         */
+        post: operations["uploadFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A file's bytes, to its uploader or to whoever may read what cites it (anyone else gets 404)
+         * @description `ETag` is the SHA-256 of the bytes; `Range` (one range of bytes) gives 206; the name comes in Content-Disposition (RFC 6266, UTF-8 per RFC 8187); never served inline (`attachment`, `nosniff`).
+         */
+        get: operations["downloadFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -3064,9 +3106,31 @@ export interface components {
         Evidence: {
             text: string;
             fileRef?: string;
+            /** @description The files stored with it (POST /api/v1/files), each as its bytes were when cited */
+            files?: components["schemas"]["FileRef"][];
         };
+        EvidenceInput: {
+            text: string;
+            /** @description A reference to a file kept elsewhere (free text) */
+            fileRef?: string;
+            /** @description Ids of files uploaded with POST /api/v1/files (by the caller, or already readable by it); the event records each one's sha256, size, media type and name */
+            files?: string[];
+        };
+        FileRef: {
+            /** Format: uuid */
+            fileId: string;
+            sha256: string;
+            size: number;
+            mediaType: components["schemas"]["FileMediaType"];
+            name: string;
+        };
+        /**
+         * @description Sniffed from the bytes, never taken from the request
+         * @enum {string}
+         */
+        FileMediaType: "application/pdf" | "image/jpeg" | "image/png" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" | "application/ofd";
         Rectification: {
-            evidence: components["schemas"]["Evidence"];
+            evidence: components["schemas"]["EvidenceInput"];
         };
         Verification: {
             /** @enum {string} */
@@ -3116,6 +3180,16 @@ export interface components {
         Commitment: {
             name: string;
             date: components["schemas"]["Date"];
+            scan?: components["schemas"]["FileRef"];
+        };
+        CommitmentInput: {
+            name: string;
+            date: components["schemas"]["Date"];
+            /**
+             * Format: uuid
+             * @description The id of the uploaded scan of the signed page (经主要负责人签字), from POST /api/v1/files
+             */
+            scan?: string;
         };
         Accept: {
             comment?: string;
@@ -4123,6 +4197,18 @@ export interface components {
             events: number;
             firstBroken: components["schemas"]["BrokenLink"] | null;
             seconds: number;
+            /** @description For the whole log, every stored file re-hashed (null for one stream); `ok` is false if any no longer matches */
+            files: null | {
+                blobs: number;
+                mismatched: {
+                    /** @description what the events recorded (the blob's address) */
+                    sha256: string;
+                    /** @description what its bytes hash to now */
+                    found: string;
+                    fileIds: string[];
+                    eventIds: string[];
+                }[];
+            };
         };
         /** @description The body of every webhook POST (Standard Webhooks): the event type, when it was recorded, and the event with its place in the log. */
         WebhookEnvelope: {
@@ -4318,6 +4404,7 @@ export interface components {
         SelfInspectionProblemRectifiedPayload: {
             evidence: {
                 fileRef?: string;
+                files?: components["schemas"]["FileRef"][];
                 text: string;
             };
             /** Format: uuid */
@@ -4341,6 +4428,7 @@ export interface components {
             /** Format: date */
             date: string;
             name: string;
+            scan?: components["schemas"]["FileRef"];
             /** Format: uuid */
             subjectId: string;
         };
@@ -4432,6 +4520,8 @@ export interface components {
         };
         InspectionOrderRectifiedPayload: {
             evidence: {
+                fileRef?: string;
+                files?: components["schemas"]["FileRef"][];
                 text: string;
             };
             /** Format: uuid */
@@ -6366,7 +6456,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Commitment"];
+                "application/json": components["schemas"]["CommitmentInput"];
             };
         };
         responses: {
@@ -9472,6 +9562,124 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["NotCaughtUp"];
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query: {
+                /** @description The file's name (UTF-8, percent-encoded in the URL; no control characters or slashes) */
+                name: string;
+            };
+            header?: {
+                /**
+                 * @description Makes a retried POST safe (as Stripe defines it): send a new unique key (a UUID) with each new request, and the
+                 *     same key when retrying it. The first answer to a key — its status, headers and body — is kept per caller for
+                 *     `IDEMPOTENCY_KEY_TTL_HOURS` (default 24 h); the same request again gets it back with `Idempotent-Replayed: true`
+                 *     and nothing is executed or appended again. The same key with another request (route, query or body) is a 422
+                 *     `idempotency-key-reused`; a retry that comes while the first is still running waits for its answer (up to 10 s,
+                 *     then 409 `idempotency-key-in-use` with Retry-After). Only outcomes are kept: successes and the domain's refusals
+                 *     (404, 409, 412, 422); a malformed request, a transient conflict or a failure lets the key go, so a retry runs again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileRef"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            /** @description The bytes are none of the allowed types (`rule` mediaType) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                Range?: string;
+                "If-None-Match"?: string;
+            };
+            path: {
+                fileId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file, as its sniffed media type */
+            200: {
+                headers: {
+                    ETag?: string;
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/ofd": string;
+                };
+            };
+            /** @description The range asked for */
+            206: {
+                headers: {
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/ofd": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The range starts past the end of the file */
+            416: {
+                headers: {
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     readLog: {

@@ -1,0 +1,114 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { inTransaction } from '../infra/transaction';
+
+/** A blob as stored: addressed by the SHA-256 of its bytes. */
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+}
+
+/**
+ * Where evidence bytes live, addressed by content. One port, one contract (test/file-store.contract.spec.ts): the
+ * same bytes put twice are stored once; `read` gives back exactly the bytes put, or a range of them.
+ */
+export abstract class FileStore {
+  /**
+   * Stores what `chunks` yields (each chunk written before the next is asked for: bounded memory). `mediaType` is
+   * asked once every byte has been read; if it throws, nothing is kept.
+   */
+  abstract put(chunks: AsyncIterable<Buffer>, mediaType: () => string): Promise<StoredBlob>;
+  /** The bytes from `start` to `end` inclusive (default: all). */
+  abstract read(sha256: string, start?: number, end?: number): AsyncIterable<Buffer>;
+  abstract remove(sha256: string): Promise<void>;
+  /** Every blob stored, a page at a time in sha256 order (verification). */
+  abstract list(after: string, limit: number): Promise<StoredBlob[]>;
+}
+
+/** Chunk size in the database: 256 KiB rows (bytea is TOASTed and compressed where it helps). */
+export const CHUNK_BYTES = 256 * 1024;
+
+/** The default store: chunks in `file_chunks`, one row per 256 KiB, the blob's row in `file_blobs`. */
+export class PgFileStore extends FileStore {
+  constructor(private readonly pool: Pool) {
+    super();
+  }
+
+  async put(chunks: AsyncIterable<Buffer>, mediaType: () => string): Promise<StoredBlob> {
+    const staging = `upload:${randomUUID()}`;
+    const hash = createHash('sha256');
+    let size = 0;
+    let n = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (!pendingBytes) return;
+      const data = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await this.pool.query('INSERT INTO file_chunks (blob, n, data) VALUES ($1, $2, $3)', [staging, n++, data]);
+    };
+    try {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        size += chunk.length;
+        for (let at = 0; at < chunk.length;) {
+          const take = Math.min(CHUNK_BYTES - pendingBytes, chunk.length - at);
+          pending.push(chunk.subarray(at, at + take));
+          pendingBytes += take;
+          at += take;
+          if (pendingBytes === CHUNK_BYTES) await flush();
+        }
+      }
+      await flush();
+      const type = mediaType();
+      const sha256 = hash.digest('hex');
+      await inTransaction(this.pool, async (tx) => {
+        // one upload of these bytes wins; the others drop their copy
+        const created = await tx.query('INSERT INTO file_blobs (sha256, size, media_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [sha256, size, type]);
+        if (created.rowCount) await tx.query('UPDATE file_chunks SET blob = $2 WHERE blob = $1', [staging, sha256]);
+        else await tx.query('DELETE FROM file_chunks WHERE blob = $1', [staging]);
+      });
+      return { sha256, size };
+    } catch (err) {
+      await this.pool.query('DELETE FROM file_chunks WHERE blob = $1', [staging]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async *read(sha256: string, start = 0, end = Number.MAX_SAFE_INTEGER): AsyncIterable<Buffer> {
+    const first = Math.floor(start / CHUNK_BYTES);
+    const last = Math.floor(end / CHUNK_BYTES);
+    for (let n = first; n <= last; n++) {
+      const { rows } = await this.pool.query('SELECT data FROM file_chunks WHERE blob = $1 AND n = $2', [sha256, n]);
+      if (!rows.length) return;
+      const data: Buffer = rows[0].data;
+      const from = n === first ? start - n * CHUNK_BYTES : 0;
+      const to = n === last ? Math.min(data.length, end - n * CHUNK_BYTES + 1) : data.length;
+      if (from < to) yield data.subarray(from, to);
+    }
+  }
+
+  async remove(sha256: string): Promise<void> {
+    await inTransaction(this.pool, async (tx) => {
+      await tx.query('DELETE FROM file_chunks WHERE blob = $1', [sha256]);
+      await tx.query('DELETE FROM file_blobs WHERE sha256 = $1', [sha256]);
+    });
+  }
+
+  async list(after: string, limit: number): Promise<StoredBlob[]> {
+    const { rows } = await this.pool.query('SELECT sha256, size FROM file_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2', [after, limit]);
+    return rows.map((r) => ({ sha256: r.sha256, size: Number(r.size) }));
+  }
+}
+
+/** The SHA-256 of what a store gives back for a blob now (verification). */
+export async function rehash(store: FileStore, sha256: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of store.read(sha256)) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
