@@ -4,6 +4,7 @@ import { freePort } from '../../src/infra/free-port';
 
 export interface ServiceProcess {
   base: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -35,5 +36,5 @@ export async function startServiceProcess(o: { databaseUrl: string; redisUrl: st
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { base, stop };
+  return { base, pid: service.pid!, stop };
 }
