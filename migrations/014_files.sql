@@ -37,6 +37,7 @@ CREATE TABLE rm_file_references (
   event_id uuid NOT NULL,
   stream_id text NOT NULL,
   subject_id uuid,
+  district_code text,
   field text NOT NULL,
   PRIMARY KEY (file_id, event_id, field)
 );

@@ -268,16 +268,40 @@ describe('a Chongqing-style campaign through all four phases', () => {
   const declareAll = (over: Record<number, number> = {}) => ({
     items: [1, 2, 3, 6, 7, 9, 10, 14, 15].map((item) => ({ item, points: over[item] ?? (item === 14 ? 10 : 5), evidence: [`渝中应急〔2022〕${item}号`] })),
   });
+  /** Annex 6 is sent as 表格盖章扫描件和电子件: the stamped scan (PDF) and the electronic file (an XLSX: a ZIP with xl/). */
+  const annex6 = async (who: Caller, district: string) => {
+    const up = async (bytes: Buffer, name: string) =>
+      (await ok(t.call('post', '/api/v1/files', `/api/v1/files?name=${encodeURIComponent(name)}`, who, bytes, { 'Content-Type': 'application/octet-stream' }), 201)).body;
+    const entry = Buffer.from('xl/workbook.xml');
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(entry.length, 26);
+    return {
+      stampedScan: (await up(Buffer.from(`%PDF-1.7\n% 附件6 自评表 ${district}（盖章）\n%%EOF\n`), `附件6自评表-${district}（盖章）.pdf`)).fileId,
+      electronicFile: (await up(Buffer.concat([local, entry]), `附件6自评表-${district}.xlsx`)).fileId,
+    };
+  };
   it('self-evaluations: computed items from the events, declared items reviewed, finalised by the group', async () => {
     at('2022-08-12T10:00:00');
     await ok(t.call('put', `${SE}/items`, se(A, '/items'), officerA, declareAll({ 14: 8 })));
-    await ok(t.call('post', `${SE}/submit`, se(A, '/submit'), officerA));
+    // the rubric asks for the stamped scan and the electronic file: a submission without one of them is refused
+    const filesA = await annex6(officerA, A);
+    const noScan = await t.call('post', `${SE}/submit`, se(A, '/submit'), officerA, { electronicFile: filesA.electronicFile });
+    expect([noScan.status, noScan.body.errors?.[0]?.field]).toEqual([400, 'stampedScan']);
+    await ok(t.call('post', `${SE}/submit`, se(A, '/submit'), officerA, filesA));
+    const submittedA = (await ok(t.call('get', SE, se(A), officerA))).body;
+    expect(submittedA.files).toMatchObject({ stampedScan: { fileId: filesA.stampedScan, mediaType: 'application/pdf', name: `附件6自评表-${A}（盖章）.pdf` },
+      electronicFile: { fileId: filesA.electronicFile, mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } });
+    // the district's own document: its officers and the city read it, the other district does not (a user of its own:
+    // the test's officers share one subject claim, and an uploader always reads its own files)
+    const scanOf = (who: Caller) => t.http.get(`/api/v1/files/${filesA.stampedScan}`).set('Authorization', `Bearer ${typeof who === 'string' ? t.token(who) : t.token(who.role, who)}`);
+    expect([(await scanOf({ ...officerA, sub: 'another-officer-of-a' } as Caller)).status, (await scanOf('city-admin')).status, (await scanOf({ ...officerB, sub: 'officer-of-b' } as Caller)).status]).toEqual([200, 200, 404]);
     expect((await t.call('put', `${SE}/items`, se(A, '/items'), officerB, declareAll())).status).toBe(403);
     const computedItem = await t.call('put', `${SE}/items`, se(B, '/items'), officerB, { items: [{ item: 4, points: 5, evidence: ['x'] }] });
     expect([computedItem.status, computedItem.body.errors?.[0]?.rule]).toEqual([400, 'must be a declared item of the rubric']);
     at('2022-08-16T10:00:00');
     await ok(t.call('put', `${SE}/items`, se(B, '/items'), officerB, declareAll()));
-    await ok(t.call('post', `${SE}/submit`, se(B, '/submit'), officerB));
+    await ok(t.call('post', `${SE}/submit`, se(B, '/submit'), officerB, await annex6(officerB, B)));
 
     const s = await scores();
     // A: item 4  institutions tiA1 ✓, tiA2 never started ✗, eiA ✓, esA ✓                      → 5 − 1 = 4

@@ -1,4 +1,5 @@
 import { Body, Controller, ForbiddenException, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { FilesService } from '../files/files.service';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -23,14 +24,14 @@ import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { SubjectReader } from '../subjects/subject.reader';
 import {
-  AssignDistrictDto, DeclareItemsDto, EvidencePageQuery, FormGroupDto, ListVisitsQuery, RecordVisitDto, ReviewItemsDto, RubricQuery, SpotCheckDto,
+  AssignDistrictDto, DeclareItemsDto, EvidencePageQuery, SubmitEvaluationDto, FormGroupDto, ListVisitsQuery, RecordVisitDto, ReviewItemsDto, RubricQuery, SpotCheckDto,
 } from './cross-check.dto';
 import { visitDecider, visitStream } from './district-visit.decider';
 import type { VisitCommand, VisitState } from './district-visit.decider';
 import { rubricOf } from './rubric';
 import { Scores, summariseItems, summariseScore } from './scores.service';
 import { selfEvaluationDecider, selfEvaluationStream } from './self-evaluation.decider';
-import type { SelfEvaluationCommand } from './self-evaluation.decider';
+import type { SelfEvaluationCommand, SubmissionFiles } from './self-evaluation.decider';
 import { groupOfDistrict, isSupervisorOf, supervisionDecider, supervisionStream } from './supervision.decider';
 import type { SupervisionGroup } from './supervision.decider';
 
@@ -45,6 +46,7 @@ export class CrossCheckController {
     private readonly subjects: SubjectReader,
     private readonly reader: AggregateReader,
     private readonly scores: Scores,
+    private readonly files: FilesService,
     private readonly clock: Clock,
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
@@ -200,10 +202,15 @@ export class CrossCheckController {
   @Post('campaigns/:id/self-evaluations/:districtCode/submit')
   @HttpCode(200)
   @Roles('district-officer')
-  async submit(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string,
+  async submit(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: SubmitEvaluationDto,
     @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    const files: SubmissionFiles = {};
+    for (const key of ['stampedScan', 'electronicFile'] as const) {
+      const fileId = body?.[key];
+      if (fileId) files[key] = (await this.files.resolve([fileId], ctx.principal, key))[0];
+    }
     return this.evaluate(id, code, ctx, ifMatch, res, (c) => ({
-      kind: 'SubmitEvaluation', phase: phaseStatus(c, 'cross-check'), due: c.deadlines.find((d) => d.key === 'self-evaluation')?.due ?? null,
+      kind: 'SubmitEvaluation', phase: phaseStatus(c, 'cross-check'), due: c.deadlines.find((d) => d.key === 'self-evaluation')?.due ?? null, files,
     }));
   }
 

@@ -86,21 +86,31 @@ describe('self-evaluation', () => {
   const declare = (items = declaredItems): SelfEvaluationCommand => ({ kind: 'DeclareItems', ...phase, campaignId: 'C', districtCode: '500103', rubric: { rubricId: 'CQ2022-SE', version: 1 }, items });
   const when = (given: SelfEvaluationEvent[], c: SelfEvaluationCommand) => selfEvaluationDecider.decide(c, fold(selfEvaluationDecider, given), ctx);
   const declared = when([], declare());
-  const submitted = when(declared, { kind: 'SubmitEvaluation', ...phase, due: '2022-08-15' });
+  const file = (fileId: string, name: string, mediaType: string) => ({ fileId, sha256: 'a'.repeat(64), size: 1024, mediaType, name });
+  const files = { stampedScan: file('f1', '自评表（盖章）.pdf', 'application/pdf'), electronicFile: file('f2', '自评表.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') };
+  const submitted = when(declared, { kind: 'SubmitEvaluation', ...phase, due: '2022-08-15', files });
   const reviews = [1, 2, 3, 6, 7, 9, 10, 15].map((item) => ({ item, decision: 'confirm' as const }));
   const reviewed = when([...declared, ...submitted], { kind: 'ReviewItems', ...phase, groupNo: 1, reviews: [...reviews, { item: 14, decision: 'adjust', points: 6, reason: '总结报告未按时报送' }] });
 
   it('declares, submits on time, is reviewed and finalised with the computed items frozen', () => {
     expect(declared[0]).toMatchObject({ type: 'self-evaluation.items-declared', data: { rubricId: 'CQ2022-SE', rubricVersion: 1, items: declaredItems } });
-    expect(submitted).toEqual([{ type: 'self-evaluation.submitted', data: { campaignId: 'C', districtCode: '500103', submittedAt: NOW, due: '2022-08-15', late: false } }]);
+    expect(submitted).toEqual([{ type: 'self-evaluation.submitted', data: { campaignId: 'C', districtCode: '500103', submittedAt: NOW, due: '2022-08-15', late: false, ...files } }]);
+    expect(fold(selfEvaluationDecider, [...declared, ...submitted]).files).toEqual(files);
     const computed = [4, 5, 8, 11, 12, 13].map((item) => ({ item, max: CQ2022_SE.items[item - 1].max, raw: 1, points: 1, evidence: [] }));
     const [final] = when([...declared, ...submitted, ...reviewed], { kind: 'FinaliseEvaluation', ...phase, groupNo: 1, computed, asOf: NOW });
     expect(final.type).toBe('self-evaluation.finalised');
     expect(final.data).toMatchObject({ total: 8 * 5 + 6 + 6, declared: { 14: 6, 1: 5 } });
   });
   it('records a submission after the due day as late', () => {
-    const late = selfEvaluationDecider.decide({ kind: 'SubmitEvaluation', ...phase, due: '2022-08-09' }, fold(selfEvaluationDecider, declared), ctx);
+    const late = selfEvaluationDecider.decide({ kind: 'SubmitEvaluation', ...phase, due: '2022-08-09', files }, fold(selfEvaluationDecider, declared), ctx);
     expect(late[0].data).toMatchObject({ late: true });
+  });
+  it.each([
+    ['stampedScan', { electronicFile: files.electronicFile }],
+    ['electronicFile', { stampedScan: files.stampedScan }],
+  ])('refuses a submission without the %s the rubric asks for (表格盖章扫描件和电子件)', (field, given) => {
+    const refusal = refusalOf(() => when(declared, { kind: 'SubmitEvaluation', ...phase, due: '2022-08-15', files: given }));
+    expect([refusal.kind, refusal.field, refusal.rule]).toEqual(['invalid', field, 'required by the rubric']);
   });
   const finalised = (): SelfEvaluationEvent[] => [...declared, ...submitted, ...reviewed, ...when([...declared, ...submitted, ...reviewed], { kind: 'FinaliseEvaluation', ...phase, groupNo: 1, computed: [], asOf: NOW })];
   it.each([

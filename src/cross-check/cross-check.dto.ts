@@ -75,3 +75,10 @@ export class EvidencePageQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) offset?: number;
 }
+
+export class SubmitEvaluationDto {
+  /** the id of the uploaded stamped scan of the form (表格盖章扫描件), from POST /api/v1/files */
+  @IsOptional() @IsUUID() stampedScan?: string;
+  /** the id of the uploaded electronic file of the form (电子件) */
+  @IsOptional() @IsUUID() electronicFile?: string;
+}

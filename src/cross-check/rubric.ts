@@ -27,12 +27,15 @@ export interface Rubric {
   title: string;
   sections: RubricSection[];
   items: RubricItem[];
+  /** files a submission must carry: the stamped scan of the form and its electronic file (表格盖章扫描件和电子件) */
+  submission?: { stampedScan: boolean; electronicFile: boolean };
 }
 
 const item = (no: number, section: number, max: number, title: string, computed = false, bonus = false): RubricItem =>
   ({ no, section, max, title, computed, ...(bonus ? { bonus } : {}) });
 
 export const CQ2022_SE: Rubric = {
+  submission: { stampedScan: true, electronicFile: true },
   rubricId: 'CQ2022-SE',
   version: 1,
   title: '重庆市安全生产培训“走过场”专项整治工作自评细则',

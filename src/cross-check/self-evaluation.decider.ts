@@ -1,4 +1,5 @@
 import { requirePhaseStarted } from '../campaigns/campaign.decider';
+import type { FileRef } from '../files/files.service';
 import type { PhaseStatus } from '../campaigns/campaign.decider';
 import { lateFrom } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid } from '../shared/decider';
@@ -27,10 +28,16 @@ export interface DeclareItems extends CrossCheckPhase {
   rubric: { rubricId: string; version: number };
   items: DeclaredItem[];
 }
+/** The files a submission carries (Annex 6: 表格盖章扫描件和电子件). */
+export interface SubmissionFiles {
+  stampedScan?: FileRef;
+  electronicFile?: FileRef;
+}
 export interface SubmitEvaluation extends CrossCheckPhase {
   kind: 'SubmitEvaluation';
   /** the campaign's `self-evaluation` due date, if it names one */
   due: string | null;
+  files: SubmissionFiles;
 }
 export interface Review {
   item: number;
@@ -54,7 +61,7 @@ export type SelfEvaluationCommand = DeclareItems | SubmitEvaluation | ReviewItem
 
 type E<T extends string, D> = DomainEvent<T, { campaignId: string; districtCode: string } & D>;
 export type ItemsDeclared = E<'self-evaluation.items-declared', { rubricId: string; rubricVersion: number; items: DeclaredItem[]; declaredAt: string }>;
-export type EvaluationSubmitted = E<'self-evaluation.submitted', { submittedAt: string; due: string | null; late: boolean }>;
+export type EvaluationSubmitted = E<'self-evaluation.submitted', { submittedAt: string; due: string | null; late: boolean } & SubmissionFiles>;
 export type ItemsReviewed = E<'self-evaluation.items-reviewed', { groupNo: number; reviews: Review[]; reviewedAt: string }>;
 export type EvaluationFinalised = E<
   'self-evaluation.finalised',
@@ -81,11 +88,13 @@ export interface SelfEvaluationState {
   submittedAt: string | null;
   due: string | null;
   late: boolean;
+  /** the files the submission carried */
+  files: SubmissionFiles;
   finalised: { computed: ComputedItem[]; asOf: string; declared: Record<number, number>; total: number; finalisedAt: string; groupNo: number } | null;
 }
 export const initialSelfEvaluationState: SelfEvaluationState = {
   exists: false, campaignId: '', districtCode: '', rubricId: '', rubricVersion: 0, status: 'draft', declared: {}, reviews: {},
-  submittedAt: null, due: null, late: false, finalised: null,
+  submittedAt: null, due: null, late: false, files: {}, finalised: null,
 };
 
 export const selfEvaluationStream = (campaignId: string, districtCode: string) => `self-evaluation-${campaignId}.${districtCode}`;
@@ -137,8 +146,11 @@ function decide(c: SelfEvaluationCommand, s: SelfEvaluationState, ctx: DecideCon
       if (s.status !== 'draft') throw conflict('the self-evaluation is already submitted', 'submitted');
       const missing = declaredItems(rubricOfState(s)).filter((i) => !s.declared[i.no]).map((i) => i.no);
       if (missing.length) throw conflict(`every declared item needs points before submission; missing items ${missing.join(', ')}`, 'items-undeclared');
+      const asked = rubricOfState(s).submission;
+      if (asked?.stampedScan && !c.files.stampedScan) throw invalid('stampedScan', 'required by the rubric', 'the rubric asks for the stamped scan of the form (表格盖章扫描件)');
+      if (asked?.electronicFile && !c.files.electronicFile) throw invalid('electronicFile', 'required by the rubric', 'the rubric asks for the electronic file of the form (电子件)');
       const late = c.due !== null && ctx.now.getTime() >= lateFrom(c.due).getTime();
-      return [{ type: 'self-evaluation.submitted', data: { ...key, submittedAt: at, due: c.due, late } }];
+      return [{ type: 'self-evaluation.submitted', data: { ...key, submittedAt: at, due: c.due, late, ...c.files } }];
     }
     case 'ReviewItems': {
       if (s.status !== 'submitted') throw conflict('only a submitted self-evaluation can be reviewed', 'not-submitted');
@@ -181,7 +193,10 @@ function evolve(s: SelfEvaluationState, e: SelfEvaluationEvent): SelfEvaluationS
         declared: { ...s.declared, ...Object.fromEntries(e.data.items.map((d) => [d.item, d])) },
       };
     case 'self-evaluation.submitted':
-      return { ...s, status: 'submitted', submittedAt: e.data.submittedAt, due: e.data.due, late: e.data.late };
+      return {
+        ...s, status: 'submitted', submittedAt: e.data.submittedAt, due: e.data.due, late: e.data.late,
+        files: { ...(e.data.stampedScan ? { stampedScan: e.data.stampedScan } : {}), ...(e.data.electronicFile ? { electronicFile: e.data.electronicFile } : {}) },
+      };
     case 'self-evaluation.items-reviewed':
       return { ...s, reviews: { ...s.reviews, ...Object.fromEntries(e.data.reviews.map((r) => [r.item, { ...r, reviewedAt: e.data.reviewedAt }])) } };
     case 'self-evaluation.finalised': {

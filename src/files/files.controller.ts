@@ -2,7 +2,9 @@ import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from
 import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import { parseIfMatch } from '../http/etag';
 import { ValidationProblem } from '../http/problem';
+import { PreconditionFailedError } from '../shared/execute-decider.command';
 import { UuidParam } from '../http/params';
 import type { Principal } from '../shared/decider';
 import { FileRef, FilesService } from './files.service';
@@ -46,7 +48,14 @@ export class FilesController {
   @Post()
   @HttpCode(201)
   @Roles(...UPLOADERS)
-  async upload(@Query() q: UploadQuery, @Req() req: Request, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response): Promise<FileRef> {
+  async upload(@Query() q: UploadQuery, @Req() req: Request, @CurrentPrincipal() p: Principal, @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response): Promise<FileRef> {
+    // no If-Match can hold on a file that does not exist yet (RFC 9110: * needs a current resource); a malformed one is a 400
+    const precondition = parseIfMatch(ifMatch);
+    if (precondition !== undefined) {
+      res.setHeader('Connection', 'close');
+      throw new PreconditionFailedError('files', precondition, 0, 'If-Match cannot hold on an upload: its file does not exist yet');
+    }
     const length = req.headers['content-length'];
     const declared = length !== undefined && /^\d{1,16}$/.test(length) ? Number(length) : null;
     if (declared === null && req.headers['transfer-encoding'] === undefined) {

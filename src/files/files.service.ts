@@ -129,11 +129,15 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
     const row = rows[0];
     if (!row) return null;
     if (row.uploaded_by === uploaderOf(p)) return row;
+    // a subject's files follow the subject's district; a district's own documents (its self-evaluation) that district
     const refs = await this.pool.query(
-      `SELECT r.subject_id, s.district_code FROM rm_file_references r LEFT JOIN rm_subjects s ON s.id = r.subject_id WHERE r.file_id = $1`,
+      `SELECT r.subject_id, coalesce(s.district_code, r.district_code) AS district_code
+         FROM rm_file_references r LEFT JOIN rm_subjects s ON s.id = r.subject_id WHERE r.file_id = $1`,
       [fileId],
     );
-    const may = refs.rows.some((r) => (r.subject_id ? r.district_code && AccessPolicy.canActOnSubject(p, r.subject_id, r.district_code) : AccessPolicy.hasCityScope(p)));
+    const may = refs.rows.some((r) => r.subject_id
+      ? r.district_code && AccessPolicy.canActOnSubject(p, r.subject_id, r.district_code)
+      : r.district_code ? p.role !== 'subject-user' && AccessPolicy.canActOnDistrict(p, r.district_code) : AccessPolicy.hasCityScope(p));
     return may ? row : null;
   }
 

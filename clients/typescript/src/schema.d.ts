@@ -1043,7 +1043,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit the self-evaluation (late after the self-evaluation deadline) */
+        /**
+         * Submit the self-evaluation (late after the self-evaluation deadline), with the files the rubric asks for
+         * @description The rubric names the files a submission carries (`submission` of GET /api/v1/rubrics/{rubricId}); CQ2022-SE asks for both the stamped scan of the form and its electronic file (表格盖章扫描件和电子件): a submission without one is a 400 naming it (rule `required by the rubric`).
+         */
         post: operations["submitSelfEvaluation"];
         delete?: never;
         options?: never;
@@ -3124,6 +3127,18 @@ export interface components {
             mediaType: components["schemas"]["FileMediaType"];
             name: string;
         };
+        SubmitEvaluationInput: {
+            /**
+             * Format: uuid
+             * @description The uploaded stamped scan of the form (表格盖章扫描件), from POST /api/v1/files
+             */
+            stampedScan?: string;
+            /**
+             * Format: uuid
+             * @description The uploaded electronic file of the form (电子件)
+             */
+            electronicFile?: string;
+        };
         /**
          * @description Sniffed from the bytes, never taken from the request
          * @enum {string}
@@ -3437,6 +3452,11 @@ export interface components {
             districts: components["schemas"]["DistrictProgress"][];
         };
         Rubric: {
+            /** @description The files a submission must carry */
+            submission?: {
+                stampedScan?: boolean;
+                electronicFile?: boolean;
+            };
             rubricId: string;
             version: number;
             title: string;
@@ -3653,6 +3673,11 @@ export interface components {
             reviews: Record<string, never>;
             submittedAt?: string | null;
             due?: components["schemas"]["Date"] | null;
+            /** @description The files the submission carried */
+            files?: {
+                stampedScan?: components["schemas"]["FileRef"];
+                electronicFile?: components["schemas"]["FileRef"];
+            };
             late: boolean;
             finalised?: Record<string, never> | null;
             score: components["schemas"]["DistrictScore"];
@@ -4640,6 +4665,8 @@ export interface components {
             rubricVersion: number;
         };
         SelfEvaluationSubmittedPayload: {
+            stampedScan?: components["schemas"]["FileRef"];
+            electronicFile?: components["schemas"]["FileRef"];
             /** Format: uuid */
             campaignId: string;
             districtCode: string;
@@ -7768,7 +7795,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SubmitEvaluationInput"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -9571,6 +9602,8 @@ export interface operations {
                 name: string;
             };
             header?: {
+                /** @description `*` (the resource must exist) or the strong ETags last seen ("3", or a list "3", "4": the command runs if the resource is at one of them; a weak tag never matches); otherwise 412. On every command route: on a part of a resource (an order of an inspection, a problem of a self-inspection, a tip's steps) it is the resource's ETag; on a route that creates a resource, any If-Match fails (the resource does not exist yet). */
+                "If-Match"?: components["parameters"]["IfMatch"];
                 /**
                  * @description Makes a retried POST safe (as Stripe defines it): send a new unique key (a UUID) with each new request, and the
                  *     same key when retrying it. The first answer to a key — its status, headers and body — is kept per caller for
@@ -9604,6 +9637,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["ContentTooLarge"];
             /** @description The bytes are none of the allowed types (`rule` mediaType) */
             415: {
