@@ -185,9 +185,14 @@ describe('a Chongqing-style campaign through all four phases', () => {
     expect((await monthly(A, '2022-09', officerA, { figures: april })).status).toBe(404);
 
     at('2022-05-10T09:00:00');
+    // the case's materials travel with it: the penalty decision, stored as a file
+    const decision = (await ok(t.call('post', '/api/v1/files', `/api/v1/files?name=${encodeURIComponent('行政处罚决定书.pdf')}`, officerA,
+      Buffer.from('%PDF-1.7\n% 渝中应急罚〔2022〕1号\n%%EOF\n'), { 'Content-Type': 'application/pdf' }), 201)).body;
     const caseA = await ok(t.call('post', `${C}/{id}/typical-cases`, `${C}/${id}/typical-cases`, officerA, {
       districtCode: A, subjectId: u.tiA1, title: '渝中某培训机构培训档案造假案', violation: '伪造培训档案', penalty: '罚款2万元', summary: '“走过场”典型：只签到不培训',
+      materials: [decision.fileId],
     }), 201);
+    expect((await ok(t.call('get', `${C}/{id}/typical-cases/{caseId}`, `${C}/${id}/typical-cases/${caseA.body.caseId}`, officerA))).body.materials).toEqual([decision]);
     const caseB = await ok(t.call('post', `${C}/{id}/typical-cases`, `${C}/${id}/typical-cases`, officerB, {
       districtCode: B, title: '大渡口某企业未开展三项岗位人员培训案', violation: '未按规定培训', penalty: '警告', summary: '……',
     }), 201);
@@ -378,9 +383,11 @@ describe('a Chongqing-style campaign through all four phases', () => {
     const early = await t.call('post', `${SR}/submit`, sr(B, '/submit'), officerB);
     expect([early.status, early.body.type]).toEqual([409, 'urn:rectify:problem:narrative-incomplete']);
     at('2022-09-20T09:00:00');
-    await ok(t.call('post', `${SR}/submit`, sr(A, '/submit'), officerA));
+    const document = (await ok(t.call('post', '/api/v1/files', `/api/v1/files?name=${encodeURIComponent('渝中区专项整治工作总结.pdf')}`, officerA,
+      Buffer.from('%PDF-1.7\n% 工作总结\n%%EOF\n'), { 'Content-Type': 'application/pdf' }), 201)).body;
+    await ok(t.call('post', `${SR}/submit`, sr(A, '/submit'), officerA, { report: document.fileId }));
     const a = (await ok(t.call('get', SR, sr(A), 'auditor'))).body;
-    expect(a).toMatchObject({ status: 'submitted', late: false, narrative });
+    expect(a).toMatchObject({ status: 'submitted', late: false, narrative, report: document });
     expect(a.figures).toMatchObject({
       subjects: { total: 5, byType: { 'training-institution': 2, 'exam-institution': 1, 'exam-site': 1, 'production-unit': 1 } },
       penalties: { total: 1, byKind: { fine: 1 }, finesCny: 20000 },

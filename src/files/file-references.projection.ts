@@ -4,13 +4,18 @@ import { Projection } from '../projections/projection';
 import type { FileRef } from './files.service';
 
 /** The events that cite files, and where in their data: what a file's download scope and housekeeping read. */
-type Citing = { subjectId?: string; districtCode?: string; evidence?: { files?: FileRef[] }; scan?: FileRef; stampedScan?: FileRef; electronicFile?: FileRef };
-const fields = (d: Citing, ...keys: ('scan' | 'stampedScan' | 'electronicFile')[]): [string, FileRef][] => keys.flatMap((k) => (d[k] ? [[k, d[k]!] as [string, FileRef]] : []));
+type Citing = {
+  subjectId?: string; districtCode?: string; evidence?: { files?: FileRef[] }; scan?: FileRef; stampedScan?: FileRef; electronicFile?: FileRef; report?: FileRef;
+  materials?: FileRef[];
+};
+const fields = (d: Citing, ...keys: ('scan' | 'stampedScan' | 'electronicFile' | 'report')[]): [string, FileRef][] => keys.flatMap((k) => (d[k] ? [[k, d[k]!] as [string, FileRef]] : []));
 export const CITING: Record<string, (data: Citing) => [string, FileRef][]> = {
   'self-inspection.problem-rectified': (d) => (d.evidence?.files ?? []).map((f) => ['evidence.files', f]),
   'inspection.order-rectified': (d) => (d.evidence?.files ?? []).map((f) => ['evidence.files', f]),
   'self-inspection.commitment-signed': (d) => fields(d, 'scan'),
   'self-evaluation.submitted': (d) => fields(d, 'stampedScan', 'electronicFile'),
+  'typical-case.recorded': (d) => (d.materials ?? []).map((f) => ['materials', f]),
+  'summary-report.submitted': (d) => fields(d, 'report'),
 };
 
 /**

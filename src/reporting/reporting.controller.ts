@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { FilesService } from '../files/files.service';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -47,6 +48,7 @@ export class ReportingController {
     private readonly clock: Clock,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly files: FilesService,
   ) {}
 
   // ---- monthly reports ----------------------------------------------------------------------------------
@@ -130,7 +132,8 @@ export class ReportingController {
   async recordCase(@Param('id', UuidParam) id: string, @Body() body: RecordCaseDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     const campaign = await this.campaigns.get(id);
     campaignDistrict(campaign, body.districtCode, ctx.principal);
-    const { subjectId, districtCode, ...rest } = body;
+    const { subjectId, districtCode, materials, ...text } = body;
+    const rest = materials?.length ? { ...text, materials: await this.files.resolve(materials, ctx.principal, 'materials') } : text;
     let subject: { subjectId: string; name: string } | null = null;
     if (subjectId) {
       const s = await this.subjects.getInScope(subjectId.toLowerCase(), ctx.principal, id);

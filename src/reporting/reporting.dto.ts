@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import {
-  IsBoolean, IsDateString, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import { CODE, CODE_MSG, DATE, DATE_MSG } from '../shared/patterns';
 import { TIP_CHANNELS } from './public-tip.decider';
@@ -27,6 +27,8 @@ export class RecordCaseDto {
   @IsString() @IsNotEmpty() @MaxLength(8000) violation: string;
   @IsString() @IsNotEmpty() @MaxLength(4000) penalty: string;
   @IsString() @IsNotEmpty() @MaxLength(20000) summary: string;
+  /** ids of uploaded files (POST /api/v1/files): the case's materials */
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) materials?: string[];
 }
 
 export class AdoptCaseDto {

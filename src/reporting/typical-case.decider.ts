@@ -1,4 +1,5 @@
 import { requirePastDay } from '../shared/dates';
+import type { FileRef } from '../files/files.service';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
 /**
@@ -14,6 +15,8 @@ export interface CaseBody {
   violation: string;
   penalty: string;
   summary: string;
+  /** its materials: files stored with POST /api/v1/files (decisions, photos, records), as they were when cited */
+  materials?: FileRef[];
 }
 export interface RecordCase extends CaseBody {
   kind: 'RecordCase';

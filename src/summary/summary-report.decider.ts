@@ -1,4 +1,5 @@
 import { requirePhaseOpen, requirePhaseStarted } from '../campaigns/campaign.decider';
+import type { FileRef } from '../files/files.service';
 import type { PhaseStatus } from '../campaigns/campaign.decider';
 import { lateFrom } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid } from '../shared/decider';
@@ -30,6 +31,8 @@ export interface SubmitSummary extends SummaryPhase {
   due: string | null;
   /** the draft's figures, computed by the caller and frozen */
   figures: object;
+  /** the report as a document (the stamped file sent to the city), stored with POST /api/v1/files */
+  report?: FileRef;
 }
 export interface AcceptSummary extends SummaryPhase {
   kind: 'AcceptSummary';
@@ -43,7 +46,7 @@ export type SummaryReportCommand = WriteNarrative | SubmitSummary | AcceptSummar
 
 type E<T extends string, D> = DomainEvent<T, { campaignId: string; districtCode: string } & D>;
 export type NarrativeWritten = E<'summary-report.narrative-written', { narrative: Partial<Narrative>; writtenAt: string }>;
-export type SummarySubmitted = E<'summary-report.submitted', { submittedAt: string; due: string | null; late: boolean; figures: object }>;
+export type SummarySubmitted = E<'summary-report.submitted', { submittedAt: string; due: string | null; late: boolean; figures: object; report?: FileRef }>;
 export type SummaryAccepted = E<'summary-report.accepted', { acceptedAt: string; comment: string | null }>;
 export type SummaryReturned = E<'summary-report.returned', { returnedAt: string; reason: string }>;
 export type SummaryReportEvent = NarrativeWritten | SummarySubmitted | SummaryAccepted | SummaryReturned;
@@ -62,6 +65,8 @@ export interface SummaryReportState {
   status: SummaryStatus;
   narrative: Partial<Narrative>;
   figures: object | null;
+  /** the report as a document, when the submission carried one */
+  report: FileRef | null;
   submittedAt: string | null;
   due: string | null;
   late: boolean;
@@ -69,7 +74,7 @@ export interface SummaryReportState {
   returns: { at: string; reason: string }[];
 }
 export const initialSummaryReportState: SummaryReportState = {
-  exists: false, campaignId: '', districtCode: '', status: 'draft', narrative: {}, figures: null, submittedAt: null, due: null, late: false,
+  exists: false, campaignId: '', districtCode: '', status: 'draft', narrative: {}, figures: null, report: null, submittedAt: null, due: null, late: false,
   acceptedAt: null, returns: [],
 };
 
@@ -101,7 +106,7 @@ function decide(c: SummaryReportCommand, s: SummaryReportState, ctx: DecideConte
       const missing = REQUIRED.filter((k) => !s.narrative[k]?.trim());
       if (missing.length) throw conflict(`the narrative needs ${missing.join(', ')} before submission`, 'narrative-incomplete');
       const late = c.due !== null && ctx.now.getTime() >= lateFrom(c.due).getTime();
-      return [{ type: 'summary-report.submitted', data: { ...key, submittedAt: at, due: c.due, late, figures: c.figures } }];
+      return [{ type: 'summary-report.submitted', data: { ...key, submittedAt: at, due: c.due, late, figures: c.figures, ...(c.report ? { report: c.report } : {}) } }];
     }
     case 'AcceptSummary':
     case 'ReturnSummary': {
@@ -119,7 +124,7 @@ function evolve(s: SummaryReportState, e: SummaryReportEvent): SummaryReportStat
     case 'summary-report.narrative-written':
       return { ...s, exists: true, campaignId: e.data.campaignId, districtCode: e.data.districtCode, narrative: { ...s.narrative, ...e.data.narrative } };
     case 'summary-report.submitted':
-      return { ...s, status: 'submitted', submittedAt: e.data.submittedAt, due: e.data.due, late: e.data.late, figures: e.data.figures };
+      return { ...s, status: 'submitted', submittedAt: e.data.submittedAt, due: e.data.due, late: e.data.late, figures: e.data.figures, report: e.data.report ?? null };
     case 'summary-report.accepted':
       return { ...s, status: 'accepted', acceptedAt: e.data.acceptedAt };
     case 'summary-report.returned':

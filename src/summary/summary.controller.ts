@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { FilesService } from '../files/files.service';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
@@ -21,7 +22,7 @@ import { bulletinDecider, bulletinStream } from './bulletin.decider';
 import { SummaryFigures } from './summary-figures.service';
 import { summaryReportDecider, summaryReportStream } from './summary-report.decider';
 import type { SummaryReportCommand } from './summary-report.decider';
-import { AcceptSummaryDto, BulletinQuery, NarrativeDto, PublishBulletinDto, ReturnSummaryDto } from './summary.dto';
+import { AcceptSummaryDto, BulletinQuery, NarrativeDto, PublishBulletinDto, ReturnSummaryDto, SubmitSummaryDto } from './summary.dto';
 
 const DISTRICT_READERS = READ_ROLES.filter((r) => r !== 'subject-user');
 type BulletinContent = { asOf: string } & Awaited<ReturnType<SummaryFigures['of']>>;
@@ -35,6 +36,7 @@ export class SummaryController {
     private readonly reader: AggregateReader,
     private readonly figures: SummaryFigures,
     private readonly clock: Clock,
+    private readonly files: FilesService,
   ) {}
 
   @Get('summary-reports/:districtCode')
@@ -59,13 +61,15 @@ export class SummaryController {
   @Post('summary-reports/:districtCode/submit')
   @HttpCode(200)
   @Roles('district-officer')
-  async submit(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string,
+  async submit(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: SubmitSummaryDto,
     @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+    const report = body?.report ? { report: (await this.files.resolve([body.report], ctx.principal, 'report'))[0] } : {};
     return this.command(id, code, ctx, ifMatch, res, async (c, district) => ({
       kind: 'SubmitSummary',
       phase: phaseStatus(c, 'summary'),
       due: c.deadlines.find((d) => d.key === 'summary-report')?.due ?? null,
       figures: (await this.figures.of(c, [district], this.clock.now())).districts[0],
+      ...report,
     }));
   }
 

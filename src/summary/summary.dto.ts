@@ -1,4 +1,4 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 
 export class NarrativeDto {
   @IsOptional() @IsString() @MaxLength(50000) problemsFound?: string;
@@ -22,4 +22,9 @@ export class PublishBulletinDto {
 export class BulletinQuery {
   @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';
   @IsOptional() @IsIn(['districts', 'cases']) table?: 'districts' | 'cases';
+}
+
+export class SubmitSummaryDto {
+  /** the id of the uploaded report document (POST /api/v1/files) */
+  @IsOptional() @IsUUID() report?: string;
 }

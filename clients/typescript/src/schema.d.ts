@@ -1387,7 +1387,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit (late after the summary-report deadline); figures are frozen */
+        /** Submit (late after the summary-report deadline); figures are frozen; the report document may go with it */
         post: operations["submitSummaryReport"];
         delete?: never;
         options?: never;
@@ -3747,6 +3747,8 @@ export interface components {
             logPosition: components["schemas"]["LogPosition"];
         };
         RecordCase: {
+            /** @description Ids of uploaded files (POST /api/v1/files), the case's materials; the event records each one's sha256, size, media type and name */
+            materials?: string[];
             districtCode: components["schemas"]["Code"];
             /** Format: uuid */
             subjectId?: string;
@@ -3768,6 +3770,7 @@ export interface components {
             url?: string;
         };
         TypicalCase: {
+            materials?: components["schemas"]["FileRef"][];
             /** Format: uuid */
             caseId: string;
             /** Format: uuid */
@@ -3897,6 +3900,7 @@ export interface components {
             };
         };
         SummaryReport: {
+            report?: components["schemas"]["FileRef"] | null;
             /** Format: uuid */
             campaignId: string;
             districtCode: components["schemas"]["Code"];
@@ -4771,6 +4775,7 @@ export interface components {
             amendedAt: string;
         };
         TypicalCaseRecordedPayload: {
+            materials?: components["schemas"]["FileRef"][];
             /** Format: uuid */
             campaignId: string;
             /** Format: uuid */
@@ -4871,6 +4876,7 @@ export interface components {
             writtenAt: string;
         };
         SummaryReportSubmittedPayload: {
+            report?: components["schemas"]["FileRef"];
             /** Format: uuid */
             campaignId: string;
             districtCode: string;
@@ -8719,7 +8725,17 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description The uploaded report document (POST /api/v1/files)
+                     */
+                    report?: string;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
