@@ -295,7 +295,8 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       const key: DeliveryKey = next;
       const r = await this.attemptOne(key, attempts <= 1, posting);
       next = r.kind === 'delivered' ? r.next : null;
-      if (r.kind === 'failed' && attempts > 1) {
+      // a failure to retry (not a subscription disabled meanwhile) goes to the queue, its first attempt counted
+      if (r.kind === 'failed' && r.error instanceof DeliveryFailed && attempts > 1) {
         const delay = retryDelay(this.config.webhookRetryDelaysMs, 1, r.error.retryAfterMs ?? null);
         await this.enqueue([{ ...key, prior: 1 }], delay);
       }
