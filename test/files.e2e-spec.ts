@@ -2,6 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { CHECKLISTS } from '../src/checklists/checklist';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkCitedFiles, exportCitedFiles } from '../src/files/file-export';
 import { FilesService } from '../src/files/files.service';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { Caller, startTestApp, TestApp } from './support/app';
@@ -192,6 +196,25 @@ describe('evidence files', () => {
     const badName = await t.call('post', F, `${F}?name=${encodeURIComponent('a/b.pdf')}`, officerA, pdf('x'), { 'Content-Type': 'application/pdf' });
     expect([badName.status, badName.body.errors?.[0]?.field]).toEqual([400, 'name']);
     expect((await t.call('post', F, `${F}?name=x.pdf`, 'auditor', pdf('x'), { 'Content-Type': 'application/pdf' })).status).toBe(403);
+  });
+
+  it('exports the cited files by hash beside the log, and a replay checks them (npm run export:files, replay --files)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rectify-files-'));
+    try {
+      const exported = await exportCitedFiles(t.db.pool, t.app.get(FilesService).store, dir);
+      expect(exported).toEqual({ written: 2, bytes: scan.length + photo.length, changed: [], missing: [] });
+      expect((await readdir(dir)).sort()).toEqual([scanFile.sha256, photoFile.sha256].sort());
+      expect(Buffer.compare(await readFile(join(dir, photoFile.sha256)), photo)).toBe(0);
+      expect(await checkCitedFiles(t.db.pool, dir)).toEqual({ checked: 2, missing: [], changed: [] });
+      // a file altered or lost beside the export is named
+      const altered = Buffer.from(scan);
+      altered[20] ^= 1;
+      await writeFile(join(dir, scanFile.sha256), altered);
+      await rm(join(dir, photoFile.sha256));
+      expect(await checkCitedFiles(t.db.pool, dir)).toEqual({ checked: 2, missing: [photoFile.sha256], changed: [scanFile.sha256] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('names a file whose stored bytes changed: GET /api/v1/audit/verify', async () => {
