@@ -19,7 +19,7 @@ import { signToken } from '../src/auth/jwt';
 import { appendStatement } from '../src/event-store/pg-event-store';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
-import { usccCheckCharacter } from '../src/subjects/uscc';
+import { nextUscc } from './lib/bench-seed';
 import { runMain } from './lib/main';
 import { startServiceProcess } from './lib/service-process';
 
@@ -37,15 +37,10 @@ const STATS_FLUSH_MS = 11_000;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let serial = 1;
-const uscc = () => {
-  const first17 = `91500103${String(serial++).padStart(9, '0')}`;
-  return first17 + usccCheckCharacter(first17);
+const subject = (campaignId: string | undefined, districtCode: string) => {
+  const { uscc, serial } = nextUscc();
+  return { ...(campaignId ? { campaignId } : {}), type: 'production-unit', name: `重庆市某工贸有限公司（第${serial}号）`, uscc, districtCode, industry: 'industry-trade', principal: { name: '张三' } };
 };
-const subject = (campaignId: string | undefined, districtCode: string) => ({
-  ...(campaignId ? { campaignId } : {}),
-  type: 'production-unit', name: `重庆市某工贸有限公司（第${serial}号）`, uscc: uscc(), districtCode, industry: 'industry-trade', principal: { name: '张三' },
-});
 
 interface Case {
   name: string;

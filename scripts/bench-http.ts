@@ -14,16 +14,14 @@
  * misses its goal runs once more against a service under --cpu-prof, and where its time went is printed.
  */
 import autocannon from 'autocannon';
-import { randomUUID } from 'node:crypto';
 import { signToken } from '../src/auth/jwt';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
-import { chongqing2022 } from '../src/seed/chongqing-2022';
-import { usccCheckCharacter } from '../src/subjects/uscc';
 import { runMain } from './lib/main';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summariseProfile } from './lib/cpu-profile';
+import { launchCampaign, nextUscc } from './lib/bench-seed';
 import { startServiceProcess } from './lib/service-process';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
@@ -35,15 +33,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
 const GOALS: Record<string, number> = { command: 0.5, list: 0.5, get: 0.8 };
 
-let serial = 1;
-const uscc = () => {
-  const first17 = `91500103${String(serial++).padStart(9, '0')}`;
-  return first17 + usccCheckCharacter(first17);
+const subject = (campaignId: string) => {
+  const { uscc, serial } = nextUscc();
+  return { campaignId, type: 'production-unit', name: `重庆市某工贸有限公司（第${serial}号）`, uscc, districtCode: '500103', industry: 'industry-trade', principal: { name: '张三' } };
 };
-const subject = (campaignId: string) => ({
-  campaignId, type: 'production-unit', name: `重庆市某工贸有限公司（第${serial}号）`, uscc: uscc(), districtCode: '500103', industry: 'industry-trade',
-  principal: { name: '张三' },
-});
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface Figures { rps: number; p50: number; p99: number; errors: number }
@@ -55,10 +48,7 @@ runMain(async () => {
   let base = service.base;
   try {
     const headers = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET, 24 * 3600)}`, 'content-type': 'application/json' };
-    const { type: _t, campaignId: _c, ...launch } = chongqing2022;
-    const launched = await fetch(`${base}/api/v1/campaigns`, { method: 'POST', headers, body: JSON.stringify({ ...launch, id: randomUUID() }) });
-    if (launched.status !== 201) throw new Error(`launch: ${launched.status} ${await launched.text()}`);
-    const campaignId = ((await launched.json()) as { id: string }).id;
+    const campaignId = await launchCampaign(base, headers);
     const rows = Array.from({ length: SUBJECTS }, () => { const { campaignId: _c, ...row } = subject(campaignId); return row; });
     const imported = await fetch(`${base}/api/v1/subjects/import?campaign=${campaignId}`, { method: 'POST', headers, body: JSON.stringify(rows) });
     if (imported.status !== 201) throw new Error(`import: ${imported.status} ${await imported.text()}`);

@@ -10,13 +10,11 @@
  * BENCH_ROUTES (some only).
  */
 import autocannon from 'autocannon';
-import { randomUUID } from 'node:crypto';
 import { signToken } from '../src/auth/jwt';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
-import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { MAX_IMPORT_ROWS } from '../src/subjects/subject-import.service';
-import { usccCheckCharacter } from '../src/subjects/uscc';
 import { runMain } from './lib/main';
+import { launchCampaign, nextUscc } from './lib/bench-seed';
 import { startServiceProcess } from './lib/service-process';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
@@ -28,14 +26,12 @@ const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
 const GOAL = 3;
 const DISTRICTS = ['500103', '500104'];
 
-let serial = 1;
 const subjectRow = (n: number) => {
-  const first17 = `91500103${String(serial++).padStart(9, '0')}`;
+  const { uscc, serial } = nextUscc();
   const institution = n % 2 === 0;
   return {
     type: institution ? 'training-institution' : 'production-unit', name: `重庆市第${serial}号${institution ? '职业培训学校' : '工贸有限公司'}`,
-    uscc: first17 + usccCheckCharacter(first17), districtCode: DISTRICTS[n % DISTRICTS.length], industry: institution ? 'safety-training' : 'industry-trade',
-    principal: { name: '张三' },
+    uscc, districtCode: DISTRICTS[n % DISTRICTS.length], industry: institution ? 'safety-training' : 'industry-trade', principal: { name: '张三' },
   };
 };
 
@@ -47,13 +43,10 @@ runMain(async () => {
   const base = service.base;
   try {
     const headers = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET, 24 * 3600)}`, 'content-type': 'application/json' };
-    const { type: _t, campaignId: _c, ...launch } = chongqing2022;
     const campaigns: { size: number; id: string; subjectId: string }[] = [];
     let position = '0';
     for (const size of SIZES) {
-      const launched = await fetch(`${base}/api/v1/campaigns`, { method: 'POST', headers, body: JSON.stringify({ ...launch, id: randomUUID() }) });
-      if (launched.status !== 201) throw new Error(`launch: ${launched.status} ${await launched.text()}`);
-      const id = ((await launched.json()) as { id: string }).id;
+      const id = await launchCampaign(base, headers);
       let subjectId = '';
       const started = Date.now();
       for (let done = 0; done < size; done += MAX_IMPORT_ROWS) {

@@ -71,7 +71,9 @@ describe.each(adapters)('FileStore contract: %s', (_name, make) => {
 
   it('removes a blob, and lists the rest in order', async () => {
     const { sha256 } = await store.put(pieces(Buffer.from('to be removed'), 4), () => 'application/pdf');
+    expect(await store.stat(sha256)).toEqual({ sha256, size: 13 });
     await store.remove(sha256);
+    expect(await store.stat(sha256)).toBeNull();
     expect(await readAll(store, sha256)).toHaveLength(0);
     const all = await store.list('', 1000);
     expect(all.map((b) => b.sha256)).toEqual([...all.map((b) => b.sha256)].sort());

@@ -206,8 +206,8 @@ export class CrossCheckController {
     @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     const files: SubmissionFiles = {};
     for (const key of ['stampedScan', 'electronicFile'] as const) {
-      const fileId = body?.[key];
-      if (fileId) files[key] = (await this.files.resolve([fileId], ctx.principal, key))[0];
+      const cited = await this.files.cite(body?.[key], ctx.principal, key);
+      if (cited) files[key] = cited;
     }
     return this.evaluate(id, code, ctx, ifMatch, res, (c) => ({
       kind: 'SubmitEvaluation', phase: phaseStatus(c, 'cross-check'), due: c.deadlines.find((d) => d.key === 'self-evaluation')?.due ?? null, files,

@@ -28,6 +28,10 @@ export async function exportCitedFiles(pool: Pool, store: FileStore, dir: string
   await mkdir(dir, { recursive: true });
   const out: ExportedFiles = { written: 0, bytes: 0, changed: [], missing: [] };
   for (const sha256 of await citedHashes(pool)) {
+    if (!(await store.stat(sha256))) {
+      out.missing.push(sha256);
+      continue;
+    }
     const part = join(dir, `${sha256}.part`);
     const hash = createHash('sha256');
     let size = 0;
@@ -39,10 +43,7 @@ export async function exportCitedFiles(pool: Pool, store: FileStore, dir: string
     }
     await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
     const found = hash.digest('hex');
-    if (size === 0 && !(await pool.query('SELECT 1 FROM file_blobs WHERE sha256 = $1', [sha256])).rows.length) {
-      out.missing.push(sha256);
-      await rm(part, { force: true });
-    } else if (found !== sha256) {
+    if (found !== sha256) {
       out.changed.push(sha256);
       await rm(part, { force: true });
     } else {

@@ -20,6 +20,8 @@ export abstract class FileStore {
   abstract put(chunks: AsyncIterable<Buffer>, mediaType: () => string): Promise<StoredBlob>;
   /** The bytes from `start` to `end` inclusive (default: all). */
   abstract read(sha256: string, start?: number, end?: number): AsyncIterable<Buffer>;
+  /** The blob stored under `sha256`, or null. */
+  abstract stat(sha256: string): Promise<StoredBlob | null>;
   abstract remove(sha256: string): Promise<void>;
   /** Every blob stored, a page at a time in sha256 order (verification). */
   abstract list(after: string, limit: number): Promise<StoredBlob[]>;
@@ -87,6 +89,11 @@ export class PgFileStore extends FileStore {
       const to = n === last ? Math.min(data.length, end - n * CHUNK_BYTES + 1) : data.length;
       if (from < to) yield data.subarray(from, to);
     }
+  }
+
+  async stat(sha256: string): Promise<StoredBlob | null> {
+    const { rows } = await this.pool.query('SELECT sha256, size FROM file_blobs WHERE sha256 = $1', [sha256]);
+    return rows.length ? { sha256: rows[0].sha256, size: Number(rows[0].size) } : null;
   }
 
   async remove(sha256: string): Promise<void> {

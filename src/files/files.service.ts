@@ -68,7 +68,9 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
     const max = this.config.fileMaxBytes;
     if (declaredBytes !== null && declaredBytes > max) throw tooLarge(max);
     let head = Buffer.alloc(0);
-    let tail = Buffer.alloc(0);
+    // the last chunks that hold at least TAIL_BYTES, joined only once every byte is read
+    const last: Buffer[] = [];
+    let lastBytes = 0;
     let size = 0;
     const limited = async function* () {
       for await (const raw of source) {
@@ -76,14 +78,16 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
         size += chunk.length;
         if (size > max) throw tooLarge(max);
         if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
-        tail = Buffer.concat([tail, chunk]);
-        if (tail.length > TAIL_BYTES) tail = Buffer.from(tail.subarray(tail.length - TAIL_BYTES));
+        last.push(chunk);
+        lastBytes += chunk.length;
+        while (lastBytes - last[0].length >= TAIL_BYTES) lastBytes -= last.shift()!.length;
         yield chunk;
       }
     };
     let mediaType = '';
     const blob = await this.store.put(limited(), () => {
-      const sniffed = sniff(head, tail);
+      const all = Buffer.concat(last, lastBytes);
+      const sniffed = sniff(head, all.subarray(Math.max(0, all.length - TAIL_BYTES)));
       if (!sniffed) {
         throw new ValidationProblem([{ field: 'body', rule: 'mediaType', message: `the bytes are not one of ${ALLOWED_MEDIA_TYPES.join(', ')}` }], 415);
       }
@@ -103,12 +107,16 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
    */
   async resolve(fileIds: string[], p: Principal, field: string): Promise<FileRef[]> {
     const refs: FileRef[] = [];
-    for (const [i, fileId] of fileIds.entries()) {
-      const row = await this.readable(fileId, p);
-      if (!row) throw new ValidationProblem([{ field: `${field}[${i}]`, rule: 'fileExists', message: `no file ${fileId} that you uploaded or may read` }]);
-      refs.push(toRef(row));
-    }
+    for (const [i, fileId] of fileIds.entries()) refs.push((await this.cite(fileId, p, `${field}[${i}]`))!);
     return refs;
+  }
+
+  /** One file a command cites in `field` (none when not given), refused as `resolve` refuses. */
+  async cite(fileId: string | undefined, p: Principal, field: string): Promise<FileRef | undefined> {
+    if (fileId === undefined) return undefined;
+    const row = await this.readable(fileId, p);
+    if (!row) throw new ValidationProblem([{ field, rule: 'fileExists', message: `no file ${fileId} that you uploaded or may read` }]);
+    return toRef(row);
   }
 
   /** Evidence as a command records it: the files it names resolved to what they are (see `resolve`). */

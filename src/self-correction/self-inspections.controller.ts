@@ -129,7 +129,8 @@ export class SelfInspectionsController {
   async sign(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: CommitmentDto,
     @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     const { scan, ...signed } = body;
-    const scanned = scan ? { scan: (await this.files.resolve([scan], ctx.principal, 'scan'))[0] } : {};
+    const cited = await this.files.cite(scan, ctx.principal, 'scan');
+    const scanned = cited ? { scan: cited } : {};
     return this.command(id, subjectId, ctx, ifMatch, res, (c, s) => ({ kind: 'SignCommitment', phase: this.phase(c), ...signed, ...scanned, principalName: s.principal!.name }));
   }
 

@@ -32,7 +32,7 @@ const KEPT_STREAMS = 1_000;
  */
 @Injectable()
 export class AggregateReader {
-  private readonly kept = new Map<string, { decider: object } & Loaded<unknown>>();
+  private readonly kept = new Map<string, { decider: object; loaded: Loaded<unknown> }>();
 
   constructor(private readonly store: EventStore) {}
 
@@ -49,17 +49,11 @@ export class AggregateReader {
 
   private async now<E extends DomainEvent, S>(decider: Evolving<E, S>, streamId: string): Promise<Loaded<S>> {
     const hit = this.kept.get(streamId);
-    const from = hit && hit.decider === decider ? (hit as unknown as Loaded<S>) : { state: decider.initialState, version: 0, updatedAt: null };
-    const after = await this.store.readStream(streamId, { fromVersion: from.version + 1 });
-    if (hit && after.length === 0 && hit.decider === decider) {
-      this.kept.delete(streamId);
-      this.kept.set(streamId, hit);
-      return from;
-    }
-    const loaded = folded(decider, after, from);
+    const from = hit?.decider === decider ? (hit.loaded as Loaded<S>) : undefined;
+    const loaded = folded(decider, await this.store.readStream(streamId, { fromVersion: (from?.version ?? 0) + 1 }), from);
     if (loaded.version > 0) {
       this.kept.delete(streamId);
-      this.kept.set(streamId, { decider, ...deepFreeze(loaded) });
+      this.kept.set(streamId, { decider, loaded: loaded === from ? from : deepFreeze(loaded) });
       if (this.kept.size > KEPT_STREAMS) this.kept.delete(this.kept.keys().next().value!);
     }
     return loaded;

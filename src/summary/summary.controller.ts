@@ -63,7 +63,8 @@ export class SummaryController {
   @Roles('district-officer')
   async submit(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: SubmitSummaryDto,
     @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    const report = body?.report ? { report: (await this.files.resolve([body.report], ctx.principal, 'report'))[0] } : {};
+    const cited = await this.files.cite(body?.report, ctx.principal, 'report');
+    const report = cited ? { report: cited } : {};
     return this.command(id, code, ctx, ifMatch, res, async (c, district) => ({
       kind: 'SubmitSummary',
       phase: phaseStatus(c, 'summary'),
