@@ -6,7 +6,7 @@
  */
 import { verifyChains } from '../src/audit/chain-verification';
 import { PgEventStore } from '../src/event-store/pg-event-store';
-import { PgFileStore } from '../src/files/file-store';
+import { openFileStore } from '../src/files/open-file-store';
 import { verifyFiles } from '../src/files/files.service';
 import { resolveDatabase } from '../src/infra/database';
 import { createPool } from '../src/infra/pool';
@@ -18,6 +18,7 @@ runCli(async (config, args) => {
   if (at >= 0 && !streamId) throw new Error('usage: npm run audit:verify [-- --stream ID]');
   const database = await resolveDatabase(config);
   const pool = createPool(database.url, 2);
+  const store = openFileStore(pool, config.fileStore);
   try {
     const r = await verifyChains(new PgEventStore(pool), { streamId });
     if (r.firstBroken) {
@@ -28,7 +29,7 @@ runCli(async (config, args) => {
       process.stdout.write(`ok: ${r.events} events in ${r.streams} streams, every hash chain holds (${r.seconds.toFixed(2)} s)\n`);
     }
     if (!streamId) {
-      const files = await verifyFiles(pool, new PgFileStore(pool));
+      const files = await verifyFiles(pool, store);
       for (const m of files.mismatched) {
         process.stdout.write(`FILE CHANGED: ${m.sha256} now hashes to ${m.found} (files ${m.fileIds.join(', ') || 'none'}; cited by events ${m.eventIds.join(', ') || 'none'})\n`);
       }
@@ -36,6 +37,7 @@ runCli(async (config, args) => {
       else process.stdout.write(`ok: ${files.blobs} stored files, every one's bytes match its sha256\n`);
     }
   } finally {
+    store.close();
     await pool.end();
     await database.stop();
   }

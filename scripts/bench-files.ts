@@ -3,7 +3,9 @@
  * scratch database, BENCH_FILES (10) uploads of BENCH_MB (25) MB each sent at once (distinct bytes, a PDF header),
  * then the same files downloaded at once. Prints throughput (MB/s) both ways and the service's peak resident memory
  * (VmHWM) before and after, so that what an upload costs in memory shows: bounded, not the file's size.
- * Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_FILES, BENCH_MB.
+ * Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_FILES, BENCH_MB; BENCH_FILE_STORE=s3 stores the bytes in s3rver (the
+ * S3 REST API on loopback, in this process) instead of Postgres; BENCH_CLAMD=1 scans every upload with a clamd started
+ * here (Debian's clamav-daemon, one EICAR signature).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,6 +13,8 @@ import { signToken } from '../src/auth/jwt';
 import { DEFAULT_SERVER_URL, scratchDatabase } from '../src/infra/scratch-database';
 import { runMain } from './lib/main';
 import { startServiceProcess } from './lib/service-process';
+import { startClamd } from '../test/support/clamd';
+import { startTestS3 } from '../test/support/s3';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,7 +31,10 @@ function memory(pid: number): { rss: number; peak: number } {
 
 runMain(async () => {
   const scratch = await scratchDatabase(SERVER, 'rectify_bench_files');
-  const service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: `benchf${Date.now()}` });
+  const s3 = process.env.BENCH_FILE_STORE === 's3' ? await startTestS3() : null;
+  const clamd = process.env.BENCH_CLAMD === '1' ? await startClamd() : null;
+  const env = { ...(s3 ? { FILE_STORE_URL: s3.url } : {}), ...(clamd ? { CLAMD_URL: clamd.url } : {}) };
+  const service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: `benchf${Date.now()}`, env });
   try {
     const auth = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'district-officer', districts: ['500103'] }, SECRET, 3600)}` };
     const size = MB * 1024 * 1024;
@@ -57,12 +64,14 @@ runMain(async () => {
     if (sizes.some((s) => s !== size)) throw new Error('a download came back short');
     const afterDown = memory(service.pid);
     const total = (FILES * size) / 1024 / 1024;
-    process.stdout.write(`bench:files — ${FILES} × ${MB} MB at once\n`);
+    process.stdout.write(`bench:files — ${FILES} × ${MB} MB at once, stored in ${s3 ? 's3rver (S3 API)' : 'Postgres'}${clamd ? ', scanned by clamd' : ''}\n`);
     process.stdout.write(`upload:   ${total.toFixed(0)} MB in ${up.toFixed(1)} s = ${(total / up).toFixed(1)} MB/s\n`);
     process.stdout.write(`download: ${total.toFixed(0)} MB in ${down.toFixed(1)} s = ${(total / down).toFixed(1)} MB/s\n`);
     process.stdout.write(`service memory (MiB): idle rss ${idle.rss.toFixed(0)} (peak so far ${idle.peak.toFixed(0)}); peak after the uploads ${afterUp.peak.toFixed(0)}; after the downloads ${afterDown.peak.toFixed(0)}\n`);
   } finally {
     await service.stop();
+    await clamd?.stop();
+    await s3?.stop();
     await scratch.drop();
   }
 });

@@ -198,6 +198,38 @@ describe('evidence files', () => {
     expect((await t.call('post', F, `${F}?name=x.pdf`, 'auditor', pdf('x'), { 'Content-Type': 'application/pdf' })).status).toBe(403);
   });
 
+  it('takes a browser FormData upload (multipart/form-data, one part named file) with its UTF-8 filename, and refuses any other part', async () => {
+    const form = (name: string) => t.http.post(F).set('Authorization', bearer(officerA)).field('x', 'y').attach(name, scan, { filename: '盖章扫描件（区应急局）.pdf', contentType: 'application/pdf' });
+    const gate = jpeg();
+    const res = await t.http.post(F).set('Authorization', bearer(officerA)).attach('file', gate, { filename: '整改后现场照片（东门）.jpg', contentType: 'application/octet-stream' });
+    expect(specProblems('post', F, res)).toEqual([]);
+    expect([res.status, res.body]).toEqual([201, { fileId: expect.any(String), sha256: sha(gate), size: gate.length, mediaType: 'image/jpeg', name: '整改后现场照片（东门）.jpg' }]);
+    expect(Buffer.compare((await download(res.body.fileId, officerA)).body, gate)).toBe(0);
+    // a path sent as the filename (old browsers did) is reduced to its last segment; ?name= wins over the filename
+    const pathed = await t.http.post(F).set('Authorization', bearer(officerA)).attach('file', scan, { filename: 'C:\\扫描\\承诺书.pdf' });
+    expect([pathed.status, pathed.body.name]).toEqual([201, '承诺书.pdf']);
+    const named = await t.http.post(`${F}?name=${encodeURIComponent('承诺书.pdf')}`).set('Authorization', bearer(officerA)).attach('file', scan, '扫描.pdf');
+    expect([named.status, named.body.name]).toEqual([201, '承诺书.pdf']);
+
+    const files = (await t.db.pool.query('SELECT count(*)::int AS n FROM files')).rows[0].n;
+    const refused = [
+      await form('file'), // a field beside the file
+      await t.http.post(F).set('Authorization', bearer(officerA)).attach('document', scan, 'a.pdf'),
+      await t.http.post(F).set('Authorization', bearer(officerA)).attach('file', scan, 'a.pdf').attach('file', photo, 'b.jpg'),
+      await t.http.post(F).set('Authorization', bearer(officerA)).set('Content-Type', 'multipart/form-data').send('--x\r\n'),
+    ];
+    for (const r of refused) {
+      expect(specProblems('post', F, r)).toEqual([]);
+      expect([r.status, r.headers['content-type']]).toEqual([400, 'application/problem+json; charset=utf-8']);
+    }
+    expect(refused.map((r) => r.body.errors[0].field)).toEqual(['body', 'document', 'body', 'Content-Type']);
+    expect((await t.db.pool.query('SELECT count(*)::int AS n FROM files')).rows[0].n).toBe(files);
+    // past FILE_MAX_BYTES as a part: 413, as a raw body
+    const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(MAX + 1 - 9)]);
+    const tooBig = await t.http.post(F).set('Authorization', bearer(officerA)).attach('file', big, '太大.pdf');
+    expect([tooBig.status, tooBig.body.errors?.[0]?.rule]).toEqual([413, 'maxBytes']);
+  });
+
   it('exports the cited files by hash beside the log, and a replay checks them (npm run export:files, replay --files)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rectify-files-'));
     try {

@@ -20,6 +20,25 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads FILE_STORE_URL (an S3-compatible store) and CLAMD_URL, and says what is wrong with them', () => {
+    const c = loadConfig({ FILE_STORE_URL: 's3://KEY:SE%2FCRET@evidence/rectify/prod?endpoint=http://127.0.0.1:9000&region=cn-north-1&pathStyle=true', CLAMD_URL: 'tcp://127.0.0.1:3310' });
+    expect(c.fileStore).toEqual({
+      bucket: 'evidence',
+      prefix: 'rectify/prod/',
+      client: expect.objectContaining({ endpoint: 'http://127.0.0.1:9000', region: 'cn-north-1', forcePathStyle: true, credentials: { accessKeyId: 'KEY', secretAccessKey: 'SE/CRET' } }),
+    });
+    expect(c.clamd).toEqual({ host: '127.0.0.1', port: 3310 });
+    expect(loadConfig({ CLAMD_URL: 'unix:///run/clamav/clamd.ctl' }).clamd).toEqual({ path: '/run/clamav/clamd.ctl' });
+    expect(loadConfig({}).fileStore).toBeUndefined();
+    try {
+      loadConfig({ FILE_STORE_URL: 'ftp://files', CLAMD_URL: 'clamd:3310' });
+      throw new Error('accepted');
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([expect.stringMatching(/^FILE_STORE_URL must be s3:\/\//), expect.stringMatching(/^CLAMD_URL must be tcp:/)]);
+    }
+    expect(() => loadConfig({ FILE_STORE_URL: 's3://b?endpont=x' })).toThrow(/unknown parameter "endpont"/);
+  });
+
   it('requires JWT_SECRET in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required/);
   });

@@ -1,4 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
+import { parseS3Url } from '../files/s3-location';
+import type { S3Location } from '../files/s3-location';
+import { parseClamdUrl } from '../files/virus-scan';
+import type { ClamdAddress } from '../files/virus-scan';
 import { DEFAULT_RETRY_DELAYS_MS } from '../webhooks/delivery-policy';
 
 /** Configuration from the environment, validated once at start with messages that say what to fix. */
@@ -44,6 +48,10 @@ export interface AppConfig {
   fileMaxBytes: number;
   /** an uploaded file no event cites is removed after this many hours (FILE_UNREFERENCED_HOURS, default 24) */
   fileUnreferencedHours: number;
+  /** where evidence bytes live (FILE_STORE_URL: unset for Postgres, or s3://bucket/prefix?endpoint=…) */
+  fileStore?: S3Location;
+  /** clamd to scan every upload with before it is accepted (CLAMD_URL: tcp://host:port or unix:///path; default none) */
+  clamd?: ClamdAddress;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +139,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const idempotencyKeyTtlHours = int('IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 30);
   const fileMaxBytes = int('FILE_MAX_BYTES', 25 * 1024 * 1024, 1, 1024 * 1024 * 1024);
   const fileUnreferencedHours = int('FILE_UNREFERENCED_HOURS', 24, 1, 24 * 365);
+  const fileStore = env.FILE_STORE_URL ? parseS3Url(env.FILE_STORE_URL) : undefined;
+  if (typeof fileStore === 'string') problems.push(fileStore);
+  const clamd = env.CLAMD_URL ? parseClamdUrl(env.CLAMD_URL) : undefined;
+  if (typeof clamd === 'string') problems.push(clamd);
 
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -160,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idempotencyKeyTtlHours,
     fileMaxBytes,
     fileUnreferencedHours,
+    fileStore: fileStore as S3Location | undefined,
+    clamd: clamd as ClamdAddress | undefined,
   };
 }
 

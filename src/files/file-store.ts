@@ -15,9 +15,9 @@ export interface StoredBlob {
 export abstract class FileStore {
   /**
    * Stores what `chunks` yields (each chunk written before the next is asked for: bounded memory). `mediaType` is
-   * asked once every byte has been read; if it throws, nothing is kept.
+   * asked once every byte has been read (it may check them: type, virus scan); if it throws, nothing is kept.
    */
-  abstract put(chunks: AsyncIterable<Buffer>, mediaType: () => string): Promise<StoredBlob>;
+  abstract put(chunks: AsyncIterable<Buffer>, mediaType: () => string | Promise<string>): Promise<StoredBlob>;
   /** The bytes from `start` to `end` inclusive (default: all). */
   abstract read(sha256: string, start?: number, end?: number): AsyncIterable<Buffer>;
   /** The blob stored under `sha256`, or null. */
@@ -25,6 +25,12 @@ export abstract class FileStore {
   abstract remove(sha256: string): Promise<void>;
   /** Every blob stored, a page at a time in sha256 order (verification). */
   abstract list(after: string, limit: number): Promise<StoredBlob[]>;
+  /** Removes uploads staged before `before` and never finished (a process that died part-way); how many. */
+  abstract abandon(before: Date): Promise<number>;
+  /** How many uploads are staged now (none once every put has returned or thrown). */
+  abstract staged(): Promise<number>;
+  /** Releases what the store holds open (not the pool it was given). */
+  close(): void {}
 }
 
 /** Chunk size in the database: 256 KiB rows (bytea is TOASTed and compressed where it helps). */
@@ -36,8 +42,9 @@ export class PgFileStore extends FileStore {
     super();
   }
 
-  async put(chunks: AsyncIterable<Buffer>, mediaType: () => string): Promise<StoredBlob> {
-    const staging = `upload:${randomUUID()}`;
+  async put(chunks: AsyncIterable<Buffer>, mediaType: () => string | Promise<string>): Promise<StoredBlob> {
+    // staged under a name that says when (abandon), moved to the blob's address once its hash is known
+    const staging = `upload:${Date.now()}:${randomUUID()}`;
     const hash = createHash('sha256');
     let size = 0;
     let n = 0;
@@ -63,13 +70,16 @@ export class PgFileStore extends FileStore {
         }
       }
       await flush();
-      const type = mediaType();
+      const type = await mediaType();
       const sha256 = hash.digest('hex');
       await inTransaction(this.pool, async (tx) => {
         // one upload of these bytes wins; the others drop their copy
         const created = await tx.query('INSERT INTO file_blobs (sha256, size, media_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [sha256, size, type]);
-        if (created.rowCount) await tx.query('UPDATE file_chunks SET blob = $2 WHERE blob = $1', [staging, sha256]);
-        else await tx.query('DELETE FROM file_chunks WHERE blob = $1', [staging]);
+        if (created.rowCount) {
+          const moved = await tx.query('UPDATE file_chunks SET blob = $2 WHERE blob = $1', [staging, sha256]);
+          // its staged chunks removed meanwhile (abandon): fail rather than keep a blob without its bytes
+          if (moved.rowCount !== n) throw new Error(`upload ${staging} lost its staged bytes`);
+        } else await tx.query('DELETE FROM file_chunks WHERE blob = $1', [staging]);
       });
       return { sha256, size };
     } catch (err) {
@@ -106,6 +116,19 @@ export class PgFileStore extends FileStore {
   async list(after: string, limit: number): Promise<StoredBlob[]> {
     const { rows } = await this.pool.query('SELECT sha256, size FROM file_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2', [after, limit]);
     return rows.map((r) => ({ sha256: r.sha256, size: Number(r.size) }));
+  }
+
+  async abandon(before: Date): Promise<number> {
+    const { rows } = await this.pool.query(
+      `DELETE FROM file_chunks WHERE blob ~ '^upload:[0-9]+:' AND split_part(blob, ':', 2)::bigint < $1 RETURNING blob`,
+      [before.getTime()],
+    );
+    return new Set(rows.map((r) => r.blob)).size;
+  }
+
+  async staged(): Promise<number> {
+    const { rows } = await this.pool.query(`SELECT count(DISTINCT blob)::int AS n FROM file_chunks WHERE blob LIKE 'upload:%'`);
+    return rows[0].n;
   }
 }
 

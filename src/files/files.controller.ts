@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { parseIfMatch } from '../http/etag';
@@ -8,11 +8,16 @@ import { PreconditionFailedError } from '../shared/execute-decider.command';
 import { UuidParam } from '../http/params';
 import type { Principal } from '../shared/decider';
 import { FileRef, FilesService } from './files.service';
+import { multipartFile } from './multipart';
+
+/** What a file's name may be: 1 to 255 characters, no control characters, no slashes. */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const FILE_NAME = /^[^\u0000-\u001f\u007f/\\]{1,255}$/u;
+const FILE_NAME_RULE = 'name must be 1 to 255 characters with no control characters or slashes';
 
 export class UploadQuery {
-  /** the file's name as the uploader knows it (UTF-8, e.g. 承诺书（盖章）.pdf) */
-  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
-  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(/^[^\u0000-\u001f\u007f/\\]+$/, { message: 'name must have no control characters or slashes' }) name: string;
+  /** the file's name as the uploader knows it (UTF-8, e.g. 承诺书（盖章）.pdf); a multipart upload may give it as the part's filename */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(255) @Matches(FILE_NAME, { message: FILE_NAME_RULE }) name?: string;
 }
 
 /** Who may upload evidence: everyone who submits or reviews something (auditors read only). */
@@ -62,7 +67,12 @@ export class FilesController {
       throw new ValidationProblem([{ field: 'body', rule: 'required', message: "send the file's bytes as the body" }]);
     }
     try {
-      const file = await this.files.upload(req, q.name.normalize('NFC'), declared, p);
+      // a browser's FormData (one part, `file`), or the bytes themselves as the body
+      const form = /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '') ? await multipartFile(req, this.files.maxBytes) : null;
+      const name = q.name ?? form?.name;
+      if (!name) throw new ValidationProblem([{ field: 'name', rule: 'required', message: "give the file's name in ?name= (or as the part's filename)" }]);
+      if (!FILE_NAME.test(name)) throw new ValidationProblem([{ field: 'name', rule: 'matches', message: FILE_NAME_RULE }]);
+      const file = await this.files.upload(form?.bytes ?? req, name.normalize('NFC'), form ? null : declared, p);
       res.setHeader('Location', `/api/v1/files/${file.fileId}`);
       return file;
     } catch (err) {

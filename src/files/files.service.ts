@@ -1,6 +1,7 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Pool, QueryResultRow } from 'pg';
+import { Pool, PoolClient, QueryResultRow } from 'pg';
+import { inTransaction } from '../infra/transaction';
 import { AccessPolicy } from '../auth/access-policy';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
@@ -11,6 +12,7 @@ import type { Principal } from '../shared/decider';
 import type { Evidence } from '../checklists/tracked-problem';
 import { FileStore, rehash } from './file-store';
 import { ALLOWED_MEDIA_TYPES, sniff } from './sniff';
+import { ClamdScan } from './virus-scan';
 
 /** A stored file as an event cites it: enough to find its bytes and to tell whether they are still the same. */
 export interface FileRef {
@@ -51,6 +53,11 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** FILE_MAX_BYTES */
+  get maxBytes(): number {
+    return this.config.fileMaxBytes;
+  }
+
   onApplicationBootstrap(): void {
     this.sweeper = setInterval(() => void this.sweep(new Date()).catch(() => undefined), SWEEP_EVERY_MS);
     this.sweeper.unref();
@@ -58,11 +65,13 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
 
   beforeApplicationShutdown(): void {
     if (this.sweeper) clearInterval(this.sweeper);
+    this.store.close();
   }
 
   /**
-   * Stores an upload. More than FILE_MAX_BYTES is a 413 (reading stops there); bytes that are none of the allowed
-   * types a 415, whatever the request said they were.
+   * Stores an upload. More than FILE_MAX_BYTES is a 413 (reading stops there); with CLAMD_URL set, bytes clamd finds
+   * a virus in a 422 (scanned as they pass, judged before anything is kept); bytes that are none of the allowed types
+   * a 415, whatever the request said they were.
    */
   async upload(source: AsyncIterable<Buffer>, name: string, declaredBytes: number | null, p: Principal): Promise<FileRef> {
     const max = this.config.fileMaxBytes;
@@ -72,6 +81,7 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
     const last: Buffer[] = [];
     let lastBytes = 0;
     let size = 0;
+    const scan = this.config.clamd ? new ClamdScan(this.config.clamd) : null;
     const limited = async function* () {
       for await (const raw of source) {
         const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
@@ -81,23 +91,35 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
         last.push(chunk);
         lastBytes += chunk.length;
         while (lastBytes - last[0].length >= TAIL_BYTES) lastBytes -= last.shift()!.length;
+        await scan?.write(chunk);
         yield chunk;
       }
     };
     let mediaType = '';
-    const blob = await this.store.put(limited(), () => {
+    const blob = await this.store.put(limited(), async () => {
+      const verdict = await scan?.verdict();
+      if (verdict && !verdict.clean) {
+        throw new ValidationProblem([{ field: 'body', rule: 'virusFree', message: `the virus scanner found ${verdict.signature}` }], 422);
+      }
       const all = Buffer.concat(last, lastBytes);
       const sniffed = sniff(head, all.subarray(Math.max(0, all.length - TAIL_BYTES)));
       if (!sniffed) {
         throw new ValidationProblem([{ field: 'body', rule: 'mediaType', message: `the bytes are not one of ${ALLOWED_MEDIA_TYPES.join(', ')}` }], 415);
       }
       return (mediaType = sniffed);
-    });
+    }).finally(() => scan?.abort());
     const file: FileRef = { fileId: randomUUID(), sha256: blob.sha256, size: blob.size, mediaType, name };
-    await this.pool.query(
-      'INSERT INTO files (file_id, sha256, name, media_type, size, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, now())',
-      [file.fileId, file.sha256, file.name, file.mediaType, file.size, uploaderOf(p)],
-    );
+    await inTransaction(this.pool, async (tx) => {
+      await lockBlob(tx, file.sha256);
+      // the same bytes, stored before and unreferenced, may have been swept while these were read
+      if (!(await this.store.stat(file.sha256))) {
+        throw new ServiceUnavailableException('the same bytes were being removed as unreferenced while this upload ran; send it again');
+      }
+      await tx.query(
+        'INSERT INTO files (file_id, sha256, name, media_type, size, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, now())',
+        [file.fileId, file.sha256, file.name, file.mediaType, file.size, uploaderOf(p)],
+      );
+    });
     return file;
   }
 
@@ -154,16 +176,24 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
     return verifyFiles(this.pool, this.store);
   }
 
-  /** Removes files no event cites, uploaded more than FILE_UNREFERENCED_HOURS ago, and blobs left without a file. */
+  /**
+   * Removes files no event cites, uploaded more than FILE_UNREFERENCED_HOURS ago, blobs left without a file, and
+   * uploads staged that long ago and never finished (a process that died part-way).
+   */
   async sweep(now: Date): Promise<number> {
     const before = new Date(now.getTime() - this.config.fileUnreferencedHours * 3_600_000);
+    await this.store.abandon(before);
     const { rows } = await this.pool.query(
       `DELETE FROM files f WHERE f.uploaded_at < $1 AND NOT EXISTS (SELECT 1 FROM rm_file_references r WHERE r.file_id = f.file_id) RETURNING sha256`,
       [before],
     );
     for (const sha256 of new Set(rows.map((r) => r.sha256 as string))) {
-      const left = await this.pool.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha256]);
-      if (!left.rows.length) await this.store.remove(sha256);
+      // removed only while no file names it: an upload of the same bytes records its file under the same lock
+      await inTransaction(this.pool, async (tx) => {
+        await lockBlob(tx, sha256);
+        const left = await tx.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha256]);
+        if (!left.rows.length) await this.store.remove(sha256);
+      });
     }
     return rows.length;
   }
@@ -193,6 +223,11 @@ export async function verifyFiles(pool: Pool, store: FileStore): Promise<FileVer
     after = page[page.length - 1].sha256;
   }
   return { blobs, mismatched };
+}
+
+/** Serialises, per blob, recording a file for it and removing it (in the caller's transaction). */
+async function lockBlob(tx: PoolClient, sha256: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('file-blob:' || $1, 23))`, [sha256]);
 }
 
 const uploaderOf = (p: Principal) => `${p.role}:${p.sub}`;

@@ -1738,7 +1738,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an evidence file (a scan, a photo, a document) as the request body
-         * @description The body is the file's bytes, streamed to storage (at most FILE_MAX_BYTES, 25 MB by default). Its media type is sniffed from the bytes against an allow-list (PDF, JPEG, PNG, OFD, DOCX, XLSX), whatever Content-Type says. The same bytes uploaded twice are stored once (content addressed by SHA-256); each upload gets its own file id. A file no event cites is removed after FILE_UNREFERENCED_HOURS (24).
+         * @description The body is the file's bytes, streamed to storage (at most FILE_MAX_BYTES, 25 MB by default). Its media type is sniffed from the bytes against an allow-list (PDF, JPEG, PNG, OFD, DOCX, XLSX), whatever Content-Type says. The same bytes uploaded twice are stored once (content addressed by SHA-256); each upload gets its own file id. A file no event cites is removed after FILE_UNREFERENCED_HOURS (24). With CLAMD_URL set, the bytes are scanned by ClamAV's clamd as they are stored and an infected file is refused (422) before anything is kept; the bytes live in Postgres, or in an S3-compatible bucket when FILE_STORE_URL names one.
          */
         post: operations["uploadFile"];
         delete?: never;
@@ -9613,9 +9613,9 @@ export interface operations {
     };
     uploadFile: {
         parameters: {
-            query: {
-                /** @description The file's name (UTF-8, percent-encoded in the URL; no control characters or slashes) */
-                name: string;
+            query?: {
+                /** @description The file's name (UTF-8, percent-encoded in the URL; no control characters or slashes). Required with a raw body; a multipart upload may give it as the part's filename instead (this parameter wins when both are given). */
+                name?: string;
             };
             header?: {
                 /** @description `*` (the resource must exist) or the strong ETags last seen ("3", or a list "3", "4": the command runs if the resource is at one of them; a weak tag never matches); otherwise 412. On every command route: on a part of a resource (an order of an inspection, a problem of a self-inspection, a tip's steps) it is the resource's ETag; on a route that creates a resource, any If-Match fails (the resource does not exist yet). */
@@ -9634,8 +9634,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description The file's bytes as the body (any Content-Type; the type is sniffed), or multipart/form-data with exactly one part, `file` (what a browser's FormData sends); any other part is a 400. */
         requestBody: {
             content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
                 "*/*": string;
             };
         };
@@ -9657,6 +9662,24 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             /** @description The bytes are none of the allowed types (`rule` mediaType) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The virus scanner (clamd, CLAMD_URL) found a virus; `message` names the signature (`rule` virusFree) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The virus scanner is set (CLAMD_URL) and could not scan the file, or the same bytes were being removed as unreferenced meanwhile; nothing was kept, send it again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
