@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { NoBodyGuard } from './http/body-rules';
 import { ConsistencyInterceptor } from './http/consistency';
-import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -47,7 +46,6 @@ export class AppModule {
             redact: ['req.headers.authorization'],
           },
         }),
-        CqrsModule.forRoot(),
         CoreModule.forRoot(deps),
         CampaignsModule,
         ChecklistsModule,

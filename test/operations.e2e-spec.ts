@@ -1,8 +1,9 @@
 import { Client } from 'pg';
 import { startTestApp, TestApp } from './support/app';
 import { ADMIN_DATABASE_URL } from './support/services';
+import { queueBackends } from './support/backends';
 
-describe.each(['redis', 'postgres'] as const)('operations on the %s queue backend', (queue) => {
+describe.each(queueBackends('test/operations.e2e-spec.ts: operations'))('operations on the %s queue backend', (queue) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ queue });

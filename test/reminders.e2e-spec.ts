@@ -4,11 +4,12 @@ import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { EventStore } from '../src/event-store/event-store';
 import { ReminderScheduler } from '../src/reminders/reminder-scheduler';
 import { RemindersService } from '../src/reminders/reminders.service';
-import { nextReminder } from '../src/reminders/schedule';
+import { nextReminder } from '../src/domain/reminder-schedule';
 import { ShiftedClock } from '../src/shared/clock';
 import { Caller, startTestApp, TestApp } from './support/app';
 import { TestDatabase } from './support/database';
 import { launchBody, uscc } from './support/fixtures';
+import { queueBackends } from './support/backends';
 import { ok, privateRedis, until } from './support/waiting';
 import { misplacedDistricts } from './support/districts';
 
@@ -28,7 +29,7 @@ const officerB: Caller = { role: 'district-officer', districts: [B] };
 const NINE = new Date('2022-03-24T09:00:00+08:00');
 const LEAD_MS = 15_000;
 
-describe.each(['redis', 'postgres'] as const)('deadline reminders on the %s queue backend', (backend) => {
+describe.each(queueBackends('test/reminders.e2e-spec.ts: deadline reminders'))('deadline reminders on the %s queue backend', (backend) => {
   let t: TestApp;
   let db: TestDatabase;
   let redis: { url: string; stop(): Promise<void> } | null = null;

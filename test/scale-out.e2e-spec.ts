@@ -7,6 +7,7 @@ import { createTestDatabase, TestDatabase } from './support/database';
 import { launchBody, uscc } from './support/fixtures';
 import { Receiver } from './support/receiver';
 import { REDIS_URL } from './support/services';
+import { notRun, redisPresent } from './support/tiers';
 import { until } from './support/waiting';
 
 /**
@@ -25,13 +26,16 @@ interface Instance { proc: ChildProcess; base: string; exited: Promise<number | 
 let db: TestDatabase;
 const prefix = `scale${Date.now()}`;
 const receiver = new Receiver();
+// the instances share Redis; without Redis here they share BullMQ's Postgres backend, and that is said
+const QUEUE: Record<string, string> = redisPresent() ? { REDIS_URL } : {};
+if (!redisPresent()) notRun("test/scale-out.e2e-spec.ts on the Redis queue backend (it ran on BullMQ's Postgres backend)");
 const instances: Instance[] = [];
 
 async function startInstance(): Promise<Instance> {
   const port = await freePort();
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     env: {
-      ...process.env, NODE_ENV: 'production', DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1',
+      ...process.env, NODE_ENV: 'production', DATABASE_URL: db.url, ...QUEUE, QUEUE_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1',
       JWT_SECRET: SECRET, LOG_LEVEL: 'warn', SEED_DEMO: 'false', WEBHOOK_ALLOW_PRIVATE: 'true', REMINDER_GRACE_HOURS: '720',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

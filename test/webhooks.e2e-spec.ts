@@ -6,6 +6,7 @@ import { PgEventStore } from '../src/event-store/pg-event-store';
 import { jobIdOf } from '../src/webhooks/webhooks.service';
 import { chongqing2022 } from '../src/seed/chongqing-2022';
 import { fold, Principal } from '../src/shared/decider';
+import { describeOnRedis } from './support/backends';
 import { Caller, startTestApp, TestApp } from './support/app';
 import { launchBody } from './support/fixtures';
 import { webhookProblems } from './support/openapi';
@@ -24,7 +25,7 @@ const ENV = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_DELAYS_MS: '200,400,8
 const A = '500103';
 const B = '500104';
 
-describe('webhooks (Standard Webhooks) from the log', () => {
+describeOnRedis('test/webhooks.e2e-spec.ts: webhooks from the log')('webhooks (Standard Webhooks) from the log', () => {
   let t: TestApp;
   const receiver = new Receiver();
   let campaignId: string;

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { insertRecordedEvents, logIsEmpty } from '../event-store/pg-event-store';
+import { insertRecordedEvents, logIsEmpty } from '../event-store/pg-transactional';
 import { StoredEvent } from '../event-store/event-store';
 import { eventFromJson } from '../http/event-json';
 import { BrokenLink } from '../event-store/hash-chain';

@@ -2,15 +2,8 @@ import { DecideContext, fold } from '../shared/decider';
 import { refusalOf } from '../shared/decider.testing';
 import { chongqing2022 } from '../seed/chongqing-2022';
 import { lianyungang2021 } from '../seed/lianyungang-2021';
-import {
-  CampaignCommand,
-  CampaignEvent,
-  campaignDecider,
-  campaignStatus,
-  currentPhase,
-  LaunchCampaign,
-  PhaseId,
-} from './campaign.decider';
+import { CampaignCommand, CampaignEvent, campaignDecider, campaignStatus, currentPhase, LaunchCampaign } from './campaign.decider';
+import { PhaseId } from '../domain';
 
 const NOW = new Date('2022-04-01T01:00:00.000Z');
 const ctx: DecideContext = { now: NOW, principal: { sub: 'admin', role: 'city-admin', districts: [] } };

@@ -2,32 +2,14 @@ import { CHECKLISTS, TemplateRef } from '../checklists/checklist';
 import { isCalendarDate } from '../shared/dates';
 import { CODE as CODE_RE, KEY as KEY_RE } from '../shared/patterns';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
-import { DEFAULT_SCHEDULE, ReminderSchedule, scheduleProblem } from '../reminders/schedule';
+import { PHASES, SUBJECT_TYPES } from '../domain';
+import type { Deadline, District, Party, PhaseId, PhaseStatus, SubjectType } from '../domain';
+import { DEFAULT_SCHEDULE, ReminderSchedule, scheduleProblem } from '../domain/reminder-schedule';
 
-export const PHASES = ['self-correction', 'enforcement', 'cross-check', 'summary'] as const;
-export type PhaseId = (typeof PHASES)[number];
-
-export const SUBJECT_TYPES = ['training-institution', 'exam-institution', 'exam-site', 'production-unit'] as const;
-export type SubjectType = (typeof SUBJECT_TYPES)[number];
-
-/** Who owes a deadline: the district bureaus, the city, or every subject of one type. */
-export const PARTIES = ['district-bureau', 'city', ...SUBJECT_TYPES] as const;
-export type Party = (typeof PARTIES)[number];
-
-export interface District {
-  code: string;
-  name: string;
-}
 export interface PhasePlan {
   id: PhaseId;
   start: string;
   end: string;
-}
-export interface Deadline {
-  key: string;
-  title: string;
-  due: string;
-  owedBy: Party;
 }
 /** The checklist template (and version) a campaign uses for one subject type. */
 export interface ChecklistChoice extends TemplateRef {
@@ -104,7 +86,6 @@ export const CAMPAIGN_EVENT_TYPES: CampaignEvent['type'][] = [
 ];
 
 // ---- state ----------------------------------------------------------------------------------------------
-export type PhaseStatus = 'pending' | 'open' | 'closed';
 export interface PhaseState extends PhasePlan {
   status: PhaseStatus;
   openedAt?: string;
@@ -366,18 +347,6 @@ function evolve(s: CampaignState, e: CampaignEvent): CampaignState {
     default:
       return s;
   }
-}
-
-/** Refuses unless the phase is open now; the refusal names its actual status. */
-export function requirePhaseOpen(phase: PhaseId, status: PhaseStatus): void {
-  if (status !== 'open') {
-    throw conflict(`the campaign's ${phase} phase is ${status === 'closed' ? 'closed' : 'not open yet'}`, 'phase-not-open');
-  }
-}
-
-/** Refuses until the phase has opened (it may since have closed: follow-up work on its records goes on). */
-export function requirePhaseStarted(phase: PhaseId, status: PhaseStatus): void {
-  if (status === 'pending') throw conflict(`the campaign's ${phase} phase is not open yet`, 'phase-not-open');
 }
 
 /** A phase's status in a campaign's state. */

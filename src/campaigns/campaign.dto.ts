@@ -15,11 +15,11 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { PARTIES, PHASES, SUBJECT_TYPES } from './campaign.decider';
-import type { Party, PhaseId, SubjectType } from './campaign.decider';
+import { PARTIES, PHASES, SUBJECT_TYPES } from '../domain';
+import type { Party, PhaseId, SubjectType } from '../domain';
 
 import { CODE, CODE_MSG, DATE, DATE_MSG, KEY, TEMPLATE_ID, TEMPLATE_MSG } from '../shared/patterns';
-import { TIME_OF_DAY } from '../reminders/schedule';
+import { TIME_OF_DAY } from '../domain/reminder-schedule';
 
 export class DistrictDto {
   @IsString() @Matches(CODE, CODE_MSG) code: string;

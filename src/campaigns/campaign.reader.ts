@@ -4,7 +4,7 @@ import { AccessPolicy } from '../auth/access-policy';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import { campaignDecider, CampaignState, campaignStream } from './campaign.decider';
-import type { District } from './campaign.decider';
+import type { District } from '../domain';
 
 /** The campaign as other contexts' commands need it (phases, districts, checklists), folded from its stream. */
 @Injectable()

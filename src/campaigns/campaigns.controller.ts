@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
@@ -14,7 +14,8 @@ import { PG_POOL } from '../infra/tokens';
 import { notFound } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { campaignDecider, campaignStream } from './campaign.decider';
-import type { CampaignCommand, PhaseId, SubjectType } from './campaign.decider';
+import type { CampaignCommand } from './campaign.decider';
+import type { PhaseId, SubjectType } from '../domain';
 import { ChooseChecklistDto, HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, ReminderScheduleDto, SetDeadlineDto } from './campaign.dto';
 import { campaignsProjection, rowToCampaign } from './campaigns.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
@@ -25,7 +26,7 @@ const BASE = '/api/v1/campaigns';
 @Controller('api/v1/campaigns')
 export class CampaignsController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly timeTravel: TimeTravel,

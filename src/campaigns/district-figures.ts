@@ -3,8 +3,8 @@ import { Pool, QueryResultRow } from 'pg';
 import { PENALTY_KINDS } from '../enforcement/inspection.decider';
 import { PG_POOL } from '../infra/tokens';
 import { ReadModelMemo } from '../projections/read-model-memo';
-import { SUBJECT_TYPES } from './campaign.decider';
-import type { District } from './campaign.decider';
+import { SUBJECT_TYPES } from '../domain';
+import type { District } from '../domain';
 
 /**
  * Per-district figures over the phases' read models: subjects, self-inspections, inspections and coverage,
@@ -105,4 +105,3 @@ export class DistrictFigures {
   }
 }
 
-export type DistrictFigure = Awaited<ReturnType<DistrictFigures['of']>>[number];

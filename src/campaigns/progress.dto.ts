@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
-import { SUBJECT_TYPES } from './campaign.decider';
-import type { SubjectType } from './campaign.decider';
+import { SUBJECT_TYPES } from '../domain';
+import type { SubjectType } from '../domain';
 
 import { CODE, CODE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 

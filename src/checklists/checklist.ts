@@ -1,31 +1,8 @@
-import type { SubjectType } from '../campaigns/campaign.decider';
 import { invalid } from '../shared/decider';
+import type { ChecklistTemplate } from './checklist-template';
 import { SEED_TEMPLATES } from './seed-templates';
 
-export interface ChecklistItem {
-  /** stable across versions: `CQ2022-TI-01` */
-  code: string;
-  /** the source's wording, verbatim */
-  text: string;
-  /** a short English gloss */
-  gloss: string;
-}
-
-export interface ChecklistTemplate {
-  templateId: string;
-  version: number;
-  subjectType: SubjectType;
-  title: string;
-  titleEn: string;
-  source: string;
-  items: ChecklistItem[];
-}
-
-/** What a campaign, a self-inspection or an inspection pins: one version of one template. */
-export interface TemplateRef {
-  templateId: string;
-  version: number;
-}
+export type { ChecklistItem, ChecklistTemplate, TemplateRef } from './checklist-template';
 
 /**
  * The versioned templates. A version, once published, never changes; forms pin the version they were

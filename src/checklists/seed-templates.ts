@@ -1,5 +1,5 @@
 /* Generated from docs/seeds (the Chinese item texts are verbatim, typos included: the source wins). */
-import type { ChecklistTemplate } from './checklist';
+import type { ChecklistTemplate } from './checklist-template';
 
 export const SEED_TEMPLATES: ChecklistTemplate[] = [
   {

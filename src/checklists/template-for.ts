@@ -1,4 +1,5 @@
-import type { CampaignState, SubjectType } from '../campaigns/campaign.decider';
+import type { CampaignState } from '../campaigns/campaign.decider';
+import type { SubjectType } from '../domain';
 import { CHECKLISTS } from './checklist';
 
 /** The template version a campaign chose for a subject type, with its item codes; null when none is chosen. */

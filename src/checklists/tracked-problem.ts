@@ -1,4 +1,4 @@
-import type { FileRef } from '../files/files.service';
+import type { FileRef } from '../domain';
 import { isCalendarDate } from '../shared/dates';
 import { conflict, invalid, notFound } from '../shared/decider';
 

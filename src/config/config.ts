@@ -3,7 +3,6 @@ import { parseS3Url } from '../files/s3-location';
 import type { S3Location } from '../files/s3-location';
 import { parseClamdUrl } from '../files/virus-scan';
 import type { ClamdAddress } from '../files/virus-scan';
-import { DEFAULT_RETRY_DELAYS_MS } from '../webhooks/delivery-policy';
 
 /** Configuration from the environment, validated once at start with messages that say what to fix. */
 export interface AppConfig {
@@ -53,6 +52,9 @@ export interface AppConfig {
   /** clamd to scan every upload with before it is accepted (CLAMD_URL: tcp://host:port or unix:///path; default none) */
   clamd?: ClamdAddress;
 }
+
+/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h: about three days and four hours in all. */
+export const DEFAULT_RETRY_DELAYS_MS = [5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 504e5, 72e6, 864e5];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

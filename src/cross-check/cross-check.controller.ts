@@ -1,6 +1,6 @@
 import { Body, Controller, ForbiddenException, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { FilesService } from '../files/files.service';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
@@ -41,7 +41,7 @@ const SCORE_READERS = READ_ROLES.filter((r) => r !== 'subject-user');
 @Controller('api/v1')
 export class CrossCheckController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly campaigns: CampaignReader,
     private readonly subjects: SubjectReader,
     private readonly reader: AggregateReader,

@@ -1,5 +1,5 @@
-import { requirePhaseOpen } from '../campaigns/campaign.decider';
-import type { PhaseStatus, SubjectType } from '../campaigns/campaign.decider';
+import { requirePhaseOpen } from '../domain';
+import type { PhaseStatus, SubjectType } from '../domain';
 import { requirePastDay } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 

@@ -1,4 +1,4 @@
-import type { SubjectType } from '../campaigns/campaign.decider';
+import type { SubjectType } from '../domain';
 
 /**
  * The district self-evaluation rubric (自评细则, Chongqing 2022 Annex 6, domain.md §6) as a versioned template,
@@ -77,7 +77,6 @@ export function rubricOf(rubricId: string, version?: number): Rubric | undefined
   return version === undefined ? versions[0] : versions.find((r) => r.version === version);
 }
 
-export const COMPUTED_ITEMS = [4, 5, 8, 11, 12, 13, 16] as const;
 export const declaredItems = (r: Rubric) => r.items.filter((i) => !i.computed);
 
 // ---- facts: what the read models say about one district --------------------------------------------------

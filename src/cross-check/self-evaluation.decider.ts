@@ -1,6 +1,6 @@
-import { requirePhaseStarted } from '../campaigns/campaign.decider';
-import type { FileRef } from '../files/files.service';
-import type { PhaseStatus } from '../campaigns/campaign.decider';
+import { requirePhaseStarted } from '../domain';
+import type { FileRef } from '../domain';
+import type { PhaseStatus } from '../domain';
 import { lateFrom } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid } from '../shared/decider';
 import { ComputedItem, declaredItems, Rubric, rubricOf } from './rubric';

@@ -1,5 +1,5 @@
-import { requirePhaseOpen, requirePhaseStarted } from '../campaigns/campaign.decider';
-import type { PhaseStatus, SubjectType } from '../campaigns/campaign.decider';
+import { requirePhaseOpen, requirePhaseStarted } from '../domain';
+import type { PhaseStatus, SubjectType } from '../domain';
 import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists/checklist';
 import {
   checkMeasureAndDeadline,

@@ -3,8 +3,8 @@ import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
   ValidateNested,
 } from 'class-validator';
-import { SUBJECT_TYPES } from '../campaigns/campaign.decider';
-import type { SubjectType } from '../campaigns/campaign.decider';
+import { SUBJECT_TYPES } from '../domain';
+import type { SubjectType } from '../domain';
 import { CODE, CODE_MSG, DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 import { PENALTY_KINDS } from './inspection.decider';
 import type { PenaltyKind } from './inspection.decider';

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { FilesService } from '../files/files.service';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { CampaignReader } from '../campaigns/campaign.reader';
@@ -13,9 +12,7 @@ import { AnswersDto, RectificationDto, VerificationDto } from '../checklists/che
 import { templateFor } from '../checklists/template-for';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
-import { pageOf } from '../http/paging';
 import { UuidParam } from '../http/params';
-import { PG_POOL } from '../infra/tokens';
 import { AggregateReader } from '../shared/aggregate-reader';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
@@ -25,20 +22,19 @@ import type { SubjectCommand, SubjectState } from '../subjects/subject.decider';
 import { SubjectReader } from '../subjects/subject.reader';
 import { inspectionDecider, inspectionStream } from './inspection.decider';
 import type { InspectionCommand, InspectionState } from './inspection.decider';
+import { InspectionQueries } from './inspection.queries';
 import { ConductDto, IssueOrderDto, ListInspectionsQuery, PenaltyDto, ScheduleInspectionDto } from './inspection.dto';
-import { inspectionView } from './rectification.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
-
 
 /** 执法检查: inspections (one visit, one form), their rectification orders and penalties. */
 @Controller('api/v1/campaigns/:id/inspections')
 export class InspectionsController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly campaigns: CampaignReader,
     private readonly subjects: SubjectReader,
     private readonly reader: AggregateReader,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly queries: InspectionQueries,
     private readonly files: FilesService,
   ) {}
 
@@ -48,10 +44,7 @@ export class InspectionsController {
     const campaign = await this.campaigns.get(id);
     const subject = await this.subjects.getInScope(body.subjectId.toLowerCase(), ctx.principal, id);
     // a subject whose stream has recorded no inspection yet may have one opened before streams recorded them
-    const { rows } = subject.lastInspectionId ? { rows: [] } : await this.pool.query(
-      `SELECT id FROM rm_inspections WHERE subject_id = $1 AND status <> 'completed' ORDER BY planned_on LIMIT 1`,
-      [subject.subjectId],
-    );
+    const openInspectionId = subject.lastInspectionId ? null : await this.queries.openBeforeStreams(subject.subjectId!);
     const inspectionId = randomUUID();
     const command: InspectionCommand = {
       kind: 'ScheduleInspection',
@@ -61,7 +54,7 @@ export class InspectionsController {
       subject: { subjectId: subject.subjectId!, subjectType: subject.type!, districtCode: subject.districtCode!, active: subject.active },
       template: templateFor(campaign, subject.type!),
       plannedOn: body.plannedOn,
-      openInspectionId: rows[0]?.id ?? null,
+      openInspectionId,
     };
     // 一机构一表单, decided against the log: the subject's stream records the inspection in the same append
     const alongside: Alongside<SubjectCommand, SubjectState> = {
@@ -76,14 +69,8 @@ export class InspectionsController {
 
   @Get()
   @Roles(...READ_ROLES)
-  async list(@Param('id', UuidParam) id: string, @Query() q: ListInspectionsQuery, @CurrentPrincipal() p: Principal) {
-    const { where, params } = AccessPolicy.campaignFilter(p, id, q);
-    if (q.subjectId) where.push(`subject_id = $${params.push(q.subjectId)}`);
-    if (q.status) where.push(`status = $${params.push(q.status)}`);
-    const orderBy = 'district_code, planned_on, id';
-    const page = await pageOf(this.pool, { from: 'rm_inspections', select: 'id, version', where, params, orderBy, limit: q.limit, offset: q.offset },
-      (r) => ({ streamId: inspectionStream(r.id), version: Number(r.version) }));
-    return { ...page, items: (await this.reader.loadMany(inspectionDecider, page.items)).map(inspectionView) };
+  list(@Param('id', UuidParam) id: string, @Query() q: ListInspectionsQuery, @CurrentPrincipal() p: Principal) {
+    return this.queries.list(id, q, p);
   }
 
   @Get(':inspectionId')
@@ -96,12 +83,8 @@ export class InspectionsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const at = pointInTime(q);
-    const { rows } = await this.pool.query('SELECT subject_id, district_code, version FROM rm_inspections WHERE id = $1 AND campaign_id = $2', [inspectionId, id]);
-    if (!rows.length || !AccessPolicy.canActOnSubject(p, rows[0].subject_id, rows[0].district_code)) throw notFound(`inspection ${inspectionId} not found`);
-    // as the read model stands (its row's version), or as the inspection stood at the point asked for
-    const form = await this.reader.loadRecorded(inspectionDecider, inspectionStream(inspectionId), at ?? { version: Number(rows[0].version) });
-    return conditionalGet(res, form.version, ifNoneMatch, inspectionView(form));
+    const form = await this.queries.get(id, inspectionId, p, pointInTime(q));
+    return conditionalGet(res, form.version, ifNoneMatch, form.view);
   }
 
   @Post(':inspectionId/conduct')

@@ -1,22 +1,26 @@
 import { PoolClient } from 'pg';
 import { ProjectedEvent } from '../event-store/event-store';
-import { Projection } from '../projections/projection';
-import type { FileRef } from './files.service';
+import { consumed, Projection } from '../projections/projection';
+import type { EvaluationSubmitted, SelfEvaluationEvent } from '../cross-check/self-evaluation.decider';
+import type { InspectionEvent, OrderRectified } from '../enforcement/inspection.decider';
+import type { CaseRecorded, TypicalCaseEvent } from '../reporting/typical-case.decider';
+import type { CommitmentSigned, ProblemRectified, SelfInspectionEvent } from '../self-correction/self-inspection.decider';
+import type { SummaryReportEvent, SummarySubmitted } from '../summary/summary-report.decider';
+import type { FileRef } from '../domain';
 
-/** The events that cite files, and where in their data: what a file's download scope and housekeeping read. */
-type Citing = {
-  subjectId?: string; districtCode?: string; evidence?: { files?: FileRef[] }; scan?: FileRef; stampedScan?: FileRef; electronicFile?: FileRef; report?: FileRef;
-  materials?: FileRef[];
-};
-const fields = (d: Citing, ...keys: ('scan' | 'stampedScan' | 'electronicFile' | 'report')[]): [string, FileRef][] => keys.flatMap((k) => (d[k] ? [[k, d[k]!] as [string, FileRef]] : []));
-export const CITING: Record<string, (data: Citing) => [string, FileRef][]> = {
-  'self-inspection.problem-rectified': (d) => (d.evidence?.files ?? []).map((f) => ['evidence.files', f]),
-  'inspection.order-rectified': (d) => (d.evidence?.files ?? []).map((f) => ['evidence.files', f]),
-  'self-inspection.commitment-signed': (d) => fields(d, 'scan'),
-  'self-evaluation.submitted': (d) => fields(d, 'stampedScan', 'electronicFile'),
-  'typical-case.recorded': (d) => (d.materials ?? []).map((f) => ['materials', f]),
-  'summary-report.submitted': (d) => fields(d, 'report'),
-};
+/** The events that cite files (each decider's own type), and where in their data: a download's scope reads them. */
+type CitingEvent = Extract<SelfInspectionEvent | InspectionEvent | SelfEvaluationEvent | TypicalCaseEvent | SummaryReportEvent, { type: keyof typeof CITING }>;
+type Cited = [field: string, file: FileRef][];
+const each = (field: string, files: FileRef[] | undefined): Cited => (files ?? []).map((f) => [field, f]);
+const one = (field: string, file: FileRef | undefined): Cited => (file ? [[field, file]] : []);
+export const CITING = {
+  'self-inspection.problem-rectified': (d: ProblemRectified['data']) => each('evidence.files', d.evidence.files),
+  'inspection.order-rectified': (d: OrderRectified['data']) => each('evidence.files', d.evidence.files),
+  'self-inspection.commitment-signed': (d: CommitmentSigned['data']) => one('scan', d.scan),
+  'self-evaluation.submitted': (d: EvaluationSubmitted['data']) => [...one('stampedScan', d.stampedScan), ...one('electronicFile', d.electronicFile)],
+  'typical-case.recorded': (d: CaseRecorded['data']) => each('materials', d.materials),
+  'summary-report.submitted': (d: SummarySubmitted['data']) => one('report', d.report),
+} as const;
 
 /**
  * rm_file_references: each citation of a file by an event: the file, its hash, the event, its stream, and what it is
@@ -26,13 +30,17 @@ export const fileReferencesProjection: Projection = {
   name: 'file-references',
   tables: ['rm_file_references'],
   eventTypes: Object.keys(CITING),
-  async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
-    const cited = CITING[event.type]?.(event.data) ?? [];
+  async apply(tx: PoolClient, raw: ProjectedEvent): Promise<void> {
+    const event = consumed<CitingEvent>(raw);
+    const cited: Cited = CITING[event.type](event.data as never);
+    // a subject's files follow the subject; a district's own documents (self-evaluation, typical case, summary) that district
+    const subjectId = 'subjectId' in event.data ? event.data.subjectId : null;
+    const districtCode = subjectId ? null : 'districtCode' in event.data ? event.data.districtCode : null;
     for (const [field, f] of cited) {
       await tx.query(
         `INSERT INTO rm_file_references (file_id, sha256, event_id, stream_id, subject_id, district_code, field) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT DO NOTHING`,
-        [f.fileId, f.sha256, event.eventId, event.streamId, event.data.subjectId ?? null, event.data.subjectId ? null : event.data.districtCode ?? null, field],
+        [f.fileId, f.sha256, raw.eventId, raw.streamId, subjectId, districtCode, field],
       );
     }
   },

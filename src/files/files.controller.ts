@@ -7,7 +7,8 @@ import { ValidationProblem } from '../http/problem';
 import { PreconditionFailedError } from '../shared/execute-decider.command';
 import { UuidParam } from '../http/params';
 import type { Principal } from '../shared/decider';
-import { FileRef, FilesService } from './files.service';
+import type { FileRef } from '../domain';
+import { FilesService } from './files.service';
 import { multipartFile } from './multipart';
 
 /** What a file's name may be: 1 to 255 characters, no control characters, no slashes. */

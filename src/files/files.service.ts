@@ -10,18 +10,10 @@ import { PG_POOL } from '../infra/tokens';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { Evidence } from '../checklists/tracked-problem';
+import type { FileRef } from '../domain';
 import { FileStore, rehash } from './file-store';
 import { ALLOWED_MEDIA_TYPES, sniff } from './sniff';
 import { ClamdScan } from './virus-scan';
-
-/** A stored file as an event cites it: enough to find its bytes and to tell whether they are still the same. */
-export interface FileRef {
-  fileId: string;
-  sha256: string;
-  size: number;
-  mediaType: string;
-  name: string;
-}
 
 /** The bytes kept of an upload's start and end, for sniffing (a ZIP lists its entries at its end). */
 const HEAD_BYTES = 64 * 1024;

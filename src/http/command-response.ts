@@ -1,4 +1,4 @@
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { Decider, DomainEvent } from '../shared/decider';
 import { Alongside, CommandContext, CommandResult, ExecuteDecider } from '../shared/execute-decider.command';
@@ -10,7 +10,7 @@ import { etagOf, parseIfMatch } from './etag';
  * order of an inspection, is conditional on the resource's ETag).
  */
 export async function executeWithEtag<C>(
-  commands: CommandBus,
+  commands: CommandExecutor,
   decider: Decider<C, DomainEvent, unknown>,
   streamId: string,
   command: C,

@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { PHASES, SUBJECT_TYPES } from '../campaigns/campaign.decider';
+import { PHASES, SUBJECT_TYPES } from '../domain';
 import { UUID_RE } from '../shared/ids';
 import { CODE, KEY } from '../shared/patterns';
 import { ValidationProblem } from './problem';

@@ -11,7 +11,7 @@ import { AggregateReader } from '../shared/aggregate-reader';
 import { ReadModelMemo } from '../projections/read-model-memo';
 import { TimeTravel } from '../projections/time-travel';
 import { Clock } from '../shared/clock';
-import { ExecuteDeciderHandler } from '../shared/execute-decider.handler';
+import { CommandExecutor } from '../shared/command-executor';
 import { PG_POOL } from './tokens';
 
 const SHUTDOWN_HOOK = Symbol('SHUTDOWN_HOOK');
@@ -53,13 +53,13 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
               logger.warn({ err: err.message, source }, 'queue backend error'),
             ),
         },
-        ExecuteDeciderHandler,
+        CommandExecutor,
         AggregateReader,
         TimeTravel,
         ReadModelMemo,
         { provide: SHUTDOWN_HOOK, useValue: deps.onShutdown ?? (async () => undefined) },
       ],
-      exports: [APP_CONFIG, PG_POOL, Clock, EventStore, ProjectionRunner, QueueFactory, AggregateReader, TimeTravel, ReadModelMemo],
+      exports: [APP_CONFIG, PG_POOL, Clock, EventStore, ProjectionRunner, QueueFactory, CommandExecutor, AggregateReader, TimeTravel, ReadModelMemo],
     };
   }
 

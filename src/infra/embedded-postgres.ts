@@ -19,7 +19,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * its cluster on the way out, refuses to start on one another live process started, and restarts one whose starter
  * is gone (a service killed with kill -9 leaves its cluster running, handed to init).
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void, owner = false): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void, owner = false, postgresFlags: string[] = []): Promise<EmbeddedDatabase> {
   const databaseDir = join(dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`;
@@ -52,6 +52,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags,
     onLog: (m: string) => log(String(m).trim()),
     onError: (m: unknown) => log(String(m).trim()),
   });

@@ -1,8 +1,9 @@
 import { campaignsProjection } from '../campaigns/campaigns.projection';
-import { rectificationProjection } from '../enforcement/rectification.projection';
+import { rectificationProjection } from './rectification.projection';
 import { fileReferencesProjection } from '../files/file-references.projection';
 import { subjectsProjection, subjectTimelineProjection } from '../subjects/subjects.projection';
-import { obligationsProjection, remindersProjection } from '../reminders/obligations.projection';
+import { obligationsProjection } from '../reminders/obligations.projection';
+import { remindersProjection } from '../reminders/reminders-inbox.projection';
 import { webhookSubscriptionsProjection } from '../webhooks/subscriptions.projection';
 import { documentsProjection } from './documents.projection';
 import { Projection } from './projection';

@@ -1,5 +1,5 @@
 import { PoolClient } from 'pg';
-import { streamsUpTo } from '../event-store/pg-event-store';
+import { streamsUpTo } from '../event-store/pg-transactional';
 
 /** One event of a batch for a read model of an aggregate: the key of its row (foldRows) or its stream (foldStreams). */
 export interface Step<E> {

@@ -1,5 +1,5 @@
 import { conflict, Decider, DomainError, DomainEvent, invalid, notFound } from '../shared/decider';
-import type { ReminderKind } from './schedule';
+import type { ReminderKind } from '../domain/reminder-schedule';
 
 /**
  * What an obligation's own stream records: the reminders and escalations sent for it, who read them, and — for a

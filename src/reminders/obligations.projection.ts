@@ -1,10 +1,19 @@
 import { PoolClient, QueryResultRow } from 'pg';
-import type { Deadline } from '../campaigns/campaign.decider';
+import type { Deadline } from '../domain';
 import { ProjectedEvent } from '../event-store/event-store';
-import { Projection } from '../projections/projection';
+import { consumed, Projected, Projection, unreachable } from '../projections/projection';
 import { RowBuffer, TableSpec } from '../projections/row-buffer';
-import type { ObligationEvent, ObligationKind, ObligationView, ReminderData } from './obligation.decider';
-import { DEFAULT_SCHEDULE } from './schedule';
+import type { CampaignEvent } from '../campaigns/campaign.decider';
+import type { SelfEvaluationEvent } from '../cross-check/self-evaluation.decider';
+import type { InspectionEvent } from '../enforcement/inspection.decider';
+import type { MonthlyReportEvent } from '../reporting/monthly-report.decider';
+import type { TipEvent } from '../reporting/public-tip.decider';
+import type { TypicalCaseEvent } from '../reporting/typical-case.decider';
+import type { SelfInspectionEvent } from '../self-correction/self-inspection.decider';
+import type { SubjectEvent } from '../subjects/subject.decider';
+import type { SummaryReportEvent } from '../summary/summary-report.decider';
+import type { ObligationEvent, ObligationKind, ObligationView } from './obligation.decider';
+import { DEFAULT_SCHEDULE } from '../domain/reminder-schedule';
 
 /**
  * rm_obligations: every obligation the log implies — a campaign deadline × each party that owes it (domain.md §4),
@@ -82,6 +91,23 @@ const OBLIGATION_ROWS: TableSpec<ObligationRow> = {
     'source_event_id', 'created_at', 'updated_at'],
 };
 
+/** Every event the obligations projection reads, checked against the deciders' unions. */
+const OBLIGATION_EVENT_TYPES = [
+  'campaign.launched', 'campaign.deadline-added', 'campaign.deadline-amended', 'campaign.reminder-schedule-set',
+  'subject.registered', 'subject.amended', 'subject.deactivated',
+  'self-inspection.submitted', 'self-inspection.returned', 'self-inspection.problem-listed', 'self-inspection.problem-verified',
+  'inspection.order-issued', 'inspection.order-verified',
+  'monthly-report.submitted', 'self-evaluation.submitted', 'typical-case.recorded', 'summary-report.submitted', 'summary-report.returned',
+  'tip.received', 'tip.assigned', 'tip.closed',
+  'reminder.sent', 'obligation.overdue', 'obligation.fulfilment-declared',
+] as const satisfies readonly ObligationInput['type'][];
+type ObligationInput = CampaignEvent | SubjectEvent | SelfInspectionEvent | InspectionEvent | MonthlyReportEvent | SelfEvaluationEvent | TypicalCaseEvent
+  | SummaryReportEvent | TipEvent | ObligationEvent;
+/** An event of the log as this projection reads it: `switch (e.type)` narrows its data. */
+type ObligationRead = Extract<ObligationInput, { type: (typeof OBLIGATION_EVENT_TYPES)[number] }>;
+type Read = Projected<ObligationRead>;
+type DistrictReport = Extract<Read, { type: keyof typeof DISTRICT_REPORTS }>;
+
 /** The campaign events that act on every obligation (or subject) of their campaign. */
 const CAMPAIGN_WIDE = new Set(['campaign.launched', 'campaign.deadline-added', 'campaign.deadline-amended', 'campaign.reminder-schedule-set']);
 /** The events that name a subject whose rows they read or change. */
@@ -91,38 +117,38 @@ const ABOUT_SUBJECT = new Set([
 ]);
 
 /** A district's report and the deadline it meets (or, returned, owes again). */
-const DISTRICT_REPORTS: Record<string, { key: string | ((d: { month: string }) => string); reopens?: true }> = {
-  'monthly-report.submitted': { key: (d) => `monthly-report-${nextMonth(d.month)}` },
+const DISTRICT_REPORTS = {
+  'monthly-report.submitted': { key: (d: { month: string }) => `monthly-report-${nextMonth(d.month)}` },
   'self-evaluation.submitted': { key: 'self-evaluation' },
   'typical-case.recorded': { key: 'typical-cases' },
   'summary-report.submitted': { key: 'summary-report' },
   'summary-report.returned': { key: 'summary-report', reopens: true },
-};
-const districtDeadline = (e: ProjectedEvent) => {
+} as const satisfies Partial<Record<(typeof OBLIGATION_EVENT_TYPES)[number], { key: string | ((d: { month: string }) => string); reopens?: true }>>;
+const isDistrictReport = (e: Read): e is DistrictReport => e.type in DISTRICT_REPORTS;
+const districtDeadline = (e: DistrictReport) => {
   const { key } = DISTRICT_REPORTS[e.type];
-  return obligationIds.deadline(e.data.campaignId, typeof key === 'string' ? key : key(e.data), districtParty(e.data.districtCode));
+  return obligationIds.deadline(e.data.campaignId, typeof key === 'string' ? key : key(e.data as { month: string }), districtParty(e.data.districtCode));
 };
 
 /** The obligation a single event names by id, if any. */
-function namedObligation(e: ProjectedEvent): string | null {
-  const d = e.data;
+function namedObligation(e: Read): string | null {
   switch (e.type) {
     case 'self-inspection.problem-listed':
     case 'self-inspection.problem-verified':
-      return obligationIds.problem(d.problemId);
+      return obligationIds.problem(e.data.problemId);
     case 'inspection.order-issued':
     case 'inspection.order-verified':
-      return obligationIds.order(d.orderId);
+      return obligationIds.order(e.data.orderId);
     case 'tip.received':
     case 'tip.assigned':
     case 'tip.closed':
-      return obligationIds.tip(d.tipId);
+      return obligationIds.tip(e.data.tipId);
     case 'reminder.sent':
     case 'obligation.overdue':
     case 'obligation.fulfilment-declared':
-      return d.obligationId;
+      return e.data.obligationId;
     default:
-      return e.type in DISTRICT_REPORTS ? districtDeadline(e) : null;
+      return isDistrictReport(e) ? districtDeadline(e) : null;
   }
 }
 
@@ -204,7 +230,7 @@ class Working {
       if (e.type.startsWith('campaign.') || e.type === 'subject.registered') campaigns.add(e.data.campaignId);
       if (CAMPAIGN_WIDE.has(e.type)) wide.add(e.data.campaignId);
       if (ABOUT_SUBJECT.has(e.type)) subjects.add(e.data.subjectId);
-      const id = namedObligation(e);
+      const id = namedObligation(consumed<ObligationRead>(e));
       if (id) ids.add(id);
     }
     const w = new Working();
@@ -301,44 +327,43 @@ class Working {
   }
 }
 
-function apply(w: Working, e: ProjectedEvent): void {
-  const d = e.data;
+function apply(w: Working, e: Read): void {
   switch (e.type) {
     case 'campaign.launched': {
-      w.campaigns.add({ campaign_id: d.campaignId, districts: d.districts.map((x: { code: string }) => x.code), deadlines: d.deadlines, schedule: DEFAULT_SCHEDULE });
-      for (const deadline of d.deadlines as Deadline[]) w.insert(w.deadlineRows(d.campaignId, deadline), e);
+      w.campaigns.add({ campaign_id: e.data.campaignId, districts: e.data.districts.map((x: { code: string }) => x.code), deadlines: e.data.deadlines, schedule: DEFAULT_SCHEDULE });
+      for (const deadline of e.data.deadlines as Deadline[]) w.insert(w.deadlineRows(e.data.campaignId, deadline), e);
       return;
     }
     case 'campaign.deadline-added': {
-      const deadline: Deadline = { key: d.key, title: d.title, due: d.due, owedBy: d.owedBy };
-      w.campaigns.change(d.campaignId, (c) => {
+      const deadline: Deadline = { key: e.data.key, title: e.data.title, due: e.data.due, owedBy: e.data.owedBy };
+      w.campaigns.change(e.data.campaignId, (c) => {
         c.deadlines = [...c.deadlines, deadline];
       });
-      w.insert(w.deadlineRows(d.campaignId, deadline), e);
+      w.insert(w.deadlineRows(e.data.campaignId, deadline), e);
       return;
     }
     case 'campaign.deadline-amended':
-      w.campaigns.change(d.campaignId, (c) => {
-        c.deadlines = c.deadlines.map((x) => (x.key === d.key ? { ...x, due: d.due, title: d.title } : x));
+      w.campaigns.change(e.data.campaignId, (c) => {
+        c.deadlines = c.deadlines.map((x) => (x.key === e.data.key ? { ...x, due: e.data.due, title: e.data.title } : x));
       });
-      w.update((o) => o.campaign_id === d.campaignId && o.kind === 'deadline' && o.ref === d.key, (o) => {
-        o.due = d.due;
-        o.title = d.title;
+      w.update((o) => o.campaign_id === e.data.campaignId && o.kind === 'deadline' && o.ref === e.data.key, (o) => {
+        o.due = e.data.due;
+        o.title = e.data.title;
       }, e);
       return;
     case 'campaign.reminder-schedule-set':
-      w.campaigns.change(d.campaignId, (c) => {
-        c.schedule = { daysBefore: d.daysBefore, overdueAfterDays: d.overdueAfterDays, at: d.at };
+      w.campaigns.change(e.data.campaignId, (c) => {
+        c.schedule = { daysBefore: e.data.daysBefore, overdueAfterDays: e.data.overdueAfterDays, at: e.data.at };
       });
       // the schedule is read with the row; bumping the open rows makes the scheduler re-plan them
-      w.update((o) => o.campaign_id === d.campaignId && o.status === 'open', () => undefined, e);
+      w.update((o) => o.campaign_id === e.data.campaignId && o.status === 'open', () => undefined, e);
       return;
     case 'subject.registered': {
-      w.subjects.add({ subject_id: d.subjectId, campaign_id: d.campaignId, subject_type: d.type, district_code: d.districtCode, active: true });
-      const party = subjectParty(d.subjectId);
-      w.insert((w.campaigns.get(d.campaignId)?.deadlines ?? []).filter((x) => x.owedBy === d.type).map((x) => ({
-        id: obligationIds.deadline(d.campaignId, x.key, party), campaignId: d.campaignId, kind: 'deadline' as const, ref: x.key, title: x.title,
-        party, districtCode: d.districtCode, subjectId: d.subjectId, due: x.due,
+      w.subjects.add({ subject_id: e.data.subjectId, campaign_id: e.data.campaignId, subject_type: e.data.type, district_code: e.data.districtCode, active: true });
+      const party = subjectParty(e.data.subjectId);
+      w.insert((w.campaigns.get(e.data.campaignId)?.deadlines ?? []).filter((x) => x.owedBy === e.data.type).map((x) => ({
+        id: obligationIds.deadline(e.data.campaignId, x.key, party), campaignId: e.data.campaignId, kind: 'deadline' as const, ref: x.key, title: x.title,
+        party, districtCode: e.data.districtCode, subjectId: e.data.subjectId, due: x.due,
       })), e);
       return;
     }
@@ -346,64 +371,64 @@ function apply(w: Working, e: ProjectedEvent): void {
       // A subject moved to another district: the deadlines it still owes follow it (its new district chases them
       // from now on). What it has met stays where it was met, and a problem or an order stays with the district
       // of the self-inspection or inspection that listed it, as the problem list and the rubric count it.
-      const code = d.changes?.districtCode;
+      const code = e.data.changes?.districtCode;
       if (!code) return;
-      w.subjects.change(d.subjectId, (s) => {
+      w.subjects.change(e.data.subjectId, (s) => {
         s.district_code = code;
       });
-      w.update((o) => o.subject_id === d.subjectId && o.kind === 'deadline' && o.status === 'open', (o) => {
+      w.update((o) => o.subject_id === e.data.subjectId && o.kind === 'deadline' && o.status === 'open', (o) => {
         o.district_code = code;
       }, e);
       return;
     }
     case 'subject.deactivated':
-      w.subjects.change(d.subjectId, (s) => {
+      w.subjects.change(e.data.subjectId, (s) => {
         s.active = false;
       });
-      w.update((o) => o.subject_id === d.subjectId && o.status === 'open', (o) => {
+      w.update((o) => o.subject_id === e.data.subjectId && o.status === 'open', (o) => {
         o.status = 'cancelled';
       }, e);
       return;
     case 'self-inspection.submitted':
     case 'self-inspection.returned': {
-      const s = w.subjects.get(d.subjectId);
+      const s = w.subjects.get(e.data.subjectId);
       if (!s) return;
-      const id = obligationIds.deadline(s.campaign_id, 'self-correction-report', subjectParty(d.subjectId));
-      w.discharge(id, s.campaign_id, d.subjectId, e.type === 'self-inspection.submitted', e);
+      const id = obligationIds.deadline(s.campaign_id, 'self-correction-report', subjectParty(e.data.subjectId));
+      w.discharge(id, s.campaign_id, e.data.subjectId, e.type === 'self-inspection.submitted', e);
       return;
     }
     case 'self-inspection.problem-listed':
     case 'inspection.order-issued': {
-      const s = w.subjects.get(d.subjectId);
+      const s = w.subjects.get(e.data.subjectId);
       if (!s) return;
       const order = e.type === 'inspection.order-issued';
       w.insert([{
-        id: namedObligation(e)!, campaignId: s.campaign_id, kind: order ? 'order' : 'problem', ref: order ? d.orderId : d.problemId,
-        title: order ? d.measure : d.description, party: subjectParty(d.subjectId), districtCode: s.district_code, subjectId: d.subjectId, due: d.deadline,
+        id: namedObligation(e)!, campaignId: s.campaign_id, kind: order ? 'order' : 'problem', ref: order ? e.data.orderId : e.data.problemId,
+        title: order ? e.data.measure : e.data.description, party: subjectParty(e.data.subjectId), districtCode: s.district_code, subjectId: e.data.subjectId, due: e.data.deadline,
       }], e);
       return;
     }
     case 'self-inspection.problem-verified':
     case 'inspection.order-verified':
-      if (d.result === 'passed') w.fulfil(namedObligation(e)!, e);
+      if (e.data.result === 'passed') w.fulfil(namedObligation(e)!, e);
       return;
     case 'monthly-report.submitted':
     case 'self-evaluation.submitted':
     case 'typical-case.recorded':
     case 'summary-report.submitted':
     case 'summary-report.returned':
-      w.discharge(districtDeadline(e), d.campaignId, null, !DISTRICT_REPORTS[e.type].reopens, e);
+      w.discharge(districtDeadline(e), e.data.campaignId, null, !('reopens' in DISTRICT_REPORTS[e.type]), e);
       return;
     case 'tip.received':
       w.insert([{
-        id: namedObligation(e)!, campaignId: d.campaignId, kind: 'tip', ref: d.tipId, title: `举报线索核查处理（${d.channel}）`,
-        party: cityParty, districtCode: null, subjectId: null, due: d.handlingDue,
+        id: namedObligation(e)!, campaignId: e.data.campaignId, kind: 'tip', ref: e.data.tipId, title: `举报线索核查处理（${e.data.channel}）`,
+        party: cityParty, districtCode: null, subjectId: null, due: e.data.handlingDue,
       }], e);
       return;
     case 'tip.assigned':
       w.updateOne(namedObligation(e)!, () => true, (o) => {
-        o.party = districtParty(d.districtCode);
-        o.district_code = d.districtCode;
+        o.party = districtParty(e.data.districtCode);
+        o.district_code = e.data.districtCode;
       }, e);
       return;
     case 'tip.closed':
@@ -411,78 +436,46 @@ function apply(w: Working, e: ProjectedEvent): void {
       return;
     case 'reminder.sent':
     case 'obligation.overdue':
-      w.updateOne(d.obligationId, (o) => !o.sent.includes(d.reminderId), (o) => {
-        o.sent = [...o.sent, d.reminderId];
+      w.updateOne(e.data.obligationId, (o) => !o.sent.includes(e.data.reminderId), (o) => {
+        o.sent = [...o.sent, e.data.reminderId];
       }, e);
       return;
     case 'obligation.fulfilment-declared':
-      w.fulfil(d.obligationId, e);
+      w.fulfil(e.data.obligationId, e);
       return;
+    default:
+      return unreachable(e);
   }
 }
 
 export const obligationsProjection: Projection = {
   name: 'obligations',
   tables: ['rm_obligations', 'rm_obligation_campaigns', 'rm_obligation_subjects', 'rm_obligation_discharges'],
-  eventTypes: [
-    'campaign.launched', 'campaign.deadline-added', 'campaign.deadline-amended', 'campaign.reminder-schedule-set',
-    'subject.registered', 'subject.amended', 'subject.deactivated',
-    'self-inspection.submitted', 'self-inspection.returned', 'self-inspection.problem-listed', 'self-inspection.problem-verified',
-    'inspection.order-issued', 'inspection.order-verified',
-    'monthly-report.submitted', 'self-evaluation.submitted', 'typical-case.recorded', 'summary-report.submitted', 'summary-report.returned',
-    'tip.received', 'tip.assigned', 'tip.closed',
-    'reminder.sent', 'obligation.overdue', 'obligation.fulfilment-declared',
-  ],
+  eventTypes: [...OBLIGATION_EVENT_TYPES],
   async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
     await obligationsProjection.applyBatch!(tx, [event]);
   },
   async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
     const w = await Working.load(tx, events);
-    for (const e of events) apply(w, e);
+    for (const e of events) apply(w, consumed<ObligationRead>(e));
     await w.save(tx);
-  },
-};
-
-/** The inbox: one row per reminder and recipient, marked read by `reminder.read`. */
-export const remindersProjection: Projection = {
-  name: 'reminders',
-  tables: ['rm_reminders'],
-  eventTypes: ['reminder.sent', 'obligation.overdue', 'reminder.read'],
-  async apply(tx: PoolClient, e: ProjectedEvent): Promise<void> {
-    const event = { type: e.type, data: e.data } as ObligationEvent;
-    if (event.type === 'reminder.read') {
-      await tx.query('UPDATE rm_reminders SET read_at = $3 WHERE reminder_id = $1 AND recipient = $2 AND read_at IS NULL', [event.data.reminderId, event.data.party, event.data.readAt]);
-      return;
-    }
-    if (event.type !== 'reminder.sent' && event.type !== 'obligation.overdue') return;
-    const r: ReminderData = event.data;
-    for (const recipient of r.recipients) {
-      const recipientDistrict = recipient.startsWith('district:') ? recipient.slice('district:'.length) : recipient === cityParty ? null : r.districtCode;
-      await tx.query(
-        `INSERT INTO rm_reminders (reminder_id, recipient, recipient_district, obligation_id, campaign_id, kind, "offset", obligation_kind, ref, title, party,
-                                   district_code, due, sent_at, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
-        [r.reminderId, recipient, recipientDistrict, r.obligationId, r.campaignId, event.type === 'obligation.overdue' ? 'overdue' : 'reminder', r.offset,
-          r.obligationKind, r.ref, r.title, r.party, r.districtCode, r.due, r.sentAt, e.globalPosition],
-      );
-    }
   },
 };
 
 /** An rm_obligations row as the API and the deciders see it. */
 export function rowToObligation(row: QueryResultRow): ObligationView & { subjectId: string | null; sent: string[]; fulfilledAt: string | null } {
   return {
-    id: row.id,
-    campaignId: row.campaign_id,
-    kind: row.kind,
-    ref: row.ref,
-    title: row.title,
-    party: row.party,
-    districtCode: row.district_code,
-    subjectId: row.subject_id,
-    due: row.due,
-    status: row.status,
-    sent: row.sent,
-    fulfilledAt: row.fulfilled_at ? row.fulfilled_at.toISOString() : null,
+  id: row.id,
+  campaignId: row.campaign_id,
+  kind: row.kind,
+  ref: row.ref,
+  title: row.title,
+  party: row.party,
+  districtCode: row.district_code,
+  subjectId: row.subject_id,
+  due: row.due,
+  status: row.status,
+  sent: row.sent,
+  fulfilledAt: row.fulfilled_at ? row.fulfilled_at.toISOString() : null,
   };
 }

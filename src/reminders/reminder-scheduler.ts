@@ -3,8 +3,8 @@ import { Pool, QueryResultRow } from 'pg';
 import { inTransaction } from '../infra/transaction';
 import { reminderJobs } from '../metrics/metrics';
 import { Clock } from '../shared/clock';
-import type { ReminderKind, ReminderSchedule } from './schedule';
-import { nextReminder, PendingReminder } from './schedule';
+import type { ReminderKind, ReminderSchedule } from '../domain/reminder-schedule';
+import { nextReminder, PendingReminder } from '../domain/reminder-schedule';
 
 export const REMINDER_QUEUE = 'reminders';
 

@@ -1,5 +1,5 @@
 import { Body, Controller, ForbiddenException, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { Pool } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
@@ -27,7 +27,7 @@ const INBOX_ROLES = ['city-admin', 'district-officer', 'subject-user', 'auditor'
 @Controller('api/v1')
 export class RemindersController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly clock: Clock,
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import { Job, Queue, Worker } from 'bullmq';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -43,8 +43,8 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
     private readonly queues: QueueFactory,
     private readonly projections: ProjectionRunner,
     private readonly store: EventStore,
-    private readonly commands: CommandBus,
-    private readonly clock: Clock,
+    private readonly commands: CommandExecutor,
+    clock: Clock,
     private readonly logger: Logger,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(APP_CONFIG) config: AppConfig,

@@ -2,7 +2,7 @@ import { lateFrom } from '../shared/dates';
 import { DecideContext, fold } from '../shared/decider';
 import { refusalOf } from '../shared/decider.testing';
 import { ObligationCommand, obligationDecider, ObligationEvent, ObligationView, supervisorOf } from './obligation.decider';
-import { cstInstant, DEFAULT_SCHEDULE, nextReminder, pendingReminders, plannedReminders, reminderId, scheduleProblem } from './schedule';
+import { cstInstant, DEFAULT_SCHEDULE, nextReminder, pendingReminders, plannedReminders, reminderId, scheduleProblem } from '../domain/reminder-schedule';
 
 const iso = (d: Date) => d.toISOString();
 const HOUR = 3_600_000;

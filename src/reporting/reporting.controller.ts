@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { FilesService } from '../files/files.service';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { campaignDistrict, CampaignReader } from '../campaigns/campaign.reader';
@@ -14,26 +13,24 @@ import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { DistrictParam, MonthParam, UuidParam } from '../http/params';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
-import { PG_POOL } from '../infra/tokens';
 import { withoutExists } from '../projections/evolve-row';
-import { DOC, rowToDocument } from '../projections/documents.projection';
 import { AggregateReader } from '../shared/aggregate-reader';
 import type { PointInTime } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
-import { startOfCstDay } from '../shared/dates';
 import { invalid, notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { SubjectReader } from '../subjects/subject.reader';
-import { MonthlyFigures, monthlyObligations, monthlyReportDecider, monthlyReportStream, monthlyStatus, timeliness } from './monthly-report.decider';
+import { monthlyObligations, monthlyReportDecider, monthlyReportStream, monthlyStatus, timeliness } from './monthly-report.decider';
 import { tipDecider, tipOverdue, tipStream } from './public-tip.decider';
+import { ReportingQueries } from './reporting.queries';
 import type { TipCommand, TipState } from './public-tip.decider';
 import {
   AdoptCaseDto, AssignTipDto, CloseTipDto, ExposeCaseDto, HandleTipDto, ListCasesQuery, ListTipsQuery, MonthlyReportDto, ReceiveTipDto, RecordCaseDto,
   VerifyTipDto,
 } from './reporting.dto';
 import { typicalCaseDecider, typicalCaseStream } from './typical-case.decider';
-import type { TypicalCaseCommand, TypicalCaseState } from './typical-case.decider';
+import type { TypicalCaseCommand } from './typical-case.decider';
 
 const DISTRICT_READERS = READ_ROLES.filter((r) => r !== 'subject-user');
 
@@ -41,12 +38,12 @@ const DISTRICT_READERS = READ_ROLES.filter((r) => r !== 'subject-user');
 @Controller('api/v1/campaigns/:id')
 export class ReportingController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly campaigns: CampaignReader,
     private readonly subjects: SubjectReader,
     private readonly reader: AggregateReader,
     private readonly clock: Clock,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly queries: ReportingQueries,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly files: FilesService,
   ) {}
@@ -59,8 +56,7 @@ export class ReportingController {
   async matrix(@Param('id', UuidParam) id: string, @CurrentPrincipal() p: Principal) {
     const campaign = await this.campaigns.get(id);
     const months = monthlyObligations(campaign);
-    const { rows } = await this.pool.query('SELECT state FROM rm_documents WHERE campaign_id = $1 AND kind = $2', [id, DOC.monthlyReport]);
-    const statuses = timeliness(campaign, rows.map((r) => r.state), this.clock.now());
+    const statuses = timeliness(campaign, await this.queries.monthlyReports(id), this.clock.now());
     const districts = campaign.districts.filter((d) => AccessPolicy.canActOnDistrict(p, d.code)).map((d) => {
       const cells = statuses.get(d.code)!;
       const count = (s: string) => cells.filter((c) => c.status === s).length;
@@ -84,7 +80,7 @@ export class ReportingController {
       month,
       due: obligation.due,
       status: monthlyStatus(state.exists ? state : undefined, obligation.due, this.clock.now()),
-      draft: await this.prefill(id, code, month),
+      draft: await this.queries.monthlyFigures(id, code, month),
       version,
     });
   }
@@ -97,7 +93,7 @@ export class ReportingController {
     campaignDistrict(campaign, code, ctx.principal);
     const obligation = this.obligation(campaign, month);
     const result = await executeWithEtag(this.commands, monthlyReportDecider, monthlyReportStream(id, code, month), {
-      kind: 'SubmitMonthlyReport', campaignId: id, districtCode: code, month, obligation, prefilled: await this.prefill(id, code, month), ...body,
+      kind: 'SubmitMonthlyReport', campaignId: id, districtCode: code, month, obligation, prefilled: await this.queries.monthlyFigures(id, code, month), ...body,
     }, ctx, ifMatch, res);
     return { campaignId: id, districtCode: code, month, version: result.version };
   }
@@ -106,23 +102,6 @@ export class ReportingController {
     const o = monthlyObligations(campaign).find((m) => m.month === month);
     if (!o) throw notFound(`campaign ${campaign.id} asks no monthly report for ${month}`);
     return o;
-  }
-
-  /** The month's figures from the read models: inspections completed, penalties and fines recorded, cases recorded (CST month). */
-  private async prefill(campaignId: string, district: string, month: string): Promise<MonthlyFigures> {
-    const [y, m] = month.split('-').map(Number);
-    const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-    const args = [campaignId, district, startOfCstDay(`${month}-01`), startOfCstDay(`${next}-01`)];
-    const [insp, pen, cases] = await Promise.all([
-      this.pool.query(`SELECT count(*)::int AS n FROM rm_inspections WHERE campaign_id = $1 AND district_code = $2 AND completed_at >= $3 AND completed_at < $4`, args),
-      this.pool.query(
-        `SELECT count(*)::int AS n, coalesce(sum(amount_cny), 0)::float8 AS fines FROM rm_penalties
-          WHERE campaign_id = $1 AND district_code = $2 AND recorded_at >= $3 AND recorded_at < $4`, args),
-      this.pool.query(
-        `SELECT count(*)::int AS n FROM rm_documents WHERE campaign_id = $1 AND district_code = $2 AND kind = '${DOC.typicalCase}'
-            AND (state->>'recordedAt')::timestamptz >= $3 AND (state->>'recordedAt')::timestamptz < $4`, args),
-    ]);
-    return { inspections: insp.rows[0].n, penalties: pen.rows[0].n, finesCny: Number(pen.rows[0].fines), cases: cases.rows[0].n };
   }
 
   // ---- typical cases ------------------------------------------------------------------------------------
@@ -153,15 +132,7 @@ export class ReportingController {
   async cases(@Param('id', UuidParam) id: string, @Query() q: ListCasesQuery, @CurrentPrincipal() p: Principal) {
     const campaign = await this.campaigns.get(id);
     if (q.district) campaignDistrict(campaign, q.district, p);
-    const params: unknown[] = [id, DOC.typicalCase];
-    const where = ['campaign_id = $1', 'kind = $2'];
-    if (q.district) where.push(`district_code = $${params.push(q.district)}`);
-    if (q.adopted === 'any') where.push(`jsonb_array_length(state->'adoptions') > 0`);
-    else if (q.adopted) where.push(`state->'adoptions' @> $${params.push(JSON.stringify([{ level: q.adopted }]))}::jsonb`);
-    const scope = AccessPolicy.sqlScope(p, params, 'district_code', `(state->'subject'->>'subjectId')::uuid`);
-    if (scope) where.push(scope);
-    const { rows } = await this.pool.query(`SELECT * FROM rm_documents WHERE ${where.join(' AND ')} ORDER BY state->>'recordedAt', stream_id`, params);
-    return { items: rows.map((r) => rowToDocument<TypicalCaseState>(r)) };
+    return this.queries.typicalCases(id, q, p);
   }
 
   @Get('typical-cases/:caseId')
@@ -233,20 +204,7 @@ export class ReportingController {
   async tips(@Param('id', UuidParam) id: string, @Query() q: ListTipsQuery, @CurrentPrincipal() p: Principal) {
     const campaign = await this.campaigns.get(id);
     if (q.district) campaignDistrict(campaign, q.district, p);
-    const now = this.clock.now();
-    const params: unknown[] = [id, DOC.tip];
-    const where = ['campaign_id = $1', 'kind = $2'];
-    if (q.district) where.push(`district_code = $${params.push(q.district)}`);
-    if (q.status && q.status !== 'overdue') where.push(`state->>'status' = $${params.push(q.status)}`);
-    // an unassigned tip (no district) is the city's: outside city scope the district condition excludes it (subject
-    // users do not read tips, hence no subject column)
-    const scope = AccessPolicy.sqlScope(p, params, 'district_code', `NULL::uuid`);
-    if (scope) where.push(scope);
-    const { rows } = await this.pool.query(`SELECT * FROM rm_documents WHERE ${where.join(' AND ')} ORDER BY state->>'receivedAt', stream_id`, params);
-    const items = rows
-      .map((r) => ({ ...rowToDocument<TipState>(r), overdue: tipOverdue(r.state, now) }))
-      .filter((t) => q.status !== 'overdue' || t.overdue);
-    return { items, overdue: items.filter((t) => t.overdue).length };
+    return this.queries.tips(id, q, p, this.clock.now());
   }
 
   @Get('tips/:tipId')
@@ -282,10 +240,10 @@ export class ReportingController {
     const { state } = await this.loadTip(id, tipId, ctx.principal);
     const inspectionId = body.inspectionId?.toLowerCase() ?? null;
     const penaltyId = body.penaltyId?.toLowerCase() ?? null;
-    if (inspectionId && !(await this.inDistrict('rm_inspections', inspectionId, id, state.districtCode))) {
+    if (inspectionId && !(await this.queries.inDistrict('rm_inspections', inspectionId, id, state.districtCode))) {
       throw invalid('inspectionId', 'must name an inspection of the tip\'s district in this campaign');
     }
-    if (penaltyId && !(await this.inDistrict('rm_penalties', penaltyId, id, state.districtCode))) {
+    if (penaltyId && !(await this.queries.inDistrict('rm_penalties', penaltyId, id, state.districtCode))) {
       throw invalid('penaltyId', 'must name a penalty of the tip\'s district in this campaign');
     }
     return this.tipCommand(id, tipId, ctx, res, { kind: 'HandleTip', inspectionId, penaltyId, note: body.note });
@@ -297,11 +255,6 @@ export class ReportingController {
   async closeTip(@Param('id', UuidParam) id: string, @Param('tipId', UuidParam) tipId: string, @Body() body: CloseTipDto,
     @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
     return this.tipCommand(id, tipId, ctx, res, { kind: 'CloseTip', outcome: body.outcome });
-  }
-
-  private async inDistrict(table: 'rm_inspections' | 'rm_penalties', rowId: string, campaignId: string, district: string | null): Promise<boolean> {
-    const { rows } = await this.pool.query(`SELECT 1 FROM ${table} WHERE id = $1 AND campaign_id = $2 AND district_code = $3`, [rowId, campaignId, district]);
-    return rows.length > 0;
   }
 
   /** A tip not yet assigned is the city's; once assigned, its district's. */

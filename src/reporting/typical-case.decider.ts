@@ -1,5 +1,5 @@
 import { requirePastDay } from '../shared/dates';
-import type { FileRef } from '../files/files.service';
+import type { FileRef } from '../domain';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
 /**

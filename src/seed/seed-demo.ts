@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import { randomUUID } from 'node:crypto';
 import { campaignDecider, campaignStream, LaunchCampaign } from '../campaigns/campaign.decider';
 import { EventStore } from '../event-store/event-store';
@@ -26,7 +26,7 @@ const seedContext = () => ({ principal: { sub: 'system:seed', role: 'city-admin'
 
 /** Launches the two source campaigns unless they exist; returns the titles it launched. */
 export async function seedDemo(app: INestApplication): Promise<string[]> {
-  const commands = app.get(CommandBus);
+  const commands = app.get(CommandExecutor);
   const store = app.get(EventStore);
   const launched: string[] = [];
   for (const c of DEMO_CAMPAIGNS) {

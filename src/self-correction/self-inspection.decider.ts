@@ -1,6 +1,6 @@
-import { requirePhaseOpen, requirePhaseStarted } from '../campaigns/campaign.decider';
-import type { FileRef } from '../files/files.service';
-import type { PhaseStatus, SubjectType } from '../campaigns/campaign.decider';
+import { requirePhaseOpen, requirePhaseStarted } from '../domain';
+import type { FileRef } from '../domain';
+import type { PhaseStatus, SubjectType } from '../domain';
 import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists/checklist';
 import {
   checkMeasureAndDeadline,

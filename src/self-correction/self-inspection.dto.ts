@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { SUBJECT_TYPES } from '../campaigns/campaign.decider';
-import type { SubjectType } from '../campaigns/campaign.decider';
+import { SUBJECT_TYPES } from '../domain';
+import type { SubjectType } from '../domain';
 import { CODE, CODE_MSG, DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 
 

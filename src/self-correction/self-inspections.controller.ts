@@ -1,32 +1,26 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { FilesService } from '../files/files.service';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
-import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { CampaignReader } from '../campaigns/campaign.reader';
 import { phaseStatus } from '../campaigns/campaign.decider';
 import type { CampaignState } from '../campaigns/campaign.decider';
 import { AnswersDto, RectificationDto, VerificationDto } from '../checklists/checklist.dto';
 import { templateFor } from '../checklists/template-for';
-import { selfInspectionView } from '../enforcement/rectification.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
-import { pageOf } from '../http/paging';
 import { UuidParam } from '../http/params';
-import { PG_POOL } from '../infra/tokens';
-import { AggregateReader } from '../shared/aggregate-reader';
-import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { SubjectReader } from '../subjects/subject.reader';
 import type { SubjectState } from '../subjects/subject.decider';
 import { selfInspectionDecider, selfInspectionStream } from './self-inspection.decider';
 import type { SelfInspectionCommand } from './self-inspection.decider';
+import { SelfInspectionQueries } from './self-inspection.queries';
 import { AcceptDto, CommitmentDto, ListProblemDto, ListSelfInspectionsQuery, ReturnDto, StartSelfInspectionDto } from './self-inspection.dto';
 
 const SUBJECT_SIDE = ['district-officer', 'subject-user'] as const;
@@ -35,11 +29,10 @@ const SUBJECT_SIDE = ['district-officer', 'subject-user'] as const;
 @Controller('api/v1/campaigns/:id/self-inspections')
 export class SelfInspectionsController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly campaigns: CampaignReader,
     private readonly subjects: SubjectReader,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly reader: AggregateReader,
+    private readonly queries: SelfInspectionQueries,
     private readonly files: FilesService,
   ) {}
 
@@ -62,14 +55,8 @@ export class SelfInspectionsController {
 
   @Get()
   @Roles(...READ_ROLES)
-  async list(@Param('id', UuidParam) id: string, @Query() q: ListSelfInspectionsQuery, @CurrentPrincipal() p: Principal) {
-    const { where, params } = AccessPolicy.campaignFilter(p, id, q);
-    if (q.status) where.push(`status = $${params.push(q.status)}`);
-    if (q.late) where.push(`late = $${params.push(q.late === 'true')}`);
-    const orderBy = 'district_code, started_at, subject_id';
-    const page = await pageOf(this.pool, { from: 'rm_self_inspections', select: 'subject_id, version', where, params, orderBy, limit: q.limit, offset: q.offset },
-      (r) => ({ streamId: selfInspectionStream(r.subject_id), version: Number(r.version) }));
-    return { ...page, items: (await this.reader.loadMany(selfInspectionDecider, page.items)).map(selfInspectionView) };
+  list(@Param('id', UuidParam) id: string, @Query() q: ListSelfInspectionsQuery, @CurrentPrincipal() p: Principal) {
+    return this.queries.list(id, q, p);
   }
 
   @Get(':subjectId')
@@ -82,12 +69,8 @@ export class SelfInspectionsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const at = pointInTime(q);
-    const { rows } = await this.pool.query('SELECT district_code, version FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2', [subjectId, id]);
-    if (!rows.length || !AccessPolicy.canActOnSubject(p, subjectId, rows[0].district_code)) throw notFound(`no self-inspection of subject ${subjectId}`);
-    // as the read model stands (its row's version), or as the self-inspection stood at the point asked for
-    const form = await this.reader.loadRecorded(selfInspectionDecider, selfInspectionStream(subjectId), at ?? { version: Number(rows[0].version) });
-    return conditionalGet(res, form.version, ifNoneMatch, selfInspectionView(form));
+    const form = await this.queries.get(id, subjectId, p, pointInTime(q));
+    return conditionalGet(res, form.version, ifNoneMatch, form.view);
   }
 
   @Put(':subjectId/answers')

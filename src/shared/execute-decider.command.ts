@@ -1,4 +1,3 @@
-import { Command } from '@nestjs/cqrs';
 import { RecordedEvent } from '../event-store/event-store';
 import { Decider, DomainEvent, Principal } from './decider';
 
@@ -54,7 +53,7 @@ export interface Alongside<C = unknown, S = unknown> {
  * The one command path for every aggregate: load the stream, fold, decide, append with the expected version.
  * `ifMatch` is the stream version the client last saw (from an ETag); a stale one is a 412.
  */
-export class ExecuteDecider<C = unknown> extends Command<CommandResult> {
+export class ExecuteDecider<C = unknown> {
   constructor(
     readonly decider: Decider<C, DomainEvent, unknown>,
     readonly streamId: string,
@@ -62,9 +61,7 @@ export class ExecuteDecider<C = unknown> extends Command<CommandResult> {
     readonly context: CommandContext,
     readonly ifMatch?: IfMatch,
     readonly alongside?: Alongside,
-  ) {
-    super();
-  }
+  ) {}
 }
 
 export class PreconditionFailedError extends Error {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SUBJECT_TYPES, SubjectType } from '../campaigns/campaign.decider';
+import { SUBJECT_TYPES, SubjectType } from '../domain';
 import { conflict, Decider, DomainEvent, invalid, notFound } from '../shared/decider';
 import { USCC_MESSAGES, usccProblem } from './uscc';
 

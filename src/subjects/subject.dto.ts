@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { SUBJECT_TYPES } from '../campaigns/campaign.decider';
-import type { SubjectType } from '../campaigns/campaign.decider';
+import { SUBJECT_TYPES } from '../domain';
+import type { SubjectType } from '../domain';
 import { INDUSTRY_IDS } from './subject.decider';
 import type { Industry } from './subject.decider';
 

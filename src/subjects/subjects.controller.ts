@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Request, Response } from 'express';
 import { Pool, QueryResultRow } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
@@ -32,7 +32,7 @@ const BASE = '/api/v1/subjects';
 @Controller('api/v1/subjects')
 export class SubjectsController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly campaigns: CampaignReader,
     private readonly subjects: SubjectReader,
     private readonly imports: SubjectImportService,

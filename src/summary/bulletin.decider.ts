@@ -1,5 +1,5 @@
-import { requirePhaseStarted } from '../campaigns/campaign.decider';
-import type { PhaseStatus } from '../campaigns/campaign.decider';
+import { requirePhaseStarted } from '../domain';
+import type { PhaseStatus } from '../domain';
 import { Decider, DecideContext, DomainEvent, invalid } from '../shared/decider';
 
 /**

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { DistrictFigures } from '../campaigns/district-figures';
-import type { CampaignState, District } from '../campaigns/campaign.decider';
+import type { CampaignState } from '../campaigns/campaign.decider';
+import type { District } from '../domain';
 import { Scores } from '../cross-check/scores.service';
 import { PG_POOL } from '../infra/tokens';
 import { DOC } from '../projections/documents.projection';

@@ -1,6 +1,6 @@
-import { requirePhaseOpen, requirePhaseStarted } from '../campaigns/campaign.decider';
-import type { FileRef } from '../files/files.service';
-import type { PhaseStatus } from '../campaigns/campaign.decider';
+import { requirePhaseOpen, requirePhaseStarted } from '../domain';
+import type { FileRef } from '../domain';
+import type { PhaseStatus } from '../domain';
 import { lateFrom } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid } from '../shared/decider';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { FilesService } from '../files/files.service';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { campaignDistrict, CampaignReader } from '../campaigns/campaign.reader';
@@ -31,7 +31,7 @@ type BulletinContent = { asOf: string } & Awaited<ReturnType<SummaryFigures['of'
 @Controller('api/v1/campaigns/:id')
 export class SummaryController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly campaigns: CampaignReader,
     private readonly reader: AggregateReader,
     private readonly figures: SummaryFigures,

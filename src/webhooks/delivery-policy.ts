@@ -43,8 +43,7 @@ export function matches(s: SubscriptionFilter, e: Pick<StoredEvent, 'type' | 'me
   return inDistricts(s.districts, e);
 }
 
-/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h: about three days and four hours in all. */
-export const DEFAULT_RETRY_DELAYS_MS = [5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 504e5, 72e6, 864e5];
+export { DEFAULT_RETRY_DELAYS_MS } from '../config/config';
 
 /**
  * The wait before retry number `attemptsMade` (1 after the first failure): the schedule's step with ±20 %

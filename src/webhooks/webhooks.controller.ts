@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { Pool, QueryResultRow } from 'pg';
@@ -39,7 +39,7 @@ const READERS = ['city-admin', 'integration', 'auditor'] as const;
 @Controller('api/v1/webhooks')
 export class WebhooksController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly store: EventStore,
     private readonly webhooks: WebhooksService,
     private readonly clock: Clock,

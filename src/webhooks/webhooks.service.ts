@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandExecutor } from '../shared/command-executor';
 import { DelayedError, Job, MinimalJob, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -105,7 +105,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly queues: QueueFactory,
     private readonly projections: ProjectionRunner,
     private readonly store: EventStore,
-    private readonly commands: CommandBus,
+    private readonly commands: CommandExecutor,
     private readonly logger: Logger,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { Clock } from '../../src/shared/clock';
 import { Role } from '../../src/shared/decider';
+import { notRun, redisPresent } from './tiers';
 import { createTestDatabase, eventsUnder, TestDatabase } from './database';
 import { expectConforms } from './openapi';
 import { REDIS_URL } from './services';
@@ -53,6 +54,11 @@ const NOT_ON_A_STREAM = new Set(['post /api/v1/webhooks/{webhookId}/deliveries/{
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
+  // without Redis (outside CI), a suite meant for it runs on BullMQ's Postgres backend, and says so
+  if (options.queue === 'redis' && !options.redisUrl && !redisPresent()) {
+    notRun(`the Redis queue backend for ${expect.getState().testPath?.replace(/.*\/test\//, 'test/') ?? 'a suite'} (it ran on BullMQ's Postgres backend)`);
+    options = { ...options, queue: 'postgres' };
+  }
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

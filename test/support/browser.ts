@@ -1,3 +1,4 @@
+import { notRun } from './tiers';
 import { existsSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { Browser, chromium } from 'playwright-core';
@@ -12,7 +13,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export function chromiumPresent(): boolean {
   if (existsSync(CHROMIUM)) return true;
   if (process.env.CI === 'true') throw new Error(`Chromium is required under CI=true and is not at ${CHROMIUM}`);
-  process.stderr.write(`browser tests NOT RUN: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)\n`);
+  notRun(`the browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   return false;
 }
 

@@ -1,3 +1,4 @@
+import { notRun } from './tiers';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,7 +19,7 @@ export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST
 export function clamdPresent(): boolean {
   if (existsSync(CLAMD)) return true;
   if (process.env.CI === 'true') throw new Error(`clamd is required under CI=true and is not at ${CLAMD}`);
-  process.stderr.write(`virus-scan tests NOT RUN: no clamd at ${CLAMD} (apt-get install clamav-daemon, or set CLAMD_PATH)\n`);
+  notRun(`the virus-scan tests: no clamd at ${CLAMD} (apt-get install clamav-daemon, or set CLAMD_PATH)`);
   return false;
 }
 

@@ -1,9 +1,8 @@
-import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
+import { Injectable } from '@nestjs/common';
 import { EventStore, EventToAppend, RecordedEvent, StreamAppend, WrongExpectedVersionError } from '../event-store/event-store';
 import { Clock } from './clock';
 import { Decider, DecideContext, districtsOf, DomainEvent, fold } from './decider';
 import { Alongside, CommandContext, CommandResult, ConcurrencyConflictError, ExecuteDecider, ifMatchHolds, PreconditionFailedError } from './execute-decider.command';
-import { StoredEventPublished } from './stored-event-published';
 
 const MAX_ATTEMPTS = 4;
 
@@ -17,11 +16,15 @@ interface Decided {
   toAppend: EventToAppend[];
 }
 
-@CommandHandler(ExecuteDecider)
-export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
+/**
+ * The one command path, called directly: load the stream, fold, decide, append with the expected version (retried
+ * on a concurrent append). What reacts to the stored events (projections, reminders, webhooks) follows the log
+ * through its subscriptions, which survive a crash; nothing is published in process.
+ */
+@Injectable()
+export class CommandExecutor {
   constructor(
     private readonly store: EventStore,
-    private readonly eventBus: EventBus,
     private readonly clock: Clock,
   ) {}
 
@@ -46,7 +49,6 @@ export class ExecuteDeciderHandler implements ICommandHandler<ExecuteDecider> {
         const results = appends.length === 1
           ? [await this.store.appendToStream(appends[0].streamId, appends[0].events, { expectedVersion: appends[0].expectedVersion })]
           : await this.store.appendToStreams(appends);
-        this.eventBus.publishAll(results.flatMap((r) => r.events).map((e) => new StoredEventPublished(e)));
         // No wait for the read models: the caller reads its own writes by handing this position back (minPosition).
         const position = Math.max(...results.map((r) => r.lastPosition));
         context.consistency?.note(position);
