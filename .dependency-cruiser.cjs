@@ -30,7 +30,10 @@ module.exports = {
       severity: 'error',
       comment: "Node's I/O modules are not for deciders or the kernel.",
       from: { path: ['\\.decider\\.ts$', '^src/domain/'] },
-      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|tls|dns|worker_threads|cluster)$' },
+      to: {
+        dependencyTypes: ['core'],
+        path: '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|tls|dns|worker_threads|cluster)$',
+      },
     },
     {
       name: 'kernel-imports-no-slice',

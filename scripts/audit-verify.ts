@@ -23,15 +23,21 @@ runCli(async (config, args) => {
     const r = await verifyChains(new PgEventStore(pool), { streamId });
     if (r.firstBroken) {
       const b = r.firstBroken;
-      process.stdout.write(`BROKEN: ${b.streamId} v${b.streamVersion} (position ${b.globalPosition}, event ${b.eventId}): ${b.reason}\n`);
+      process.stdout.write(
+        `BROKEN: ${b.streamId} v${b.streamVersion} (position ${b.globalPosition}, event ${b.eventId}): ${b.reason}\n`,
+      );
       process.exitCode = 2;
     } else {
-      process.stdout.write(`ok: ${r.events} events in ${r.streams} streams, every hash chain holds (${r.seconds.toFixed(2)} s)\n`);
+      process.stdout.write(
+        `ok: ${r.events} events in ${r.streams} streams, every hash chain holds (${r.seconds.toFixed(2)} s)\n`,
+      );
     }
     if (!streamId) {
       const files = await verifyFiles(pool, store);
       for (const m of files.mismatched) {
-        process.stdout.write(`FILE CHANGED: ${m.sha256} now hashes to ${m.found} (files ${m.fileIds.join(', ') || 'none'}; cited by events ${m.eventIds.join(', ') || 'none'})\n`);
+        process.stdout.write(
+          `FILE CHANGED: ${m.sha256} now hashes to ${m.found} (files ${m.fileIds.join(', ') || 'none'}; cited by events ${m.eventIds.join(', ') || 'none'})\n`,
+        );
       }
       if (files.mismatched.length) process.exitCode = 2;
       else process.stdout.write(`ok: ${files.blobs} stored files, every one's bytes match its sha256\n`);

@@ -44,7 +44,14 @@ function rawAppend(pool: Pool, streams: string[], versions: number[]) {
     const params: unknown[] = [];
     for (let k = 0; k < size; k++) {
       const m = metadata();
-      params.push(randomUUID(), streams[w], ++versions[w], canonicalJson(payload(k)), canonicalJson(m), m.correlationId);
+      params.push(
+        randomUUID(),
+        streams[w],
+        ++versions[w],
+        canonicalJson(payload(k)),
+        canonicalJson(m),
+        m.correlationId,
+      );
       const b = params.length - 6;
       values.push(
         `(nextval('bench_raw_seq'), $${b + 1}, $${b + 2}, $${b + 3}, 'bench.appended', 1, $${b + 4}::jsonb, $${b + 5}::jsonb, 'bench', $${b + 6}, NULL, now(), '\\x00'::bytea)`,
@@ -81,7 +88,11 @@ async function main(): Promise<void> {
         const viaStore = async (w: number) => {
           const r = await store.appendToStream(
             storeStreams[w],
-            Array.from({ length: size }, (_, k) => ({ type: 'bench.appended', data: payload(k), metadata: metadata() })),
+            Array.from({ length: size }, (_, k) => ({
+              type: 'bench.appended',
+              data: payload(k),
+              metadata: metadata(),
+            })),
             { expectedVersion: storeVersions[w] },
           );
           storeVersions[w] = r.nextExpectedVersion;
@@ -108,11 +119,15 @@ async function main(): Promise<void> {
     }
     await store.close();
     const fmt = (n: number) => n.toFixed(0).padStart(8);
-    process.stdout.write(`\nbench:append — median of ${ROUNDS} alternating rounds of ${SECONDS}s, Postgres at ${new URL(server).host}\n`);
+    process.stdout.write(
+      `\nbench:append — median of ${ROUNDS} alternating rounds of ${SECONDS}s, Postgres at ${new URL(server).host}\n`,
+    );
     process.stdout.write('scenario                          raw INSERT/s  store appends/s  store events/s  ratio\n');
     for (const r of rows) {
       const events = r.store * Number(r.scenario.split(' ')[0]);
-      process.stdout.write(`${r.scenario.padEnd(34)}${fmt(r.raw)}      ${fmt(r.store)}         ${fmt(events)}      ${r.ratio.toFixed(2)}\n`);
+      process.stdout.write(
+        `${r.scenario.padEnd(34)}${fmt(r.raw)}      ${fmt(r.store)}         ${fmt(events)}      ${r.ratio.toFixed(2)}\n`,
+      );
     }
     const worst = Math.min(...rows.map((r) => r.ratio));
     process.stdout.write(`\nlowest ratio ${worst.toFixed(2)} (target >= 0.70): ${worst >= 0.7 ? 'met' : 'NOT met'}\n`);

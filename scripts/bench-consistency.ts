@@ -34,12 +34,21 @@ const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
 /** pg_stat_database is flushed by each backend at most every 10 s when idle (PGSTAT_IDLE_INTERVAL) */
 const STATS_FLUSH_MS = 11_000;
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const subject = (campaignId: string | undefined, districtCode: string) => {
   const { uscc, serial } = nextUscc();
-  return { ...(campaignId ? { campaignId } : {}), type: 'production-unit', name: `重庆市某工贸有限公司（第${serial}号）`, uscc, districtCode, industry: 'industry-trade', principal: { name: '张三' } };
+  return {
+    ...(campaignId ? { campaignId } : {}),
+    type: 'production-unit',
+    name: `重庆市某工贸有限公司（第${serial}号）`,
+    uscc,
+    districtCode,
+    industry: 'industry-trade',
+    principal: { name: '张三' },
+  };
 };
 
 interface Case {
@@ -53,11 +62,19 @@ interface Case {
 
 runMain(async () => {
   const scratch = await scratchDatabase(SERVER, 'rectify_bench_consistency');
-  const service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: `benchc${Date.now()}` });
+  const service = await startServiceProcess({
+    databaseUrl: scratch.url,
+    redisUrl: REDIS,
+    jwtSecret: SECRET,
+    queuePrefix: `benchc${Date.now()}`,
+  });
   const base = service.base;
   const db = new Client({ connectionString: scratch.url });
   try {
-    const auth = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET)}`, 'content-type': 'application/json' };
+    const auth = {
+      authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET)}`,
+      'content-type': 'application/json',
+    };
     await db.connect();
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${base}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
@@ -74,26 +91,32 @@ runMain(async () => {
       const command: number[] = [];
       const readYourWrites: number[] = [];
       let left = count;
-      await Promise.all(Array.from({ length: CLIENTS }, async () => {
-        while (left-- > 0) {
-          const t0 = performance.now();
-          const { json, position } = await post('/api/v1/subjects', subject(campaignId, '500103'));
-          command.push(performance.now() - t0);
-          if (!rw) continue;
-          for (;;) {
-            const res = await fetch(`${base}/api/v1/subjects/${json.id}?minPosition=${position}`, { headers: auth });
-            await res.arrayBuffer();
-            if (res.status === 200) break;
-            // 503: the read models were not there within the service's bound; retry, as a client would
-            if (res.status !== 503) throw new Error(`read your write: ${res.status}`);
-            retried++;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (left-- > 0) {
+            const t0 = performance.now();
+            const { json, position } = await post('/api/v1/subjects', subject(campaignId, '500103'));
+            command.push(performance.now() - t0);
+            if (!rw) continue;
+            for (;;) {
+              const res = await fetch(`${base}/api/v1/subjects/${json.id}?minPosition=${position}`, { headers: auth });
+              await res.arrayBuffer();
+              if (res.status === 200) break;
+              // 503: the read models were not there within the service's bound; retry, as a client would
+              if (res.status !== 503) throw new Error(`read your write: ${res.status}`);
+              retried++;
+            }
+            readYourWrites.push(performance.now() - t0);
           }
-          readYourWrites.push(performance.now() - t0);
-        }
-      }));
+        }),
+      );
       return { command, readYourWrites };
     };
-    const runCase = async (name: string, rw: boolean, beside?: { start(): Promise<void>; stop(): Promise<void> }): Promise<Case> => {
+    const runCase = async (
+      name: string,
+      rw: boolean,
+      beside?: { start(): Promise<void>; stop(): Promise<void> },
+    ): Promise<Case> => {
       await drive(WARM_UP, false); // warm-up
       await beside?.start();
       try {
@@ -110,18 +133,20 @@ runMain(async () => {
     cases.push(await runCase('quiet', true));
 
     let foreign: Client | null = null;
-    cases.push(await runCase('foreign-tx', true, {
-      async start() {
-        foreign = new Client({ connectionString: SERVER });
-        await foreign.connect();
-        await foreign.query('BEGIN');
-        await foreign.query('SELECT txid_current()');
-      },
-      async stop() {
-        await foreign!.query('ROLLBACK');
-        await foreign!.end();
-      },
-    }));
+    cases.push(
+      await runCase('foreign-tx', true, {
+        async start() {
+          foreign = new Client({ connectionString: SERVER });
+          await foreign.connect();
+          await foreign.query('BEGIN');
+          await foreign.query('SELECT txid_current()');
+        },
+        async stop() {
+          await foreign!.query('ROLLBACK');
+          await foreign!.end();
+        },
+      }),
+    );
 
     // one import of 10,000 rows; the commands measured are those sent while it is in flight (at least 20)
     const importCase = async (): Promise<Case> => {
@@ -129,7 +154,9 @@ runMain(async () => {
       const rows = Array.from({ length: 10_000 }, () => subject(undefined, '500105'));
       let inFlight = true;
       const started = performance.now();
-      const imported = post(`/api/v1/subjects/import?campaign=${campaignId}`, rows).finally(() => { inFlight = false; });
+      const imported = post(`/api/v1/subjects/import?campaign=${campaignId}`, rows).finally(() => {
+        inFlight = false;
+      });
       const command: number[] = [];
       const readYourWrites: number[] = [];
       retried = 0;
@@ -144,19 +171,27 @@ runMain(async () => {
     cases.push(await importCase());
 
     const held = new Client({ connectionString: scratch.url });
-    cases.push(await runCase('slow-append', false, {
-      async start() {
-        await held.connect();
-        await held.query('BEGIN');
-        await held.query(appendStatement(`bench-held-${randomUUID()}`, 'no-stream', [
-          { type: 'bench.held', data: { note: '长事务' }, metadata: { actor: { id: 'bench', role: 'system' }, correlationId: randomUUID() } },
-        ]));
-      },
-      async stop() {
-        await held.query('ROLLBACK');
-        await held.end();
-      },
-    }));
+    cases.push(
+      await runCase('slow-append', false, {
+        async start() {
+          await held.connect();
+          await held.query('BEGIN');
+          await held.query(
+            appendStatement(`bench-held-${randomUUID()}`, 'no-stream', [
+              {
+                type: 'bench.held',
+                data: { note: '长事务' },
+                metadata: { actor: { id: 'bench', role: 'system' }, correlationId: randomUUID() },
+              },
+            ]),
+          );
+        },
+        async stop() {
+          await held.query('ROLLBACK');
+          await held.end();
+        },
+      }),
+    );
 
     // the quiet case once more: how far the run drifts by itself (a larger log, warmer caches)
     cases.push(await runCase('quiet-again', true));
@@ -166,13 +201,19 @@ runMain(async () => {
     const settle = async () => {
       for (;;) {
         settlePolls++;
-        const { rows } = await db.query(`SELECT (SELECT min(position) FROM projection_checkpoints) >= (SELECT max(global_position) FROM events) AS done`);
+        const { rows } = await db.query(
+          `SELECT (SELECT min(position) FROM projection_checkpoints) >= (SELECT max(global_position) FROM events) AS done`,
+        );
         if (rows[0].done) break;
         await sleep(50);
       }
       await sleep(STATS_FLUSH_MS);
     };
-    const commits = async () => Number((await db.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit);
+    const commits = async () =>
+      Number(
+        (await db.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0]
+          .xact_commit,
+      );
     await settle();
     const before = await commits();
     settlePolls = 0;
@@ -195,17 +236,31 @@ runMain(async () => {
       xs.length
         ? `${label} p50 ${pct(xs, 50).toFixed(1)} ms (${(pct(xs, 50) / pct(q, 50)).toFixed(2)}×), p99 ${pct(xs, 99).toFixed(1)} ms (${(pct(xs, 99) / pct(q, 99)).toFixed(2)}×)`
         : `${label} — (waits for the held append by design)`;
-    process.stdout.write(`bench:consistency: ${COMMANDS} registrations per case, ${CLIENTS} clients, Redis queues; ratios against quiet\n`);
+    process.stdout.write(
+      `bench:consistency: ${COMMANDS} registrations per case, ${CLIENTS} clients, Redis queues; ratios against quiet\n`,
+    );
     for (const c of cases) {
-      process.stdout.write(`${c.name.padEnd(12)} ${line('command', c.command, quiet.command)}; ${line('read-your-write', c.readYourWrites, quiet.readYourWrites)}` +
-        `; ${c.seconds.toFixed(1)} s${c.retried ? `, ${c.retried} reads past the wait (503, retried)` : ''}\n`);
+      process.stdout.write(
+        `${c.name.padEnd(12)} ${line('command', c.command, quiet.command)}; ${line('read-your-write', c.readYourWrites, quiet.readYourWrites)}` +
+          `; ${c.seconds.toFixed(1)} s${c.retried ? `, ${c.retried} reads past the wait (503, retried)` : ''}\n`,
+      );
     }
     const imp = cases.find((c) => c.name === 'import-10k')!;
-    process.stdout.write(`(import-10k: ${imp.command.length} commands sent while one import of 10,000 rows ran, ${imp.seconds.toFixed(1)} s)\n`);
-    const worst = Math.max(...cases.slice(1).flatMap((c) => [pct(c.command, 50) / pct(quiet.command, 50), pct(c.command, 99) / pct(quiet.command, 99)]));
-    process.stdout.write(`worst command ratio ${worst.toFixed(2)}× (goal ≤ 1.2×: ${worst <= 1.2 ? 'met' : 'NOT met'})\n`);
-    process.stdout.write(`Postgres transactions per command: ${perCommand.toFixed(1)} (goal ≤ 12: ${perCommand <= 12 ? 'met' : 'NOT met'}); ` +
-      `idle: ${idlePerSecond.toFixed(2)} per second over ${IDLE_SECONDS} s\n`);
+    process.stdout.write(
+      `(import-10k: ${imp.command.length} commands sent while one import of 10,000 rows ran, ${imp.seconds.toFixed(1)} s)\n`,
+    );
+    const worst = Math.max(
+      ...cases
+        .slice(1)
+        .flatMap((c) => [pct(c.command, 50) / pct(quiet.command, 50), pct(c.command, 99) / pct(quiet.command, 99)]),
+    );
+    process.stdout.write(
+      `worst command ratio ${worst.toFixed(2)}× (goal ≤ 1.2×: ${worst <= 1.2 ? 'met' : 'NOT met'})\n`,
+    );
+    process.stdout.write(
+      `Postgres transactions per command: ${perCommand.toFixed(1)} (goal ≤ 12: ${perCommand <= 12 ? 'met' : 'NOT met'}); ` +
+        `idle: ${idlePerSecond.toFixed(2)} per second over ${IDLE_SECONDS} s\n`,
+    );
   } finally {
     await service.stop();
     await db.end().catch(() => undefined);

@@ -34,9 +34,17 @@ runMain(async () => {
   const s3 = process.env.BENCH_FILE_STORE === 's3' ? await startTestS3() : null;
   const clamd = process.env.BENCH_CLAMD === '1' ? await startClamd() : null;
   const env = { ...(s3 ? { FILE_STORE_URL: s3.url } : {}), ...(clamd ? { CLAMD_URL: clamd.url } : {}) };
-  const service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: `benchf${Date.now()}`, env });
+  const service = await startServiceProcess({
+    databaseUrl: scratch.url,
+    redisUrl: REDIS,
+    jwtSecret: SECRET,
+    queuePrefix: `benchf${Date.now()}`,
+    env,
+  });
   try {
-    const auth = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'district-officer', districts: ['500103'] }, SECRET, 3600)}` };
+    const auth = {
+      authorization: `Bearer ${signToken({ sub: 'bench', role: 'district-officer', districts: ['500103'] }, SECRET, 3600)}`,
+    };
     const size = MB * 1024 * 1024;
     const bodies = Array.from({ length: FILES }, () => {
       const b = randomBytes(size);
@@ -45,29 +53,41 @@ runMain(async () => {
     });
     const idle = memory(service.pid);
     const t0 = performance.now();
-    const uploaded = await Promise.all(bodies.map(async (body, i) => {
-      const res = await fetch(`${service.base}/api/v1/files?name=${encodeURIComponent(`整改材料-${i + 1}.pdf`)}`, {
-        method: 'POST', headers: { ...auth, 'content-type': 'application/pdf' }, body,
-      });
-      if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { fileId: string }).fileId;
-    }));
+    const uploaded = await Promise.all(
+      bodies.map(async (body, i) => {
+        const res = await fetch(`${service.base}/api/v1/files?name=${encodeURIComponent(`整改材料-${i + 1}.pdf`)}`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/pdf' },
+          body,
+        });
+        if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
+        return ((await res.json()) as { fileId: string }).fileId;
+      }),
+    );
     const up = (performance.now() - t0) / 1000;
     const afterUp = memory(service.pid);
     const t1 = performance.now();
-    const sizes = await Promise.all(uploaded.map(async (fileId) => {
-      const res = await fetch(`${service.base}/api/v1/files/${fileId}`, { headers: auth });
-      if (res.status !== 200) throw new Error(`download: ${res.status}`);
-      return (await res.arrayBuffer()).byteLength;
-    }));
+    const sizes = await Promise.all(
+      uploaded.map(async (fileId) => {
+        const res = await fetch(`${service.base}/api/v1/files/${fileId}`, { headers: auth });
+        if (res.status !== 200) throw new Error(`download: ${res.status}`);
+        return (await res.arrayBuffer()).byteLength;
+      }),
+    );
     const down = (performance.now() - t1) / 1000;
     if (sizes.some((s) => s !== size)) throw new Error('a download came back short');
     const afterDown = memory(service.pid);
     const total = (FILES * size) / 1024 / 1024;
-    process.stdout.write(`bench:files — ${FILES} × ${MB} MB at once, stored in ${s3 ? 's3rver (S3 API)' : 'Postgres'}${clamd ? ', scanned by clamd' : ''}\n`);
+    process.stdout.write(
+      `bench:files — ${FILES} × ${MB} MB at once, stored in ${s3 ? 's3rver (S3 API)' : 'Postgres'}${clamd ? ', scanned by clamd' : ''}\n`,
+    );
     process.stdout.write(`upload:   ${total.toFixed(0)} MB in ${up.toFixed(1)} s = ${(total / up).toFixed(1)} MB/s\n`);
-    process.stdout.write(`download: ${total.toFixed(0)} MB in ${down.toFixed(1)} s = ${(total / down).toFixed(1)} MB/s\n`);
-    process.stdout.write(`service memory (MiB): idle rss ${idle.rss.toFixed(0)} (peak so far ${idle.peak.toFixed(0)}); peak after the uploads ${afterUp.peak.toFixed(0)}; after the downloads ${afterDown.peak.toFixed(0)}\n`);
+    process.stdout.write(
+      `download: ${total.toFixed(0)} MB in ${down.toFixed(1)} s = ${(total / down).toFixed(1)} MB/s\n`,
+    );
+    process.stdout.write(
+      `service memory (MiB): idle rss ${idle.rss.toFixed(0)} (peak so far ${idle.peak.toFixed(0)}); peak after the uploads ${afterUp.peak.toFixed(0)}; after the downloads ${afterDown.peak.toFixed(0)}\n`,
+    );
   } finally {
     await service.stop();
     await clamd?.stop();

@@ -35,37 +35,78 @@ const GOALS: Record<string, number> = { command: 0.5, list: 0.5, get: 0.8 };
 
 const subject = (campaignId: string) => {
   const { uscc, serial } = nextUscc();
-  return { campaignId, type: 'production-unit', name: `重庆市某工贸有限公司（第${serial}号）`, uscc, districtCode: '500103', industry: 'industry-trade', principal: { name: '张三' } };
+  return {
+    campaignId,
+    type: 'production-unit',
+    name: `重庆市某工贸有限公司（第${serial}号）`,
+    uscc,
+    districtCode: '500103',
+    industry: 'industry-trade',
+    principal: { name: '张三' },
+  };
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-interface Figures { rps: number; p50: number; p99: number; errors: number }
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 
 runMain(async () => {
   const scratch = await scratchDatabase(SERVER, 'rectify_bench_http');
   const prefix = `benchh${Date.now()}`;
-  let service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: prefix });
+  let service = await startServiceProcess({
+    databaseUrl: scratch.url,
+    redisUrl: REDIS,
+    jwtSecret: SECRET,
+    queuePrefix: prefix,
+  });
   let base = service.base;
   try {
-    const headers = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET, 24 * 3600)}`, 'content-type': 'application/json' };
+    const headers = {
+      authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET, 24 * 3600)}`,
+      'content-type': 'application/json',
+    };
     const campaignId = await launchCampaign(base, headers);
-    const rows = Array.from({ length: SUBJECTS }, () => { const { campaignId: _c, ...row } = subject(campaignId); return row; });
-    const imported = await fetch(`${base}/api/v1/subjects/import?campaign=${campaignId}`, { method: 'POST', headers, body: JSON.stringify(rows) });
+    const rows = Array.from({ length: SUBJECTS }, () => {
+      const { campaignId: _c, ...row } = subject(campaignId);
+      return row;
+    });
+    const imported = await fetch(`${base}/api/v1/subjects/import?campaign=${campaignId}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(rows),
+    });
     if (imported.status !== 201) throw new Error(`import: ${imported.status} ${await imported.text()}`);
     const position = imported.headers.get('x-log-position')!;
     const oneSubject = ((await imported.json()) as { subjects: { id: string }[] }).subjects[0].id;
     // the read models have the import before anything is measured
-    await fetch(`${base}/api/v1/subjects?campaign=${campaignId}&limit=1`, { headers: { ...headers, 'x-min-position': position } });
+    await fetch(`${base}/api/v1/subjects?campaign=${campaignId}&limit=1`, {
+      headers: { ...headers, 'x-min-position': position },
+    });
 
     const get = { method: 'GET' as const, path: `/api/v1/campaigns/${campaignId}`, headers };
     const list = { method: 'GET' as const, path: `/api/v1/subjects?campaign=${campaignId}&limit=50`, headers };
-    const command = { method: 'POST' as const, path: '/api/v1/subjects', headers, setupRequest: (req: object) => ({ ...req, body: JSON.stringify(subject(campaignId)) }) };
+    const command = {
+      method: 'POST' as const,
+      path: '/api/v1/subjects',
+      headers,
+      setupRequest: (req: object) => ({ ...req, body: JSON.stringify(subject(campaignId)) }),
+    };
     const cases: Record<string, autocannon.Request[]> = {
       health: [{ method: 'GET', path: '/health' }],
       get: [get],
       list: [list],
       command: [command],
-      mixed: [get, list, { method: 'GET', path: `/api/v1/subjects/${oneSubject}`, headers }, { method: 'GET', path: `/api/v1/campaigns/${campaignId}/problems?limit=50`, headers }, command],
+      mixed: [
+        get,
+        list,
+        { method: 'GET', path: `/api/v1/subjects/${oneSubject}`, headers },
+        { method: 'GET', path: `/api/v1/campaigns/${campaignId}/problems?limit=50`, headers },
+        command,
+      ],
     };
     const run = async (requests: autocannon.Request[], seconds: number, url = base): Promise<Figures> => {
       const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
@@ -80,29 +121,51 @@ runMain(async () => {
         (results[name] ??= []).push(await run(requests, SECONDS));
       }
     }
-    const fig = Object.fromEntries(Object.entries(results).map(([name, rs]) => [name, {
-      rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((n, r) => n + r.errors, 0),
-    }]));
+    const fig = Object.fromEntries(
+      Object.entries(results).map(([name, rs]) => [
+        name,
+        {
+          rps: median(rs.map((r) => r.rps)),
+          p50: median(rs.map((r) => r.p50)),
+          p99: median(rs.map((r) => r.p99)),
+          errors: rs.reduce((n, r) => n + r.errors, 0),
+        },
+      ]),
+    );
     const health = fig.health.rps;
-    process.stdout.write(`bench:http — ${SUBJECTS} subjects, ${CONNECTIONS} connections, ${SECONDS} s × ${ROUNDS} rounds (median), ratios to GET /health\n`);
+    process.stdout.write(
+      `bench:http — ${SUBJECTS} subjects, ${CONNECTIONS} connections, ${SECONDS} s × ${ROUNDS} rounds (median), ratios to GET /health\n`,
+    );
     process.stdout.write('case      rps     ratio  p50 ms  p99 ms  non-2xx  goal\n');
     for (const [name, f] of Object.entries(fig)) {
       const ratio = f.rps / health;
       const goal = GOALS[name] === undefined ? '' : `≥ ${GOALS[name]}× ${ratio >= GOALS[name] ? 'met' : 'NOT met'}`;
-      process.stdout.write(`${name.padEnd(8)} ${f.rps.toFixed(0).padStart(6)}  ${ratio.toFixed(2).padStart(5)}× ${String(f.p50).padStart(6)}  ${String(f.p99).padStart(6)}  ${String(f.errors).padStart(7)}  ${goal}\n`);
+      process.stdout.write(
+        `${name.padEnd(8)} ${f.rps.toFixed(0).padStart(6)}  ${ratio.toFixed(2).padStart(5)}× ${String(f.p50).padStart(6)}  ${String(f.p99).padStart(6)}  ${String(f.errors).padStart(7)}  ${goal}\n`,
+      );
     }
-    const missed = Object.entries(fig).filter(([name, f]) => GOALS[name] !== undefined && f.rps / health < GOALS[name]).map(([name]) => name);
+    const missed = Object.entries(fig)
+      .filter(([name, f]) => GOALS[name] !== undefined && f.rps / health < GOALS[name])
+      .map(([name]) => name);
     if (process.env.BENCH_PROFILE && missed.length) {
       // what stops each goal: the case again against a service of its own under the CPU profiler
       await service.stop();
       for (const name of missed) {
         const dir = mkdtempSync(join(tmpdir(), 'bench-http-prof-'));
-        service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: prefix, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+        service = await startServiceProcess({
+          databaseUrl: scratch.url,
+          redisUrl: REDIS,
+          jwtSecret: SECRET,
+          queuePrefix: prefix,
+          nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+        });
         base = service.base;
         await run(cases[name], 2, base);
         const f = await run(cases[name], SECONDS, base);
         await service.stop();
-        process.stdout.write(`\nwhat stops ${name} (${f.rps.toFixed(0)} rps under the profiler; the profile includes the service's start):\n${summariseProfile(dir)}\n`);
+        process.stdout.write(
+          `\nwhat stops ${name} (${f.rps.toFixed(0)} rps under the profiler; the profile includes the service's start):\n${summariseProfile(dir)}\n`,
+        );
         rmSync(dir, { recursive: true, force: true });
       }
     }

@@ -30,19 +30,36 @@ const subjectRow = (n: number) => {
   const { uscc, serial } = nextUscc();
   const institution = n % 2 === 0;
   return {
-    type: institution ? 'training-institution' : 'production-unit', name: `重庆市第${serial}号${institution ? '职业培训学校' : '工贸有限公司'}`,
-    uscc, districtCode: DISTRICTS[n % DISTRICTS.length], industry: institution ? 'safety-training' : 'industry-trade', principal: { name: '张三' },
+    type: institution ? 'training-institution' : 'production-unit',
+    name: `重庆市第${serial}号${institution ? '职业培训学校' : '工贸有限公司'}`,
+    uscc,
+    districtCode: DISTRICTS[n % DISTRICTS.length],
+    industry: institution ? 'safety-training' : 'industry-trade',
+    principal: { name: '张三' },
   };
 };
 
-interface Figures { rps: number; p50: number; bytes: number; errors: number }
+interface Figures {
+  rps: number;
+  p50: number;
+  bytes: number;
+  errors: number;
+}
 
 runMain(async () => {
   const scratch = await scratchDatabase(SERVER, 'rectify_bench_reads');
-  const service = await startServiceProcess({ databaseUrl: scratch.url, redisUrl: REDIS, jwtSecret: SECRET, queuePrefix: `benchr${Date.now()}` });
+  const service = await startServiceProcess({
+    databaseUrl: scratch.url,
+    redisUrl: REDIS,
+    jwtSecret: SECRET,
+    queuePrefix: `benchr${Date.now()}`,
+  });
   const base = service.base;
   try {
-    const headers = { authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET, 24 * 3600)}`, 'content-type': 'application/json' };
+    const headers = {
+      authorization: `Bearer ${signToken({ sub: 'bench', role: 'city-admin' }, SECRET, 24 * 3600)}`,
+      'content-type': 'application/json',
+    };
     const campaigns: { size: number; id: string; subjectId: string }[] = [];
     let position = '0';
     for (const size of SIZES) {
@@ -51,7 +68,11 @@ runMain(async () => {
       const started = Date.now();
       for (let done = 0; done < size; done += MAX_IMPORT_ROWS) {
         const rows = Array.from({ length: Math.min(MAX_IMPORT_ROWS, size - done) }, (_, n) => subjectRow(done + n));
-        const imported = await fetch(`${base}/api/v1/subjects/import?campaign=${id}`, { method: 'POST', headers, body: JSON.stringify(rows) });
+        const imported = await fetch(`${base}/api/v1/subjects/import?campaign=${id}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(rows),
+        });
         if (imported.status !== 201) throw new Error(`import: ${imported.status} ${await imported.text()}`);
         position = imported.headers.get('x-log-position')!;
         subjectId ||= ((await imported.json()) as { subjects: { id: string }[] }).subjects[0].id;
@@ -60,7 +81,9 @@ runMain(async () => {
       process.stdout.write(`seeded ${size} subjects in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
     // the read models have every import before anything is measured
-    const caught = await fetch(`${base}/api/v1/subjects?campaign=${campaigns[0].id}&limit=1`, { headers: { ...headers, 'x-min-position': position } });
+    const caught = await fetch(`${base}/api/v1/subjects?campaign=${campaigns[0].id}&limit=1`, {
+      headers: { ...headers, 'x-min-position': position },
+    });
     if (caught.status !== 200) throw new Error(`the read models did not catch up: ${caught.status}`);
 
     const routes: Record<string, (c: { id: string; subjectId: string }) => string> = {
@@ -76,8 +99,18 @@ runMain(async () => {
     };
     const only = process.env.BENCH_ROUTES?.split(',');
     const run = async (path: string, seconds: number): Promise<Figures> => {
-      const r = await autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests: [{ method: 'GET', path, headers }] });
-      return { rps: r.requests.average, p50: r.latency.p50, bytes: Math.round(r.throughput.total / Math.max(1, r.requests.total)), errors: r.errors + r.non2xx };
+      const r = await autocannon({
+        url: base,
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [{ method: 'GET', path, headers }],
+      });
+      return {
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        bytes: Math.round(r.throughput.total / Math.max(1, r.requests.total)),
+        errors: r.errors + r.non2xx,
+      };
     };
     const results: Record<string, Figures[]> = {};
     for (const [name, path] of Object.entries(routes)) {
@@ -88,13 +121,23 @@ runMain(async () => {
       }
     }
     const k = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
-    process.stdout.write(`bench:reads — ${CONNECTIONS} connections, ${SECONDS} s per route and size; cost ratio = rps at ${k(SIZES[0])} / rps at ${k(SIZES[SIZES.length - 1])}\n`);
-    process.stdout.write(`route         ${SIZES.map((s) => `${k(s).padStart(4)}: rps  p50 ms    bytes`.padEnd(30)).join('')}ratio  non-2xx  goal\n`);
+    process.stdout.write(
+      `bench:reads — ${CONNECTIONS} connections, ${SECONDS} s per route and size; cost ratio = rps at ${k(SIZES[0])} / rps at ${k(SIZES[SIZES.length - 1])}\n`,
+    );
+    process.stdout.write(
+      `route         ${SIZES.map((s) => `${k(s).padStart(4)}: rps  p50 ms    bytes`.padEnd(30)).join('')}ratio  non-2xx  goal\n`,
+    );
     for (const [name, fs] of Object.entries(results)) {
       const ratio = fs[0].rps / fs[fs.length - 1].rps;
-      const cells = fs.map((f) => `${f.rps.toFixed(0).padStart(9)} ${String(f.p50).padStart(7)} ${String(f.bytes).padStart(8)}`.padEnd(30)).join('');
+      const cells = fs
+        .map((f) =>
+          `${f.rps.toFixed(0).padStart(9)} ${String(f.p50).padStart(7)} ${String(f.bytes).padStart(8)}`.padEnd(30),
+        )
+        .join('');
       const errors = fs.reduce((n, f) => n + f.errors, 0);
-      process.stdout.write(`${name.padEnd(13)} ${cells}${ratio.toFixed(2).padStart(5)}× ${String(errors).padStart(7)}  ≤ ${GOAL}× ${ratio <= GOAL ? 'met' : 'NOT met'}\n`);
+      process.stdout.write(
+        `${name.padEnd(13)} ${cells}${ratio.toFixed(2).padStart(5)}× ${String(errors).padStart(7)}  ≤ ${GOAL}× ${ratio <= GOAL ? 'met' : 'NOT met'}\n`,
+      );
     }
     // the cost the memo saves: scores and progress read right after a write, when they must be computed again
     const afterWrite: string[] = [];
@@ -102,10 +145,17 @@ runMain(async () => {
       const times: Record<string, number[]> = { scores: [], progress: [] };
       for (let i = 0; i < 5; i++) {
         const row = subjectRow(0);
-        const created = await fetch(`${base}/api/v1/subjects`, { method: 'POST', headers, body: JSON.stringify({ ...row, campaignId: c.id }) });
+        const created = await fetch(`${base}/api/v1/subjects`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ ...row, campaignId: c.id }),
+        });
         if (created.status !== 201) throw new Error(`register: ${created.status} ${await created.text()}`);
         const at = created.headers.get('x-log-position')!;
-        for (const [name, path] of [['scores', routes.scores(c)], ['progress', routes.progress(c)]] as const) {
+        for (const [name, path] of [
+          ['scores', routes.scores(c)],
+          ['progress', routes.progress(c)],
+        ] as const) {
           const t0 = performance.now();
           const r = await fetch(`${base}${path}`, { headers: { ...headers, 'x-min-position': at } });
           await r.arrayBuffer();

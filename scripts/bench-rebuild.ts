@@ -60,7 +60,10 @@ function uscc(key: string): string {
 }
 
 /** The log of a shape, as lines of the template each with the key its ids are made fresh under. */
-function* shape(name: string, template: string[]): Generator<{ line: string; key: string; keep?: Map<string, string> }> {
+function* shape(
+  name: string,
+  template: string[],
+): Generator<{ line: string; key: string; keep?: Map<string, string> }> {
   if (name === 'clones') {
     for (let clone = 1; ; clone++) for (const line of template) yield { line, key: String(clone) };
   }
@@ -102,37 +105,55 @@ async function generate(pool: Pool, name: string, template: string[]): Promise<n
 }
 
 async function measure(name: string, template: string[]): Promise<void> {
-  const scratch = await scratchDatabase(process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL, `rectify_bench_rebuild_${name}`);
+  const scratch = await scratchDatabase(
+    process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL,
+    `rectify_bench_rebuild_${name}`,
+  );
   try {
     await withRebuildRunner(scratch.url, async ({ pool, store, runner }) => {
       const t0 = Date.now();
       const events = await generate(pool, name, template);
-      const { rows } = await pool.query(`SELECT count(DISTINCT stream_id) FILTER (WHERE stream_id LIKE 'campaign-%')::int AS campaigns,
+      const { rows } =
+        await pool.query(`SELECT count(DISTINCT stream_id) FILTER (WHERE stream_id LIKE 'campaign-%')::int AS campaigns,
                                                 count(*) FILTER (WHERE type = 'subject.registered')::int AS subjects FROM events`);
-      process.stdout.write(`\n[${name}] generated ${events.toLocaleString('en')} events (${rows[0].campaigns.toLocaleString('en')} campaigns, ` +
-        `${rows[0].subjects.toLocaleString('en')} subjects) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      process.stdout.write(
+        `\n[${name}] generated ${events.toLocaleString('en')} events (${rows[0].campaigns.toLocaleString('en')} campaigns, ` +
+          `${rows[0].subjects.toLocaleString('en')} subjects) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
 
       const read = await runner.rebuildAll([]);
-      process.stdout.write(`the log read alone (the pass with no projection): ${read.seconds.toFixed(1)} s = ${rate(read.events, read.seconds)}\n`);
+      process.stdout.write(
+        `the log read alone (the pass with no projection): ${read.seconds.toFixed(1)} s = ${rate(read.events, read.seconds)}\n`,
+      );
       process.stdout.write('each projection alone (its own pass over the whole log):\n');
       for (const p of ALL_PROJECTIONS) {
         const r = await runner.rebuild(p);
-        process.stdout.write(`  ${p.name.padEnd(22)} ${r.seconds.toFixed(1).padStart(6)} s  ${rate(r.events, r.seconds)}\n`);
+        process.stdout.write(
+          `  ${p.name.padEnd(22)} ${r.seconds.toFixed(1).padStart(6)} s  ${rate(r.events, r.seconds)}\n`,
+        );
       }
       const all = await runner.rebuildAll(ALL_PROJECTIONS);
       const tables = ALL_PROJECTIONS.flatMap((p) => p.tables);
       const written = await pool.query(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})`).join(' + ')} AS n`);
-      process.stdout.write(`projections:rebuild --all: ${all.events.toLocaleString('en')} events through ${ALL_PROJECTIONS.length} projections in one pass in ` +
-        `${all.seconds.toFixed(1)} s = ${rate(all.events, all.seconds)} (read models: ${Number(written.rows[0].n).toLocaleString('en')} rows; ` +
-        `${(all.seconds / read.seconds).toFixed(1)}× the log read alone)\n`);
+      process.stdout.write(
+        `projections:rebuild --all: ${all.events.toLocaleString('en')} events through ${ALL_PROJECTIONS.length} projections in one pass in ` +
+          `${all.seconds.toFixed(1)} s = ${rate(all.events, all.seconds)} (read models: ${Number(written.rows[0].n).toLocaleString('en')} rows; ` +
+          `${(all.seconds / read.seconds).toFixed(1)}× the log read alone)\n`,
+      );
 
       const v = await verifiedRebuild(pool, store, ALL_PROJECTIONS);
-      process.stdout.write(`projections:rebuild --verify --all: one pass in ${v.seconds.toFixed(1)} s = ${rate(v.events, v.seconds)}; tables equal: ${v.equal} (${v.tables.length} tables)\n`);
+      process.stdout.write(
+        `projections:rebuild --verify --all: one pass in ${v.seconds.toFixed(1)} s = ${rate(v.events, v.seconds)}; tables equal: ${v.equal} (${v.tables.length} tables)\n`,
+      );
 
       const c = await verifyChains(store);
-      process.stdout.write(`audit:verify: ${c.events.toLocaleString('en')} events in ${c.streams.toLocaleString('en')} streams in ${c.seconds.toFixed(1)} s = ${rate(c.events, c.seconds)}; ok: ${c.ok}\n`);
+      process.stdout.write(
+        `audit:verify: ${c.events.toLocaleString('en')} events in ${c.streams.toLocaleString('en')} streams in ${c.seconds.toFixed(1)} s = ${rate(c.events, c.seconds)}; ok: ${c.ok}\n`,
+      );
       const verdict = (r: number) => `${r >= 50000 ? 'met' : 'NOT met'} (ratio ${(r / 50000).toFixed(2)})`;
-      process.stdout.write(`[${name}] target >= 50,000 events/s: rebuild --all ${verdict(all.eventsPerSecond)}, verified one-pass ${verdict(v.eventsPerSecond)}\n`);
+      process.stdout.write(
+        `[${name}] target >= 50,000 events/s: rebuild --all ${verdict(all.eventsPerSecond)}, verified one-pass ${verdict(v.eventsPerSecond)}\n`,
+      );
     });
   } finally {
     await scratch.drop();
@@ -140,7 +161,9 @@ async function measure(name: string, template: string[]): Promise<void> {
 }
 
 async function main() {
-  const template = readFileSync(join(__dirname, '..', '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8').trim().split('\n');
+  const template = readFileSync(join(__dirname, '..', '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8')
+    .trim()
+    .split('\n');
   for (const name of SHAPES) await measure(name, template);
 }
 

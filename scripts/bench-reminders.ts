@@ -40,32 +40,77 @@ async function main(): Promise<void> {
     const campaignId = randomUUID();
     const districts = Array.from({ length: 40 }, (_, i) => ({ code: String(500101 + i), name: `区县${i + 1}` }));
     const day = (d: number) => cstDate(new Date(Date.now() + d * 86_400_000));
-    const deadlines = Array.from({ length: DEADLINES }, (_, i) => ({ key: `report-${i + 1}`, title: `培训机构报告${i + 1}`, due: day(60 + 30 * i), owedBy: 'training-institution' }));
+    const deadlines = Array.from({ length: DEADLINES }, (_, i) => ({
+      key: `report-${i + 1}`,
+      title: `培训机构报告${i + 1}`,
+      due: day(60 + 30 * i),
+      owedBy: 'training-institution',
+    }));
     const meta = () => ({ actor: { id: 'bench', role: 'city-admin' }, correlationId: randomUUID() });
     const started = process.hrtime.bigint();
-    await store.appendToStream(`campaign-${campaignId}`, [{
-      type: 'campaign.launched',
-      data: { campaignId, title: '基准测试专项整治', issuer: '基准', jurisdiction: '500000', districts, subjectTypes: ['training-institution'], phases: [], deadlines },
-      metadata: meta(),
-    }], { expectedVersion: 'no-stream' });
+    await store.appendToStream(
+      `campaign-${campaignId}`,
+      [
+        {
+          type: 'campaign.launched',
+          data: {
+            campaignId,
+            title: '基准测试专项整治',
+            issuer: '基准',
+            jurisdiction: '500000',
+            districts,
+            subjectTypes: ['training-institution'],
+            phases: [],
+            deadlines,
+          },
+          metadata: meta(),
+        },
+      ],
+      { expectedVersion: 'no-stream' },
+    );
     for (let i = 0; i < SUBJECTS; i += 500) {
-      await store.appendToStreams(Array.from({ length: Math.min(500, SUBJECTS - i) }, (_, k) => {
-        const subjectId = randomUUID();
-        const district = districts[(i + k) % districts.length].code;
-        return {
-          streamId: `subject-${subjectId}`,
-          expectedVersion: 'no-stream' as const,
-          events: [{ type: 'subject.registered', data: { subjectId, campaignId, type: 'training-institution', name: `第${i + k}号培训机构`, uscc: '', districtCode: district, industry: 'safety-training', principal: { name: '负责人' }, contact: {}, highRisk: false }, metadata: meta() }],
-        };
-      }));
+      await store.appendToStreams(
+        Array.from({ length: Math.min(500, SUBJECTS - i) }, (_, k) => {
+          const subjectId = randomUUID();
+          const district = districts[(i + k) % districts.length].code;
+          return {
+            streamId: `subject-${subjectId}`,
+            expectedVersion: 'no-stream' as const,
+            events: [
+              {
+                type: 'subject.registered',
+                data: {
+                  subjectId,
+                  campaignId,
+                  type: 'training-institution',
+                  name: `第${i + k}号培训机构`,
+                  uscc: '',
+                  districtCode: district,
+                  industry: 'safety-training',
+                  principal: { name: '负责人' },
+                  contact: {},
+                  highRisk: false,
+                },
+                metadata: meta(),
+              },
+            ],
+          };
+        }),
+      );
     }
-    process.stdout.write(`log: 1 campaign with ${DEADLINES} deadlines owed by training institutions, ${SUBJECTS} institutions (${seconds(started).toFixed(1)} s to append)\n\n`);
+    process.stdout.write(
+      `log: 1 campaign with ${DEADLINES} deadlines owed by training institutions, ${SUBJECTS} institutions (${seconds(started).toFixed(1)} s to append)\n\n`,
+    );
 
     const runner = new ProjectionRunner(pool, store, ALL_PROJECTIONS, { batchSize: 2000 });
     await runner.ensureCheckpoints();
     const rows: Record<string, unknown>[] = [];
     for (const kind of ['redis', 'postgres'] as const) {
-      const queues = new QueueFactory(scratch.url, kind === 'redis' ? redisUrl : undefined, `bench-${randomUUID().slice(0, 8)}`);
+      const queues = new QueueFactory(
+        scratch.url,
+        kind === 'redis' ? redisUrl : undefined,
+        `bench-${randomUUID().slice(0, 8)}`,
+      );
       const queue = queues.queue(REMINDER_QUEUE);
       await queue.waitUntilReady();
       const scheduler = new ReminderScheduler(pool, queue as never, new SystemClock(), 0);
@@ -83,14 +128,26 @@ async function main(): Promise<void> {
       await scheduler.syncChanged();
       const total = seconds(t0);
       const scheduleS = total - deriveS;
-      const { rows: [{ n: obligations }] } = await pool.query('SELECT count(*)::int AS n FROM rm_obligations');
+      const {
+        rows: [{ n: obligations }],
+      } = await pool.query('SELECT count(*)::int AS n FROM rm_obligations');
       const jobs = (await queue.getJobCounts('delayed')).delayed;
       const rssAfterSchedule = peakRss;
       const reconcile = await scheduler.reconcile();
       rows.push({
-        backend: kind, events: derived.events, obligations, jobs, deriveSeconds: deriveS, scheduleSeconds: scheduleS, totalSeconds: total,
-        jobsPerSecond: jobs / total, obligationsPerSecond: obligations / total, peakRssMiB: Number(mib(rssAfterSchedule)),
-        reconcileSeconds: reconcile.seconds, reconcileAdded: reconcile.added, reconcileRemoved: reconcile.removed,
+        backend: kind,
+        events: derived.events,
+        obligations,
+        jobs,
+        deriveSeconds: deriveS,
+        scheduleSeconds: scheduleS,
+        totalSeconds: total,
+        jobsPerSecond: jobs / total,
+        obligationsPerSecond: obligations / total,
+        peakRssMiB: Number(mib(rssAfterSchedule)),
+        reconcileSeconds: reconcile.seconds,
+        reconcileAdded: reconcile.added,
+        reconcileRemoved: reconcile.removed,
       });
       await queue.obliterate({ force: true });
       await queues.close();
@@ -98,9 +155,16 @@ async function main(): Promise<void> {
     await store.close();
     const r = (k: string) => rows.map((x) => x[k]);
     const f = (n: unknown, d = 1) => (typeof n === 'number' ? n.toFixed(d) : String(n)).padStart(12);
-    process.stdout.write(`bench:reminders — ${SUBJECTS * DEADLINES} obligations, Postgres at ${new URL(server).host}, Redis at ${new URL(redisUrl).host}\n`);
+    process.stdout.write(
+      `bench:reminders — ${SUBJECTS * DEADLINES} obligations, Postgres at ${new URL(server).host}, Redis at ${new URL(redisUrl).host}\n`,
+    );
     process.stdout.write(`${''.padEnd(34)}${f('Redis')}${f('Postgres')}\n`);
-    const line = (label: string, key: string, d = 1) => process.stdout.write(`${label.padEnd(34)}${r(key).map((v) => f(v, d)).join('')}\n`);
+    const line = (label: string, key: string, d = 1) =>
+      process.stdout.write(
+        `${label.padEnd(34)}${r(key)
+          .map((v) => f(v, d))
+          .join('')}\n`,
+      );
     line('obligations', 'obligations', 0);
     line('delayed jobs', 'jobs', 0);
     line('derive (projection rebuild), s', 'deriveSeconds', 2);
@@ -111,10 +175,14 @@ async function main(): Promise<void> {
     line('peak RSS so far, MiB', 'peakRssMiB', 0);
     line('full reconcile (nothing to do), s', 'reconcileSeconds', 2);
     const redis = rows[0].totalSeconds as number;
-    process.stdout.write(`\nPostgres backend / Redis time: ${((rows[1].totalSeconds as number) / redis).toFixed(2)}x\n`);
+    process.stdout.write(
+      `\nPostgres backend / Redis time: ${((rows[1].totalSeconds as number) / redis).toFixed(2)}x\n`,
+    );
     for (const r of rows) {
       const total = r.totalSeconds as number;
-      process.stdout.write(`${r.backend} derive + schedule ${total.toFixed(1)} s (target < ${TARGET_SECONDS} s): ${total < TARGET_SECONDS ? 'met' : 'NOT met'}\n`);
+      process.stdout.write(
+        `${r.backend} derive + schedule ${total.toFixed(1)} s (target < ${TARGET_SECONDS} s): ${total < TARGET_SECONDS ? 'met' : 'NOT met'}\n`,
+      );
     }
     process.stdout.write(JSON.stringify({ bench: 'reminders', subjects: SUBJECTS, rows }) + '\n');
   } finally {
@@ -124,7 +192,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

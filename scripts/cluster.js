@@ -14,13 +14,18 @@ const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 const children = [];
 /** the first instance's database: the one configured, or the embedded Postgres it starts (src/infra/embedded-postgres.ts) */
-const databaseUrl = process.env.DATABASE_URL || `postgres://postgres:postgres@127.0.0.1:${process.env.EMBEDDED_PG_PORT ?? 54329}/rectify`;
+const databaseUrl =
+  process.env.DATABASE_URL || `postgres://postgres:postgres@127.0.0.1:${process.env.EMBEDDED_PG_PORT ?? 54329}/rectify`;
 let stopping = false;
 
 function start(i) {
   const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'src', 'main.js')], {
     // the demo campaigns are seeded once, by the first; the others join its embedded Postgres when it runs one
-    env: { ...process.env, PORT: String(port + i), ...(i > 0 ? { SEED_DEMO: 'false', DATABASE_URL: databaseUrl } : {}) },
+    env: {
+      ...process.env,
+      PORT: String(port + i),
+      ...(i > 0 ? { SEED_DEMO: 'false', DATABASE_URL: databaseUrl } : {}),
+    },
     stdio: 'inherit',
   });
   child.on('exit', (code, signal) => {
@@ -32,8 +37,12 @@ function start(i) {
 
 async function healthy(i) {
   for (let n = 0; n < 1200; n++) {
-    if (children[i].exitCode !== null || children[i].signalCode !== null) throw new Error(`instance ${i} exited before it served`);
-    const ok = await fetch(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port + i}/health`).then((r) => r.ok, () => false);
+    if (children[i].exitCode !== null || children[i].signalCode !== null)
+      throw new Error(`instance ${i} exited before it served`);
+    const ok = await fetch(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port + i}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
   }

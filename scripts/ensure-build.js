@@ -27,8 +27,17 @@ const built = existsSync(stamp) && existsSync(join(root, 'dist', 'src', 'main.js
 const inputs = Math.max(...INPUTS.map((p) => newest(join(root, p))));
 if (force || built === 0 || inputs > built) {
   const started = Date.now();
-  process.stderr.write(force ? 'building dist/\n' : built === 0 ? 'dist/ is missing: building it\n' : 'dist/ is older than the sources: building it\n');
-  execFileSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], { cwd: root, stdio: 'inherit' });
+  process.stderr.write(
+    force
+      ? 'building dist/\n'
+      : built === 0
+        ? 'dist/ is missing: building it\n'
+        : 'dist/ is older than the sources: building it\n',
+  );
+  execFileSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
   process.stderr.write(`built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

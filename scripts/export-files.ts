@@ -19,7 +19,8 @@ runCli(async (config, args) => {
   const store = openFileStore(pool, config.fileStore);
   try {
     const r = await exportCitedFiles(pool, store, dir);
-    for (const sha256 of r.changed) process.stdout.write(`FILE CHANGED: ${sha256} no longer hashes to what the events recorded; not written\n`);
+    for (const sha256 of r.changed)
+      process.stdout.write(`FILE CHANGED: ${sha256} no longer hashes to what the events recorded; not written\n`);
     for (const sha256 of r.missing) process.stdout.write(`FILE MISSING: ${sha256} is cited but no longer stored\n`);
     process.stdout.write(`wrote ${r.written} cited files (${r.bytes} bytes) to ${dir}, each under its sha256\n`);
     if (r.changed.length || r.missing.length) process.exitCode = 2;

@@ -21,7 +21,8 @@ runCli(async (config, args) => {
   const swap = args.includes('--swap');
   const target = args.find((a) => !a.startsWith('-')) ?? (args.includes('--all') ? '--all' : undefined);
   if (!target) throw new Error(`usage: npm run projections:rebuild -- [--verify [--swap]] <${names.join('|')}|--all>`);
-  if (target !== '--all' && !names.includes(target)) throw new Error(`unknown projection ${target}; known: ${names.join(', ')}`);
+  if (target !== '--all' && !names.includes(target))
+    throw new Error(`unknown projection ${target}; known: ${names.join(', ')}`);
   if (swap && !verify) throw new Error('--swap goes with --verify');
   const database = await resolveDatabase(config);
   try {
@@ -29,17 +30,30 @@ runCli(async (config, args) => {
       const chosen = target === '--all' ? ALL_PROJECTIONS : [runner.find(target)];
       if (verify) {
         const r = await verifiedRebuild(pool, store, chosen, { swap });
-        process.stdout.write(`shadow rebuild of ${r.projections.join(', ')}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s), compared at position ${r.position}\n`);
+        process.stdout.write(
+          `shadow rebuild of ${r.projections.join(', ')}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s), compared at position ${r.position}\n`,
+        );
         for (const t of r.tables) {
-          process.stdout.write(`  ${t.equal ? 'equal ' : 'DIFFER'} ${t.table}: live ${t.liveRows} rows ${t.liveChecksum}, shadow ${t.shadowRows} rows ${t.shadowChecksum}` +
-            (t.equal ? '' : `; ${t.onlyLive} rows only live, ${t.onlyShadow} only in the shadow`) + '\n');
+          process.stdout.write(
+            `  ${t.equal ? 'equal ' : 'DIFFER'} ${t.table}: live ${t.liveRows} rows ${t.liveChecksum}, shadow ${t.shadowRows} rows ${t.shadowChecksum}` +
+              (t.equal ? '' : `; ${t.onlyLive} rows only live, ${t.onlyShadow} only in the shadow`) +
+              '\n',
+          );
         }
-        process.stdout.write(r.equal ? 'the live read models equal a rebuild from the log\n' : r.swapped ? 'differences found; the live tables now hold the rebuild\n' : 'differences found; nothing changed (add --swap to replace the live rows)\n');
+        process.stdout.write(
+          r.equal
+            ? 'the live read models equal a rebuild from the log\n'
+            : r.swapped
+              ? 'differences found; the live tables now hold the rebuild\n'
+              : 'differences found; nothing changed (add --swap to replace the live rows)\n',
+        );
         if (!r.equal && !r.swapped) process.exitCode = 3;
         return;
       }
       const r = await runner.rebuildAll(chosen);
-      process.stdout.write(`${r.projection}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s)\n`);
+      process.stdout.write(
+        `${r.projection}: ${r.events} events in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s)\n`,
+      );
     });
   } finally {
     await database.stop();

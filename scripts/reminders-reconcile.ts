@@ -24,7 +24,12 @@ runCli(async (config) => {
     const runner = new ProjectionRunner(pool, new PgEventStore(pool), ALL_PROJECTIONS, { batchSize: 2000 });
     await runner.ensureCheckpoints();
     const applied = await runner.catchUp(runner.find('obligations'));
-    const scheduler = new ReminderScheduler(pool, queues.queue(REMINDER_QUEUE), new SystemClock(), config.reminderGraceHours * 3_600_000);
+    const scheduler = new ReminderScheduler(
+      pool,
+      queues.queue(REMINDER_QUEUE),
+      new SystemClock(),
+      config.reminderGraceHours * 3_600_000,
+    );
     const r = await scheduler.reconcile();
     process.stdout.write(
       `reminders:reconcile (${queues.kind} queue): obligations caught up by ${applied} events; ${r.obligations} obligations, ` +

@@ -19,21 +19,28 @@ runCli(async (_config, args) => {
   const url = at >= 0 ? args[at + 1] : undefined;
   const filesAt = args.indexOf('--files');
   const filesDir = filesAt >= 0 ? args[filesAt + 1] : undefined;
-  if (!file || !url || (filesAt >= 0 && !filesDir)) throw new Error('usage: npm run replay -- FILE.ndjson --database postgres://…/fresh_db [--files DIR]');
+  if (!file || !url || (filesAt >= 0 && !filesDir))
+    throw new Error('usage: npm run replay -- FILE.ndjson --database postgres://…/fresh_db [--files DIR]');
   const pool = createPool(url, 2);
   try {
     await migrate(pool);
     const r = await replayLog(pool, linesOf(createReadStream(file, 'utf8')), ALL_PROJECTIONS);
     if (r.broken) {
-      process.stdout.write(`BROKEN at line ${r.broken.line}: ${r.broken.streamId} v${r.broken.streamVersion} (position ${r.broken.globalPosition}): ${r.broken.reason}; nothing was kept\n`);
+      process.stdout.write(
+        `BROKEN at line ${r.broken.line}: ${r.broken.streamId} v${r.broken.streamVersion} (position ${r.broken.globalPosition}): ${r.broken.reason}; nothing was kept\n`,
+      );
       process.exitCode = 2;
       return;
     }
-    process.stdout.write(`replayed ${r.events} events of ${r.streams} streams in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s); every hash chain holds\n`);
+    process.stdout.write(
+      `replayed ${r.events} events of ${r.streams} streams in ${r.seconds.toFixed(2)} s (${Math.round(r.eventsPerSecond)} events/s); every hash chain holds\n`,
+    );
     if (filesDir) {
       const f = await checkCitedFiles(pool, filesDir);
-      for (const sha256 of f.missing) process.stdout.write(`FILE MISSING: ${sha256} is cited by the log and not in ${filesDir}\n`);
-      for (const sha256 of f.changed) process.stdout.write(`FILE CHANGED: ${filesDir}/${sha256} does not hash to ${sha256}\n`);
+      for (const sha256 of f.missing)
+        process.stdout.write(`FILE MISSING: ${sha256} is cited by the log and not in ${filesDir}\n`);
+      for (const sha256 of f.changed)
+        process.stdout.write(`FILE CHANGED: ${filesDir}/${sha256} does not hash to ${sha256}\n`);
       if (f.missing.length || f.changed.length) process.exitCode = 2;
       else process.stdout.write(`every one of the ${f.checked} files the log cites is in ${filesDir}, byte for byte\n`);
     }

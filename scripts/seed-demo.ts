@@ -10,7 +10,9 @@ runCli(async (config) => {
   await app.init();
   try {
     const launched = await seedDemo(app);
-    process.stdout.write(launched.length ? `launched:\n  ${launched.join('\n  ')}\n` : 'both demo campaigns already exist\n');
+    process.stdout.write(
+      launched.length ? `launched:\n  ${launched.join('\n  ')}\n` : 'both demo campaigns already exist\n',
+    );
   } finally {
     await app.close();
   }

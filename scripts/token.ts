@@ -14,7 +14,9 @@ function arg(name: string): string | undefined {
 runCli(async (config) => {
   const role = arg('role') as Role | undefined;
   if (!role || !ROLES.includes(role)) {
-    throw new Error(`usage: npm run token -- --role <${ROLES.join('|')}> [--sub id] [--districts a,b] [--subject id] [--hours n]`);
+    throw new Error(
+      `usage: npm run token -- --role <${ROLES.join('|')}> [--sub id] [--districts a,b] [--subject id] [--hours n]`,
+    );
   }
   const hours = Number(arg('hours') ?? 12);
   if (!(hours > 0)) throw new Error('--hours must be a positive number');

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   }
   const say = (msg: string) => process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), msg }) + '\n');
   const database = await resolveDatabase(config, { owner: true });
-  if (database.embedded) say(`embedded Postgres running on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}`);
+  if (database.embedded)
+    say(`embedded Postgres running on 127.0.0.1:${config.embeddedPgPort}, data in ${config.dataDir}`);
   if (config.jwtSecretIsDefault) say('JWT_SECRET is not set: using the local development secret (never in production)');
   say(`queue backend: ${config.redisUrl ? 'Redis' : 'BullMQ Postgres backend'}`);
 
@@ -30,7 +31,6 @@ async function main(): Promise<void> {
   }
   await app.listen(config.port, config.host);
   say(`rectify listening on http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`);
-
 }
 
 main().catch((err) => {

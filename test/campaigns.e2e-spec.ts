@@ -49,7 +49,12 @@ describe('the campaign flow', () => {
     });
     expect(got.body.districts).toHaveLength(42);
     expect(got.body.districts).toContainEqual({ code: 'CQ-LJXQ', name: '两江新区' });
-    expect(got.body.phases.map((p: { status: string }) => p.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    expect(got.body.phases.map((p: { status: string }) => p.status)).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+    ]);
 
     const notModified = await t.call('get', ONE, `${C}/${id}`, 'auditor', undefined, { 'If-None-Match': '"1"' });
     expect(notModified.status).toBe(304);
@@ -61,7 +66,9 @@ describe('the campaign flow', () => {
 
     let version = 1;
     for (const phase of ['self-correction', 'enforcement', 'cross-check', 'summary']) {
-      const opened = await t.call('post', OPEN, `${C}/${id}/phases/${phase}/open`, 'city-admin', undefined, { 'If-Match': `"${version}"` });
+      const opened = await t.call('post', OPEN, `${C}/${id}/phases/${phase}/open`, 'city-admin', undefined, {
+        'If-Match': `"${version}"`,
+      });
       expect(opened.status).toBe(200);
       expect(opened.headers.etag).toBe(`"${++version}"`);
       const current = await t.call('get', ONE, `${C}/${id}`);
@@ -72,7 +79,13 @@ describe('the campaign flow', () => {
           reason: '国庆假期顺延',
         });
         expect(amended.status).toBe(200);
-        expect(amended.body).toEqual({ id, version: ++version, key: 'summary-report', changed: true, logPosition: expect.any(Number) });
+        expect(amended.body).toEqual({
+          id,
+          version: ++version,
+          key: 'summary-report',
+          changed: true,
+          logPosition: expect.any(Number),
+        });
         const added = await t.call('put', DEADLINE, `${C}/${id}/deadlines/bulletin`, 'city-admin', {
           due: '2022-10-20',
           reason: '通报',
@@ -82,7 +95,10 @@ describe('the campaign flow', () => {
         expect(added.status).toBe(201);
         expect(added.headers.location).toBe(`${C}/${id}/deadlines/bulletin`);
         version++;
-        const same = await t.call('put', DEADLINE, `${C}/${id}/deadlines/bulletin`, 'city-admin', { due: '2022-10-20', reason: '重复' });
+        const same = await t.call('put', DEADLINE, `${C}/${id}/deadlines/bulletin`, 'city-admin', {
+          due: '2022-10-20',
+          reason: '重复',
+        });
         expect(same.body).toMatchObject({ changed: false, version });
       }
       const closed = await t.call('post', CLOSE, `${C}/${id}/phases/${phase}/close`);
@@ -92,8 +108,18 @@ describe('the campaign flow', () => {
 
     const final = await t.call('get', ONE, `${C}/${id}`);
     expect(final.body.status).toBe('completed');
-    expect(final.body.deadlines).toContainEqual({ key: 'summary-report', title: '专项整治工作总结报告', due: '2022-10-08', owedBy: 'district-bureau' });
-    expect(final.body.deadlines).toContainEqual({ key: 'bulletin', title: '全市通报', due: '2022-10-20', owedBy: 'city' });
+    expect(final.body.deadlines).toContainEqual({
+      key: 'summary-report',
+      title: '专项整治工作总结报告',
+      due: '2022-10-08',
+      owedBy: 'district-bureau',
+    });
+    expect(final.body.deadlines).toContainEqual({
+      key: 'bulletin',
+      title: '全市通报',
+      due: '2022-10-20',
+      owedBy: 'city',
+    });
 
     const history = await t.call('get', EVENTS, `${C}/${id}/events`, 'auditor');
     expect(history.status).toBe(200);
@@ -146,17 +172,32 @@ describe('refusals', () => {
 
   it('400 names each bad field and rule, and writes nothing', async () => {
     const before = await eventCount();
-    const res = await t.call('post', C, C, 'city-admin', body({ title: '', extra: 1, phases: [{ id: 'x', start: '2022', end: '2022-01-01' }] }));
+    const res = await t.call(
+      'post',
+      C,
+      C,
+      'city-admin',
+      body({ title: '', extra: 1, phases: [{ id: 'x', start: '2022', end: '2022-01-01' }] }),
+    );
     expect(res.status).toBe(400);
     const fields = res.body.errors.map((e: { field: string; rule: string }) => `${e.field}:${e.rule}`);
-    expect(fields).toEqual(expect.arrayContaining(['title:isNotEmpty', 'extra:unknown-field', 'phases[0].id:isIn', 'phases[0].start:matches']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'title:isNotEmpty',
+        'extra:unknown-field',
+        'phases[0].id:isIn',
+        'phases[0].start:matches',
+      ]),
+    );
     expect(await eventCount()).toBe(before);
   });
 
   it('400 for rules the domain checks (district outside the jurisdiction), naming the field', async () => {
     const res = await t.call('post', C, C, 'city-admin', body({ districts: [{ code: '320703', name: '连云区' }] }));
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ field: 'districts[0].code', rule: 'must lie within the jurisdiction', message: expect.any(String) }]);
+    expect(res.body.errors).toEqual([
+      { field: 'districts[0].code', rule: 'must lie within the jurisdiction', message: expect.any(String) },
+    ]);
   });
 
   it('400 for malformed JSON, a non-object body, bad query values and bad path parameters', async () => {
@@ -172,12 +213,21 @@ describe('refusals', () => {
     expect(q.status).toBe(400);
     expect(q.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['limit', 'bogus']));
     expect((await t.call('get', ONE, `${C}/not-a-uuid`)).body.errors[0]).toMatchObject({ field: 'id', rule: 'isUuid' });
-    expect((await t.call('post', OPEN, `${C}/${id}/phases/holiday/open`)).body.errors[0]).toMatchObject({ field: 'phase' });
-    expect((await t.call('put', DEADLINE, `${C}/${id}/deadlines/Bad_Key`, 'city-admin', { due: '2022-01-01', reason: 'x' })).status).toBe(400);
+    expect((await t.call('post', OPEN, `${C}/${id}/phases/holiday/open`)).body.errors[0]).toMatchObject({
+      field: 'phase',
+    });
+    expect(
+      (await t.call('put', DEADLINE, `${C}/${id}/deadlines/Bad_Key`, 'city-admin', { due: '2022-01-01', reason: 'x' }))
+        .status,
+    ).toBe(400);
   });
 
   it('415 for a body that is not JSON', async () => {
-    const res = await t.http.post(C).set('Authorization', `Bearer ${t.token('city-admin')}`).set('Content-Type', 'text/plain').send('hello');
+    const res = await t.http
+      .post(C)
+      .set('Authorization', `Bearer ${t.token('city-admin')}`)
+      .set('Content-Type', 'text/plain')
+      .send('hello');
     expect(res.status).toBe(415);
     expect(res.headers['content-type']).toContain('application/problem+json');
   });
@@ -193,7 +243,10 @@ describe('refusals', () => {
     for (const role of ['district-officer', 'supervisor', 'subject-user', 'auditor', 'integration'] as const) {
       expect((await t.call('post', C, C, role, body())).status).toBe(403);
       expect((await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, role)).status).toBe(403);
-      expect((await t.call('put', DEADLINE, `${C}/${id}/deadlines/summary-report`, role, { due: '2022-10-01', reason: 'x' })).status).toBe(403);
+      expect(
+        (await t.call('put', DEADLINE, `${C}/${id}/deadlines/summary-report`, role, { due: '2022-10-01', reason: 'x' }))
+          .status,
+      ).toBe(403);
     }
   });
 
@@ -202,7 +255,9 @@ describe('refusals', () => {
     expect((await t.call('get', ONE, `${C}/${missing}`)).status).toBe(404);
     expect((await t.call('post', OPEN, `${C}/${missing}/phases/self-correction/open`)).status).toBe(404);
     expect((await t.call('get', EVENTS, `${C}/${missing}/events`)).status).toBe(404);
-    const unknownRoute = await t.http.get('/api/v1/nothing-here').set('Authorization', `Bearer ${t.token('city-admin')}`);
+    const unknownRoute = await t.http
+      .get('/api/v1/nothing-here')
+      .set('Authorization', `Bearer ${t.token('city-admin')}`);
     expect(unknownRoute.status).toBe(404);
     expect(unknownRoute.headers['content-type']).toContain('application/problem+json');
   });
@@ -210,20 +265,40 @@ describe('refusals', () => {
   it('409 for a phase out of order, 412 for a stale If-Match, with nothing written', async () => {
     const before = await eventCount();
     expect((await t.call('post', CLOSE, `${C}/${id}/phases/self-correction/close`)).status).toBe(409);
-    const stale = await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, 'city-admin', undefined, { 'If-Match': '"7"' });
+    const stale = await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, 'city-admin', undefined, {
+      'If-Match': '"7"',
+    });
     expect(stale.status).toBe(412);
     expect(stale.body.currentVersion).toBe(1);
-    expect((await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, 'city-admin', undefined, { 'If-Match': 'W/"1"' })).status).toBe(412);
-    expect((await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, 'city-admin', undefined, { 'If-Match': 'garbage' })).status).toBe(400);
+    expect(
+      (
+        await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, 'city-admin', undefined, {
+          'If-Match': 'W/"1"',
+        })
+      ).status,
+    ).toBe(412);
+    expect(
+      (
+        await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, 'city-admin', undefined, {
+          'If-Match': 'garbage',
+        })
+      ).status,
+    ).toBe(400);
     expect(await eventCount()).toBe(before);
-    const ok = await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, 'city-admin', undefined, { 'If-Match': '*' });
+    const ok = await t.call('post', OPEN, `${C}/${id}/phases/self-correction/open`, 'city-admin', undefined, {
+      'If-Match': '*',
+    });
     expect(ok.status).toBe(200);
   });
 
   it('concurrent commands with the same If-Match: one wins, the rest get 412', async () => {
     const fresh = (await t.call('post', C, C, 'city-admin', body())).body.id;
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => t.call('post', OPEN, `${C}/${fresh}/phases/self-correction/open`, 'city-admin', undefined, { 'If-Match': '"1"' })),
+      Array.from({ length: 8 }, () =>
+        t.call('post', OPEN, `${C}/${fresh}/phases/self-correction/open`, 'city-admin', undefined, {
+          'If-Match': '"1"',
+        }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);

@@ -53,20 +53,34 @@ describe('with a write transaction open in another database', () => {
         expect(launched.status).toBe(201);
         expect(position(launched)).toBeGreaterThan(0);
         expect(launched.body.logPosition).toBe(position(launched));
-        const got = await t.call('get', ONE, `${C}/${launched.body.id}?minPosition=${position(launched)}`, 'city-admin');
+        const got = await t.call(
+          'get',
+          ONE,
+          `${C}/${launched.body.id}?minPosition=${position(launched)}`,
+          'city-admin',
+        );
         expect([got.status, got.body.id]).toEqual([200, launched.body.id]);
       }
       // the webhook secret comes from the command itself; the subscription is readable at the position it reached
-      const created = await t.call('post', HOOKS, HOOKS, 'city-admin', { url: 'http://127.0.0.1:9/hook', eventTypes: ['campaign.*'] });
+      const created = await t.call('post', HOOKS, HOOKS, 'city-admin', {
+        url: 'http://127.0.0.1:9/hook',
+        eventTypes: ['campaign.*'],
+      });
       expect(created.status).toBe(201);
       expect(created.body.secret).toMatch(/^whsec_/);
-      expect(created.body).toMatchObject({ url: 'http://127.0.0.1:9/hook', version: 1, logPosition: position(created) });
+      expect(created.body).toMatchObject({
+        url: 'http://127.0.0.1:9/hook',
+        version: 1,
+        logPosition: position(created),
+      });
       const got = await t.call('get', HOOK, `${HOOKS}/${created.body.id}`, 'city-admin', undefined, at(created));
       expect(got.status).toBe(200);
       const { secret: _s, logPosition: _p, ...shown } = created.body;
       expect(got.body).toEqual(shown);
       // a command right after the create acts on the subscription (folded from its stream, not the read model)
-      const patched = await t.call('patch', HOOK, `${HOOKS}/${created.body.id}`, 'city-admin', { description: '省厅接收端' });
+      const patched = await t.call('patch', HOOK, `${HOOKS}/${created.body.id}`, 'city-admin', {
+        description: '省厅接收端',
+      });
       expect([patched.status, patched.body.description, patched.body.version]).toEqual([200, '省厅接收端', 2]);
     } finally {
       await foreign.end();
@@ -79,25 +93,41 @@ describe('with an append of ours held open', () => {
     const held = await t.db.pool.connect();
     try {
       await held.query('BEGIN');
-      await held.query(appendStatement(`held-${randomUUID()}`, 'no-stream', [
-        { type: 'test.held', data: { note: '长事务' }, metadata: { actor: { id: 'tester', role: 'city-admin' }, correlationId: randomUUID() } },
-      ]));
+      await held.query(
+        appendStatement(`held-${randomUUID()}`, 'no-stream', [
+          {
+            type: 'test.held',
+            data: { note: '长事务' },
+            metadata: { actor: { id: 'tester', role: 'city-admin' }, correlationId: randomUUID() },
+          },
+        ]),
+      );
       // the command itself does not wait: it answers from what it decided
       const launched = await t.call('post', C, C, 'city-admin', launchBody(chongqing2022));
       expect(launched.status).toBe(201);
       // its position lies behind the open append: a read that must see it cannot be answered yet (asked of an
       // instance that waits 300 ms, so that the 503 comes quickly)
-      const short = await startTestApp({ queue: 'redis', db: t.db, env: { CONSISTENCY_WAIT_MS: '300', WEBHOOK_ALLOW_PRIVATE: 'true' } });
+      const short = await startTestApp({
+        queue: 'redis',
+        db: t.db,
+        env: { CONSISTENCY_WAIT_MS: '300', WEBHOOK_ALLOW_PRIVATE: 'true' },
+      });
       let waiting: Awaited<ReturnType<TestApp['call']>>;
       try {
-        waiting = await short.http.get(`${C}/${launched.body.id}`).set('Authorization', `Bearer ${t.token('city-admin')}`).set(at(launched));
+        waiting = await short.http
+          .get(`${C}/${launched.body.id}`)
+          .set('Authorization', `Bearer ${t.token('city-admin')}`)
+          .set(at(launched));
       } finally {
         await short.stop();
       }
       expect(waiting.status).toBe(503);
       expect(waiting.headers['retry-after']).toBe('1');
       expect(waiting.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(waiting.body).toMatchObject({ type: 'urn:rectify:problem:not-caught-up', minPosition: position(launched) });
+      expect(waiting.body).toMatchObject({
+        type: 'urn:rectify:problem:not-caught-up',
+        minPosition: position(launched),
+      });
       await held.query('COMMIT');
       const got = await t.call('get', ONE, `${C}/${launched.body.id}`, 'city-admin', undefined, at(launched));
       expect([got.status, got.body.id]).toEqual([200, launched.body.id]);
@@ -126,8 +156,13 @@ describe('minPosition', () => {
     const launched = await t.call('post', C, C, 'city-admin', launchBody(chongqing2022));
     const id = launched.body.id;
     const key = 'summary-report';
-    const current = (await t.call('get', ONE, `${C}/${id}`, 'city-admin', undefined, at(launched))).body.deadlines.find((d: { key: string }) => d.key === key);
-    const same = await t.call('put', `${C}/{id}/deadlines/{key}`, `${C}/${id}/deadlines/${key}`, 'city-admin', { due: current.due, reason: '不变' });
+    const current = (await t.call('get', ONE, `${C}/${id}`, 'city-admin', undefined, at(launched))).body.deadlines.find(
+      (d: { key: string }) => d.key === key,
+    );
+    const same = await t.call('put', `${C}/{id}/deadlines/{key}`, `${C}/${id}/deadlines/${key}`, 'city-admin', {
+      due: current.due,
+      reason: '不变',
+    });
     expect([same.status, same.body.changed]).toEqual([200, false]);
     expect(same.body.logPosition).toBe(position(launched));
   });

@@ -34,7 +34,10 @@ function runCluster(dataDir: string, port: number): Promise<ChildProcess> {
     process.stdout.write('ready\\n');
     process.on('SIGTERM', () => pg.stop().then(() => process.exit(0)));
     setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', program], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', program], {
+    cwd: join(__dirname, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
     child.on('exit', (code) => reject(new Error(`the cluster's process exited (${code})`)));
@@ -74,10 +77,14 @@ describe('the embedded Postgres', () => {
     await script.stop();
     expect(await answers(server)).toBe(true);
     // the service stops its cluster on the way out: it does not take over one it did not start
-    await expect(startEmbeddedPostgres(dataDir, port, () => undefined, true)).rejects.toThrow(`the embedded Postgres in ${join(dataDir, 'pg')} already runs on port ${port}`);
+    await expect(startEmbeddedPostgres(dataDir, port, () => undefined, true)).rejects.toThrow(
+      `the embedded Postgres in ${join(dataDir, 'pg')} already runs on port ${port}`,
+    );
 
     await expect(startEmbeddedPostgres(otherDir, port, () => undefined)).rejects.toThrow(
-      new RegExp(`^port ${port} is taken by another Postgres \\(data directory .*rectify-embedded-[^/]+/pg\\), not the embedded one in .*rectify-embedded-other-`),
+      new RegExp(
+        `^port ${port} is taken by another Postgres \\(data directory .*rectify-embedded-[^/]+/pg\\), not the embedded one in .*rectify-embedded-other-`,
+      ),
     );
 
     const stopped = new Promise((resolve) => service!.on('exit', resolve));

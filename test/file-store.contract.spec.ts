@@ -65,14 +65,23 @@ describe.each(adapters)('FileStore contract: %s', (_name, make) => {
   it('reads ranges inside a chunk, across chunks and to the end', async () => {
     const bytes = randomBytes(CHUNK_BYTES * 3);
     const { sha256 } = await store.put(pieces(bytes, 65536), () => 'image/png');
-    for (const [start, end] of [[0, 0], [10, 20], [CHUNK_BYTES - 5, CHUNK_BYTES + 5], [1, CHUNK_BYTES * 2 + 1], [CHUNK_BYTES * 3 - 1, CHUNK_BYTES * 3 - 1]]) {
+    for (const [start, end] of [
+      [0, 0],
+      [10, 20],
+      [CHUNK_BYTES - 5, CHUNK_BYTES + 5],
+      [1, CHUNK_BYTES * 2 + 1],
+      [CHUNK_BYTES * 3 - 1, CHUNK_BYTES * 3 - 1],
+    ]) {
       expect(Buffer.compare(await readAll(store, sha256, start, end), bytes.subarray(start, end + 1))).toBe(0);
     }
   });
 
   it('stores the same bytes once', async () => {
     const bytes = Buffer.from('%PDF-1.7\n% 同一份承诺书\n');
-    const [a, b] = await Promise.all([store.put(pieces(bytes, 5), () => 'application/pdf'), store.put(pieces(bytes, 7), () => 'application/pdf')]);
+    const [a, b] = await Promise.all([
+      store.put(pieces(bytes, 5), () => 'application/pdf'),
+      store.put(pieces(bytes, 7), () => 'application/pdf'),
+    ]);
     expect(a).toEqual(b);
     const listed = (await store.list('', 1000)).filter((x) => x.sha256 === a.sha256);
     expect(listed).toEqual([{ sha256: a.sha256, size: bytes.length }]);
@@ -80,9 +89,11 @@ describe.each(adapters)('FileStore contract: %s', (_name, make) => {
 
   it('keeps nothing when the media type is refused or the source fails part-way', async () => {
     const before = await store.list('', 1000);
-    await expect(store.put(pieces(randomBytes(CHUNK_BYTES + 1), 4096), () => {
-      throw new Error('not allowed');
-    })).rejects.toThrow('not allowed');
+    await expect(
+      store.put(pieces(randomBytes(CHUNK_BYTES + 1), 4096), () => {
+        throw new Error('not allowed');
+      }),
+    ).rejects.toThrow('not allowed');
     async function* failing() {
       yield randomBytes(CHUNK_BYTES);
       throw new Error('connection reset');

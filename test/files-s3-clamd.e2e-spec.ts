@@ -22,15 +22,20 @@ let t: TestApp;
 let client: S3Client;
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const pdf = (text: string) => Buffer.concat([Buffer.from(`%PDF-1.7\n% ${text}\n`), randomBytes(700_000), Buffer.from('\n%%EOF\n')]);
+const pdf = (text: string) =>
+  Buffer.concat([Buffer.from(`%PDF-1.7\n% ${text}\n`), randomBytes(700_000), Buffer.from('\n%%EOF\n')]);
 const upload = (bytes: Buffer, name: string) =>
   t.call('post', F, `${F}?name=${encodeURIComponent(name)}`, officer, bytes, { 'Content-Type': 'application/pdf' });
 const download = (fileId: string, range?: string) => {
-  const req = t.http.get(`${F}/${fileId}`).set('Authorization', `Bearer ${t.token("district-officer", { districts: ["500103"], sub: "officer-s3" })}`).buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
+  const req = t.http
+    .get(`${F}/${fileId}`)
+    .set('Authorization', `Bearer ${t.token('district-officer', { districts: ['500103'], sub: 'officer-s3' })}`)
+    .buffer(true)
+    .parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
   return range ? req.set('Range', range) : req;
 };
 const store = () => t.app.get(FilesService).store;
@@ -56,13 +61,22 @@ describe('evidence files on an S3-compatible store', () => {
   it('stores an upload in the bucket, not in Postgres, and serves it back whole and in ranges', async () => {
     expect(store()).toBeInstanceOf(S3FileStore);
     file = (await ok(upload(bytes, '整改验收记录（签字版）.pdf'), 201)).body;
-    expect(file).toMatchObject({ sha256: sha(bytes), size: bytes.length, mediaType: 'application/pdf', name: '整改验收记录（签字版）.pdf' });
+    expect(file).toMatchObject({
+      sha256: sha(bytes),
+      size: bytes.length,
+      mediaType: 'application/pdf',
+      name: '整改验收记录（签字版）.pdf',
+    });
     expect(await stored()).toContain(file.sha256);
     expect((await t.db.pool.query('SELECT count(*)::int AS n FROM file_chunks')).rows[0].n).toBe(0);
     const whole = await download(file.fileId);
     expect([whole.status, whole.headers.etag, Buffer.compare(whole.body, bytes)]).toEqual([200, `"${file.sha256}"`, 0]);
     const part = await download(file.fileId, 'bytes=0-0');
-    expect([part.status, part.headers['content-range'], [...part.body]]).toEqual([206, `bytes 0-0/${bytes.length}`, [bytes[0]]]);
+    expect([part.status, part.headers['content-range'], [...part.body]]).toEqual([
+      206,
+      `bytes 0-0/${bytes.length}`,
+      [bytes[0]],
+    ]);
     const across = await download(file.fileId, 'bytes=262000-524999');
     expect([across.status, Buffer.compare(across.body, bytes.subarray(262000, 525000))]).toEqual([206, 0]);
   });
@@ -70,10 +84,14 @@ describe('evidence files on an S3-compatible store', () => {
   it('names a blob whose bytes were changed in the bucket: GET /api/v1/audit/verify', async () => {
     const altered = Buffer.from(bytes);
     altered[5000] ^= 0xff;
-    await client.send(new PutObjectCommand({ Bucket: s3.at.bucket, Key: `${s3.at.prefix}blobs/${file.sha256}`, Body: altered }));
+    await client.send(
+      new PutObjectCommand({ Bucket: s3.at.bucket, Key: `${s3.at.prefix}blobs/${file.sha256}`, Body: altered }),
+    );
     const report = (await ok(t.call('get', '/api/v1/audit/verify', '/api/v1/audit/verify', 'auditor'))).body;
     expect(report.ok).toBe(false);
-    expect(report.files.mismatched).toEqual([{ sha256: file.sha256, found: sha(altered), fileIds: [file.fileId], eventIds: [] }]);
+    expect(report.files.mismatched).toEqual([
+      { sha256: file.sha256, found: sha(altered), fileIds: [file.fileId], eventIds: [] },
+    ]);
   });
 });
 
@@ -83,11 +101,23 @@ describe('evidence files on an S3-compatible store', () => {
     const before = await stored();
     const staged = await store().staged();
     const files = (await t.db.pool.query('SELECT count(*)::int AS n FROM files')).rows[0].n;
-    const hidden = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(300_000), Buffer.from(EICAR), randomBytes(300_000), Buffer.from('\n%%EOF\n')]);
+    const hidden = Buffer.concat([
+      Buffer.from('%PDF-1.7\n'),
+      randomBytes(300_000),
+      Buffer.from(EICAR),
+      randomBytes(300_000),
+      Buffer.from('\n%%EOF\n'),
+    ]);
     for (const infected of [Buffer.from(EICAR), hidden]) {
       const refused = await upload(infected, '带毒的整改报告.pdf');
       expect([refused.status, refused.headers['content-type'], refused.body.errors?.[0]]).toEqual([
-        422, 'application/problem+json; charset=utf-8', expect.objectContaining({ field: 'body', rule: 'virusFree', message: expect.stringContaining('Eicar-Test-Signature') }),
+        422,
+        'application/problem+json; charset=utf-8',
+        expect.objectContaining({
+          field: 'body',
+          rule: 'virusFree',
+          message: expect.stringContaining('Eicar-Test-Signature'),
+        }),
       ]);
     }
     expect(await stored()).toEqual(before);
@@ -100,7 +130,11 @@ describe('evidence files on an S3-compatible store', () => {
     await clamd!.stop();
     clamd = undefined;
     const refused = await upload(pdf('扫描器停了'), '未扫描.pdf');
-    expect([refused.status, refused.headers['content-type'], refused.body.detail]).toEqual([503, 'application/problem+json; charset=utf-8', expect.stringContaining('clamd')]);
+    expect([refused.status, refused.headers['content-type'], refused.body.detail]).toEqual([
+      503,
+      'application/problem+json; charset=utf-8',
+      expect.stringContaining('clamd'),
+    ]);
     expect(await stored()).toEqual(before);
   });
 });

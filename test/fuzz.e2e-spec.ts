@@ -22,12 +22,39 @@ function prng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)], chance: (p: number) => next() < p };
+  return {
+    next,
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
+    chance: (p: number) => next() < p,
+  };
 }
 
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
-const BAD_SCALARS = ['', 'x', '-1', '0', '1.5', '1e19', '99999999999999999999', '9223372036854775808', '-9223372036854775809', 'NaN',
-  'null', 'true', '%00', '\u0000', '..', '../../etc/passwd', '💥', '整改清单', 'a'.repeat(300), "' OR 1=1 --", '{"a":1}', '[1]', ' '];
+const BAD_SCALARS = [
+  '',
+  'x',
+  '-1',
+  '0',
+  '1.5',
+  '1e19',
+  '99999999999999999999',
+  '9223372036854775808',
+  '-9223372036854775809',
+  'NaN',
+  'null',
+  'true',
+  '%00',
+  '\u0000',
+  '..',
+  '../../etc/passwd',
+  '💥',
+  '整改清单',
+  'a'.repeat(300),
+  "' OR 1=1 --",
+  '{"a":1}',
+  '[1]',
+  ' ',
+];
 const BAD_HEADERS: Record<string, string[]> = {
   'If-Match': ['"1"', '*', '"abc"', 'W/"1"', '"1", "2"', '"99999999999999999999"', 'garbage', '""'],
   'If-None-Match': ['"1"', '*', 'W/"x"', ',,,'],
@@ -60,14 +87,27 @@ const real: Record<string, string> = {};
 
 beforeAll(async () => {
   t = await startTestApp({ queue: 'redis', env: { WEBHOOK_ALLOW_PRIVATE: 'true', CONSISTENCY_WAIT_MS: '200' } });
-  const campaign = await t.call('post', '/api/v1/campaigns', '/api/v1/campaigns', 'city-admin', launchBody(chongqing2022));
+  const campaign = await t.call(
+    'post',
+    '/api/v1/campaigns',
+    '/api/v1/campaigns',
+    'city-admin',
+    launchBody(chongqing2022),
+  );
   real.id = campaign.body.id;
   const subject = await t.call('post', '/api/v1/subjects', '/api/v1/subjects', 'city-admin', {
-    campaignId: real.id, type: 'training-institution', name: '重庆市某安全培训学校', uscc: uscc(777), districtCode: '500103',
-    industry: 'safety-training', principal: { name: '张三' },
+    campaignId: real.id,
+    type: 'training-institution',
+    name: '重庆市某安全培训学校',
+    uscc: uscc(777),
+    districtCode: '500103',
+    industry: 'safety-training',
+    principal: { name: '张三' },
   });
   real.subjectId = subject.body.id;
-  const hook = await t.call('post', '/api/v1/webhooks', '/api/v1/webhooks', 'city-admin', { url: 'http://127.0.0.1:9/hook' });
+  const hook = await t.call('post', '/api/v1/webhooks', '/api/v1/webhooks', 'city-admin', {
+    url: 'http://127.0.0.1:9/hook',
+  });
   real.webhookId = hook.body.id;
 }, 60_000);
 afterAll(async () => {
@@ -80,12 +120,16 @@ function pathFor(template: string, r: ReturnType<typeof prng>): string {
     const roll = r.next();
     if (roll < 0.35 && real[name]) return real[name];
     if (roll < 0.5) return randomUUID();
-    if (roll < 0.6) return name === 'districtCode' ? '500103' : name === 'phase' ? 'self-correction' : r.pick(BAD_SCALARS);
+    if (roll < 0.6)
+      return name === 'districtCode' ? '500103' : name === 'phase' ? 'self-correction' : r.pick(BAD_SCALARS);
     return encodeURIComponent(r.pick(BAD_SCALARS));
   });
 }
 
-function queryFor(op: { parameters?: { name?: string; in?: string; $ref?: string }[] }, r: ReturnType<typeof prng>): string {
+function queryFor(
+  op: { parameters?: { name?: string; in?: string; $ref?: string }[] },
+  r: ReturnType<typeof prng>,
+): string {
   const names = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name!);
   names.push('minPosition', 'offset', 'limit', 'after', 'version', 'asOf');
   if (r.chance(0.2)) names.push('zzUnknown');
@@ -93,7 +137,8 @@ function queryFor(op: { parameters?: { name?: string; in?: string; $ref?: string
   for (const name of names) {
     if (!r.chance(0.3)) continue;
     const times = r.chance(0.1) ? 2 : 1;
-    for (let i = 0; i < times; i++) parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(r.pick(BAD_SCALARS))}`);
+    for (let i = 0; i < times; i++)
+      parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(r.pick(BAD_SCALARS))}`);
   }
   return parts.length ? `?${parts.join('&')}` : '';
 }
@@ -109,7 +154,8 @@ describe('fuzz over every operation of openapi.yaml', () => {
         const op = item[method];
         if (!op) continue;
         for (let i = 0; i < PER_OPERATION; i++) {
-          const path = pathFor(template, r) + queryFor({ parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])] }, r);
+          const path =
+            pathFor(template, r) + queryFor({ parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])] }, r);
           let req = t.http[method](path);
           const caller = r.pick(callers);
           if (caller) {
@@ -118,14 +164,24 @@ describe('fuzz over every operation of openapi.yaml', () => {
             req = req.set('Authorization', `Bearer ${t.token(caller, { districts, subjectId })}`);
           }
           for (const [h, values] of Object.entries(BAD_HEADERS)) if (r.chance(0.2)) req = req.set(h, r.pick(values));
-          const body = method === 'get' || method === 'delete' ? (r.chance(0.1) ? '{"x":1}' : undefined) : r.pick(BODIES);
-          if (body !== undefined) req = req.set('Content-Type', r.chance(0.9) ? 'application/json' : r.pick(['text/csv', 'text/plain', 'application/x-www-form-urlencoded'])).send(body);
+          const body =
+            method === 'get' || method === 'delete' ? (r.chance(0.1) ? '{"x":1}' : undefined) : r.pick(BODIES);
+          if (body !== undefined)
+            req = req
+              .set(
+                'Content-Type',
+                r.chance(0.9)
+                  ? 'application/json'
+                  : r.pick(['text/csv', 'text/plain', 'application/x-www-form-urlencoded']),
+              )
+              .send(body);
           const correlationId = randomUUID();
           const res = await req.set('X-Correlation-Id', correlationId);
           sent++;
           const label = `${method.toUpperCase()} ${path} (${caller ?? 'anonymous'}, body ${String(body).slice(0, 60)})`;
           if (res.status >= 500) failures.push(`${res.status} ${label}: ${res.text.slice(0, 200)}`);
-          if (res.status >= 400 && (await eventsUnder(t.db, correlationId))) failures.push(`a ${res.status} wrote to the log: ${label}`);
+          if (res.status >= 400 && (await eventsUnder(t.db, correlationId)))
+            failures.push(`a ${res.status} wrote to the log: ${label}`);
         }
       }
     }

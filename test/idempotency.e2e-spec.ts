@@ -20,10 +20,21 @@ afterAll(async () => {
   await t.close();
 });
 
-const tip = (content = '举报某培训机构只签到不培训') => ({ channel: 'hotline-12350', receivedAt: '2022-05-15T08:30:00+08:00', content });
+const tip = (content = '举报某培训机构只签到不培训') => ({
+  channel: 'hotline-12350',
+  receivedAt: '2022-05-15T08:30:00+08:00',
+  content,
+});
 const post = (key: string, body: object, caller: 'city-admin' | { role: 'city-admin'; sub: string } = 'city-admin') =>
   t.call('post', T, `${C}/${id}/tips`, caller, body, { 'Idempotency-Key': key });
-const tips = async () => Number((await t.db.pool.query(`SELECT count(*) FROM events WHERE type = 'tip.received' AND data->>'campaignId' = $1`, [id])).rows[0].count);
+const tips = async () =>
+  Number(
+    (
+      await t.db.pool.query(`SELECT count(*) FROM events WHERE type = 'tip.received' AND data->>'campaignId' = $1`, [
+        id,
+      ])
+    ).rows[0].count,
+  );
 
 it('the same key with the same request returns the first answer (status, headers, body) and appends nothing', async () => {
   const key = randomUUID();
@@ -31,8 +42,13 @@ it('the same key with the same request returns the first answer (status, headers
   const first = await post(key, tip());
   expect(first.status).toBe(201);
   const again = await post(key, tip());
-  expect([again.status, again.body, again.headers.location, again.headers.etag, again.headers['x-log-position']])
-    .toEqual([201, first.body, first.headers.location, first.headers.etag, first.headers['x-log-position']]);
+  expect([
+    again.status,
+    again.body,
+    again.headers.location,
+    again.headers.etag,
+    again.headers['x-log-position'],
+  ]).toEqual([201, first.body, first.headers.location, first.headers.etag, first.headers['x-log-position']]);
   expect([first.headers['idempotent-replayed'], again.headers['idempotent-replayed']]).toEqual([undefined, 'true']);
   expect(again.body.content ?? again.body.tipId).toBeDefined();
   expect(await tips()).toBe(before + 1);
@@ -47,7 +63,14 @@ it('the same key with another body, or on another route, is a 422 idempotency-ke
   const before = await tips();
   const other = await post(key, tip('另一条线索'));
   expect([other.status, other.body.type]).toEqual([422, 'urn:rectify:problem:idempotency-key-reused']);
-  const route = await t.call('post', `${C}/{id}/phases/{phase}/open`, `${C}/${id}/phases/self-correction/open`, 'city-admin', {}, { 'Idempotency-Key': key });
+  const route = await t.call(
+    'post',
+    `${C}/{id}/phases/{phase}/open`,
+    `${C}/${id}/phases/self-correction/open`,
+    'city-admin',
+    {},
+    { 'Idempotency-Key': key },
+  );
   expect([route.status, route.body.type]).toEqual([422, 'urn:rectify:problem:idempotency-key-reused']);
   expect(await tips()).toBe(before);
 });
@@ -77,7 +100,15 @@ it('a malformed request lets the key go (a corrected retry runs); a domain refus
   expect((await post(key, tip())).status).toBe(201);
   // opening a phase out of order is refused by the domain: the refusal is the outcome, kept for the key
   const refusedKey = randomUUID();
-  const open = (k: string) => t.call('post', `${C}/{id}/phases/{phase}/open`, `${C}/${id}/phases/enforcement/open`, 'city-admin', {}, { 'Idempotency-Key': k });
+  const open = (k: string) =>
+    t.call(
+      'post',
+      `${C}/{id}/phases/{phase}/open`,
+      `${C}/${id}/phases/enforcement/open`,
+      'city-admin',
+      {},
+      { 'Idempotency-Key': k },
+    );
   const refused = await open(refusedKey);
   expect(refused.status).toBe(409);
   const again = await open(refusedKey);
@@ -87,7 +118,10 @@ it('a malformed request lets the key go (a corrected retry runs); a domain refus
 it('keys are kept for IDEMPOTENCY_KEY_TTL_HOURS; a key that is not 1-255 visible ASCII characters is a 400 naming the header', async () => {
   const key = randomUUID();
   await post(key, tip());
-  const { rows } = await t.db.pool.query(`SELECT extract(epoch FROM expires_at - created_at) / 3600 AS hours FROM idempotency_keys WHERE key = $1`, [key]);
+  const { rows } = await t.db.pool.query(
+    `SELECT extract(epoch FROM expires_at - created_at) / 3600 AS hours FROM idempotency_keys WHERE key = $1`,
+    [key],
+  );
   expect(Number(rows[0].hours)).toBeCloseTo(48, 3);
   const res = await post('two words', tip());
   expect([res.status, res.body.errors?.[0]?.field]).toEqual([400, 'Idempotency-Key']);
@@ -107,19 +141,35 @@ it('a client that hangs up mid-request and retries gets the answer of the reques
   try {
     const ahead = await post(randomUUID(), tip('先到的线索'));
     const body = JSON.stringify(tip('断线重试的线索'));
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: `${C}/${id}/tips`, headers: {
-      Authorization: `Bearer ${t.token('city-admin')}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body),
-      'Idempotency-Key': key, 'X-Min-Position': ahead.headers['x-log-position'],
-    } });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: `${C}/${id}/tips`,
+      headers: {
+        Authorization: `Bearer ${t.token('city-admin')}`,
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        'Idempotency-Key': key,
+        'X-Min-Position': ahead.headers['x-log-position'],
+      },
+    });
     req.on('error', () => undefined);
     req.end(body);
     // the service has taken the key: the client hangs up before any answer
-    await until('the key to be taken', async () => (await t.db.pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount, (n) => n === 1);
+    await until(
+      'the key to be taken',
+      async () => (await t.db.pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount,
+      (n) => n === 1,
+    );
     req.destroy();
     runner.start();
     released = true;
-    await until('the left request to be answered and its answer kept', async () =>
-      (await t.db.pool.query('SELECT status FROM idempotency_keys WHERE key = $1', [key])).rows[0]?.status, (s) => s === 201);
+    await until(
+      'the left request to be answered and its answer kept',
+      async () => (await t.db.pool.query('SELECT status FROM idempotency_keys WHERE key = $1', [key])).rows[0]?.status,
+      (s) => s === 201,
+    );
   } finally {
     if (!released) runner.start();
   }

@@ -39,19 +39,31 @@ const meta = () => ({ actor: { id: 'tester', role: 'city-admin' }, correlationId
 
 async function appendMany(prefix: string, count: number, extra: (i: number) => object = () => ({})): Promise<void> {
   for (let i = 0; i < count; i++) {
-    await store.appendToStream(`${prefix}-${i % 7}`, [{ type: 'test.counted', data: { i, ...extra(i) }, metadata: meta() }], {
-      expectedVersion: 'any',
-    });
+    await store.appendToStream(
+      `${prefix}-${i % 7}`,
+      [{ type: 'test.counted', data: { i, ...extra(i) }, metadata: meta() }],
+      {
+        expectedVersion: 'any',
+      },
+    );
   }
 }
 
 /** Records every event it applies, with no uniqueness constraint, so a double application would show. */
-function recording(name: string, runner: string, onApply?: (tx: PoolClient, e: ProjectedEvent) => Promise<void>): Projection {
+function recording(
+  name: string,
+  runner: string,
+  onApply?: (tx: PoolClient, e: ProjectedEvent) => Promise<void>,
+): Projection {
   return {
     name,
     tables: [],
     async apply(tx, e) {
-      await tx.query('INSERT INTO applied (event_id, position, runner) VALUES ($1, $2, $3)', [e.eventId, e.globalPosition, `${name}/${runner}`]);
+      await tx.query('INSERT INTO applied (event_id, position, runner) VALUES ($1, $2, $3)', [
+        e.eventId,
+        e.globalPosition,
+        `${name}/${runner}`,
+      ]);
       await onApply?.(tx, e);
     },
   };
@@ -79,7 +91,7 @@ async function catchUpFully(runner: ProjectionRunner, projection: Projection): P
 /** Waits until everything written is safe to read (another test database's transaction may hold it back). */
 async function settled(): Promise<void> {
   const target = await lastPosition();
-  for (let i = 0; i < 500 && ((await store.positions()).safe) < target; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && (await store.positions()).safe < target; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 async function eventCount(): Promise<number> {
@@ -111,7 +123,10 @@ async function statementsSent(tx: PoolClient, use: () => Promise<unknown>): Prom
 }
 
 /** The e2e run's log: a campaign's four phases, 8 subjects. */
-const lifecycle = readFileSync(join(__dirname, '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8').trim().split('\n').map(eventFromJson);
+const lifecycle = readFileSync(join(__dirname, '..', 'scripts', 'fixtures', 'lifecycle.ndjson'), 'utf8')
+  .trim()
+  .split('\n')
+  .map(eventFromJson);
 
 describe('checkpoints commit with the read model', () => {
   it('a batch that fails part-way leaves neither its rows nor its checkpoint', async () => {
@@ -119,7 +134,9 @@ describe('checkpoints commit with the read model', () => {
     await appendMany(`f${name}`, 5);
     const head = await lastPosition();
     const before = await eventCount();
-    await store.appendToStream(`f${name}-x`, [{ type: 'test.poison', data: {}, metadata: meta() }], { expectedVersion: 'any' });
+    await store.appendToStream(`f${name}-x`, [{ type: 'test.poison', data: {}, metadata: meta() }], {
+      expectedVersion: 'any',
+    });
     await settled();
     const projection = recording(name, 'a', async (_tx, e) => {
       if (e.type === 'test.poison') throw new Error('cannot apply');
@@ -166,7 +183,9 @@ describe('readWindows', () => {
   it('hands the whole log on in order, in windows of at least the size asked, one window at a time', async () => {
     await appendMany(`w${randomUUID().slice(0, 8)}`, 45);
     await settled();
-    const expected = (await db.pool.query('SELECT global_position FROM events ORDER BY global_position')).rows.map((r) => Number(r.global_position));
+    const expected = (await db.pool.query('SELECT global_position FROM events ORDER BY global_position')).rows.map(
+      (r) => Number(r.global_position),
+    );
     const windows: number[][] = [];
     let handling = 0;
     let overlapped = false;
@@ -187,9 +206,11 @@ describe('readWindows', () => {
 
   it('rejects with the error of a window that fails', async () => {
     let handled = 0;
-    await expect(readWindows(store, 0, { page: 5, window: 5 }, async () => {
-      if (++handled === 2) throw new Error('window failed');
-    })).rejects.toThrow('window failed');
+    await expect(
+      readWindows(store, 0, { page: 5, window: 5 }, async () => {
+        if (++handled === 2) throw new Error('window failed');
+      }),
+    ).rejects.toThrow('window failed');
   });
 });
 
@@ -215,7 +236,13 @@ describe('the projections as a group', () => {
   it('three runners of three projections apply each event once to each, while events keep arriving', async () => {
     const names = ['x', 'y', 'z'].map((n) => `grp-${n}-${randomUUID().slice(0, 8)}`);
     const runners = ['a', 'b', 'c'].map(
-      (r) => new ProjectionRunner(db.pool, store, names.map((n) => recording(n, r)), { batchSize: 7 }),
+      (r) =>
+        new ProjectionRunner(
+          db.pool,
+          store,
+          names.map((n) => recording(n, r)),
+          { batchSize: 7 },
+        ),
     );
     await runners[0].ensureCheckpoints();
     runners.forEach((r) => r.start());
@@ -232,12 +259,17 @@ describe('the projections as a group', () => {
     const bad = `bad-${randomUUID().slice(0, 8)}`;
     let broken = true;
     const failures: string[] = [];
-    const runner = new ProjectionRunner(db.pool, store, [
-      recording(good, 'r'),
-      recording(bad, 'r', async () => {
-        if (broken) throw new Error('cannot apply yet');
-      }),
-    ], { batchSize: 5, onError: (name) => failures.push(name) });
+    const runner = new ProjectionRunner(
+      db.pool,
+      store,
+      [
+        recording(good, 'r'),
+        recording(bad, 'r', async () => {
+          if (broken) throw new Error('cannot apply yet');
+        }),
+      ],
+      { batchSize: 5, onError: (name) => failures.push(name) },
+    );
     await runner.ensureCheckpoints();
     runner.start();
     await appendMany(`f${good}`, 30);
@@ -257,24 +289,37 @@ describe('the projections as a group', () => {
 
 describe('the campaigns projection', () => {
   async function runCommands(): Promise<void> {
-    const ctx = { now: new Date('2022-04-01T00:00:00Z'), principal: { sub: 'a', role: 'city-admin' as const, districts: [] } };
+    const ctx = {
+      now: new Date('2022-04-01T00:00:00Z'),
+      principal: { sub: 'a', role: 'city-admin' as const, districts: [] },
+    };
     for (let n = 0; n < 12; n++) {
       const id = randomUUID();
       const stream = campaignStream(id);
-      const commands: CampaignCommand[] = [{ ...lianyungang2021, campaignId: id, title: `第${n}号 ${lianyungang2021.title}` }];
+      const commands: CampaignCommand[] = [
+        { ...lianyungang2021, campaignId: id, title: `第${n}号 ${lianyungang2021.title}` },
+      ];
       PHASES.slice(0, n % 5).forEach((phase: PhaseId, i) => {
         commands.push({ type: 'OpenPhase', phase });
         if (i < (n % 5) - 1 || n % 2 === 0) commands.push({ type: 'ClosePhase', phase });
       });
-      if (n % 3 === 0) commands.push({ type: 'SetDeadline', key: 'summary-report', due: '2022-09-30', reason: `改期 ${n}` });
+      if (n % 3 === 0)
+        commands.push({ type: 'SetDeadline', key: 'summary-report', due: '2022-09-30', reason: `改期 ${n}` });
       let version = 0;
       for (const c of commands) {
-        const state = fold(campaignDecider, (await store.readStream(stream)).map((e) => ({ type: e.type, data: e.data })));
+        const state = fold(
+          campaignDecider,
+          (await store.readStream(stream)).map((e) => ({ type: e.type, data: e.data })),
+        );
         const events = campaignDecider.decide(c, state, ctx);
         if (!events.length) continue;
-        const r = await store.appendToStream(stream, events.map((e) => ({ type: e.type, data: e.data, metadata: meta() })), {
-          expectedVersion: version,
-        });
+        const r = await store.appendToStream(
+          stream,
+          events.map((e) => ({ type: e.type, data: e.data, metadata: meta() })),
+          {
+            expectedVersion: version,
+          },
+        );
         version = r.nextExpectedVersion;
       }
     }
@@ -313,7 +358,11 @@ describe('batched projections', () => {
    * What `read` finds after the log is applied in batches of `size`, in a transaction that is rolled back. The events
    * are stored in the log first, as a projection only applies events of the log (it may read a stream's earlier ones).
    */
-  async function afterApplying<T>(events: StoredEvent[], size: number, read: (tx: PoolClient) => Promise<T>): Promise<T> {
+  async function afterApplying<T>(
+    events: StoredEvent[],
+    size: number,
+    read: (tx: PoolClient) => Promise<T>,
+  ): Promise<T> {
     const tx = await db.pool.connect();
     try {
       await tx.query('BEGIN');
@@ -332,18 +381,25 @@ describe('batched projections', () => {
   }
 
   /** Every read model after the log is applied in batches of `size`. */
-  const projected = (events: StoredEvent[], size: number) => afterApplying(events, size, async (tx) => {
-    const out: Record<string, { rows: number; checksum: string }> = {};
-    for (const t of tables) out[t] = await tableChecksum(tx, t);
-    return out;
-  });
+  const projected = (events: StoredEvent[], size: number) =>
+    afterApplying(events, size, async (tx) => {
+      const out: Record<string, { rows: number; checksum: string }> = {};
+      for (const t of tables) out[t] = await tableChecksum(tx, t);
+      return out;
+    });
 
   it('leave every table as applying the events one by one does, whatever the batch size', async () => {
     const one = await projected(lifecycle, 1);
     // the fixture (a campaign's four phases, recorded before files were stored) fills every read model but the webhook
     // subscriptions and the file references
-    expect(Object.entries(one).filter(([, t]) => t.rows === 0).map(([name]) => name).sort()).toEqual(['rm_file_references', 'rm_webhook_subscriptions']);
-    for (const size of [2, 7, 50, lifecycle.length]) expect({ size, tables: await projected(lifecycle, size) }).toEqual({ size, tables: one });
+    expect(
+      Object.entries(one)
+        .filter(([, t]) => t.rows === 0)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['rm_file_references', 'rm_webhook_subscriptions']);
+    for (const size of [2, 7, 50, lifecycle.length])
+      expect({ size, tables: await projected(lifecycle, size) }).toEqual({ size, tables: one });
   });
 
   it('keep an event whose stream began in an earlier batch, and skip one whose stream was never begun', async () => {
@@ -361,31 +417,58 @@ describe('batched projections', () => {
   });
 
   it('drop a finding when its item is answered again without a problem, in the same batch or a later one', async () => {
-    const answered = lifecycle.find((e) => e.type === 'inspection.answered' && (e.data as { answers: { problemPresent: boolean }[] }).answers.some((a) => a.problemPresent))!;
+    const answered = lifecycle.find(
+      (e) =>
+        e.type === 'inspection.answered' &&
+        (e.data as { answers: { problemPresent: boolean }[] }).answers.some((a) => a.problemPresent),
+    )!;
     const stream = lifecycle.filter((e) => e.streamId === answered.streamId);
-    const data = answered.data as { inspectionId: string; answers: { itemCode: string; problemPresent: boolean; manifestation?: string }[] };
+    const data = answered.data as {
+      inspectionId: string;
+      answers: { itemCode: string; problemPresent: boolean; manifestation?: string }[];
+    };
     const problem = data.answers.find((a) => a.problemPresent)!.itemCode;
     const clean = data.answers.find((a) => !a.problemPresent)!.itemCode;
     const last = stream[stream.length - 1];
     const reanswered: StoredEvent = {
-      ...answered, eventId: randomUUID(), streamVersion: last.streamVersion + 1, globalPosition: Math.max(...lifecycle.map((e) => e.globalPosition)) + 1,
-      data: { ...data, answers: [{ itemCode: problem, problemPresent: false }, { itemCode: clean, problemPresent: true, manifestation: '复查发现：台账缺页' }] },
+      ...answered,
+      eventId: randomUUID(),
+      streamVersion: last.streamVersion + 1,
+      globalPosition: Math.max(...lifecycle.map((e) => e.globalPosition)) + 1,
+      data: {
+        ...data,
+        answers: [
+          { itemCode: problem, problemPresent: false },
+          { itemCode: clean, problemPresent: true, manifestation: '复查发现：台账缺页' },
+        ],
+      },
     };
-    const findings = (tx: PoolClient) => tx.query('SELECT item_code, manifestation FROM rm_findings WHERE inspection_id = $1 ORDER BY item_code', [data.inspectionId]);
+    const findings = (tx: PoolClient) =>
+      tx.query('SELECT item_code, manifestation FROM rm_findings WHERE inspection_id = $1 ORDER BY item_code', [
+        data.inspectionId,
+      ]);
     const before = (await afterApplying(stream, stream.length, findings)).rows;
     expect(before.map((r) => r.item_code)).toContain(problem);
-    const expected = [...before.filter((r) => r.item_code !== problem), { item_code: clean, manifestation: '复查发现：台账缺页' }]
-      .sort((a, b) => a.item_code.localeCompare(b.item_code));
+    const expected = [
+      ...before.filter((r) => r.item_code !== problem),
+      { item_code: clean, manifestation: '复查发现：台账缺页' },
+    ].sort((a, b) => a.item_code.localeCompare(b.item_code));
     for (const size of [1, stream.length, stream.length + 1]) {
-      expect({ size, rows: (await afterApplying([...stream, reanswered], size, findings)).rows }).toEqual({ size, rows: expected });
+      expect({ size, rows: (await afterApplying([...stream, reanswered], size, findings)).rows }).toEqual({
+        size,
+        rows: expected,
+      });
     }
   });
 });
 
 describe('foldStreams', () => {
-  const stream = lifecycle.filter((e) => e.streamId === lifecycle.find((x) => x.type === 'self-inspection.problem-listed')!.streamId);
+  const stream = lifecycle.filter(
+    (e) => e.streamId === lifecycle.find((x) => x.type === 'self-inspection.problem-listed')!.streamId,
+  );
   const asEvent = (e: StoredEvent) => ({ type: e.type, data: e.data }) as SelfInspectionEvent;
-  const steps = (events: StoredEvent[]) => events.map((e) => ({ key: e.streamId, version: e.streamVersion, event: asEvent(e), first: e.streamVersion === 1 }));
+  const steps = (events: StoredEvent[]) =>
+    events.map((e) => ({ key: e.streamId, version: e.streamVersion, event: asEvent(e), first: e.streamVersion === 1 }));
 
   /** foldStreams over `batch`, with `logged` stored in the log first (rolled back afterwards). */
   async function folded(logged: StoredEvent[], batch: StoredEvent[]) {
@@ -406,10 +489,15 @@ describe('foldStreams', () => {
     const upTo = (n: number) => fold(selfInspectionDecider, stream.slice(0, n).map(asEvent));
     for (const cut of [1, 2, stream.length - 1]) {
       const out = await folded(stream, stream.slice(cut));
-      expect({ cut, states: out }).toEqual({ cut, states: stream.slice(cut).map((_, i) => ({ before: upTo(cut + i), after: upTo(cut + i + 1), created: false })) });
+      expect({ cut, states: out }).toEqual({
+        cut,
+        states: stream.slice(cut).map((_, i) => ({ before: upTo(cut + i), after: upTo(cut + i + 1), created: false })),
+      });
     }
     // a batch that starts the stream reads nothing and marks it created
-    expect((await folded([], stream)).map((f) => [f.after, f.created])).toEqual(stream.map((_, i) => [upTo(i + 1), true]));
+    expect((await folded([], stream)).map((f) => [f.after, f.created])).toEqual(
+      stream.map((_, i) => [upTo(i + 1), true]),
+    );
   });
 
   it('gives no state to a stream whose first event is in neither the log nor the batch', async () => {
@@ -425,8 +513,14 @@ describe('the rectification projection', () => {
       await tx.query('BEGIN');
       await tx.query(`TRUNCATE ${rectificationProjection.tables.join(', ')}`);
       const sent = await statementsSent(tx, () => applyEvents(tx, rectificationProjection, lifecycle));
-      const writes = new Set(sent.filter(([verb]) => verb !== 'SELECT').map(([verb, ...rest]) => `${verb} ${verb === 'INSERT' ? rest[1] : rest[0]}`));
-      const counts = await tx.query(`SELECT ${rectificationProjection.tables.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);
+      const writes = new Set(
+        sent
+          .filter(([verb]) => verb !== 'SELECT')
+          .map(([verb, ...rest]) => `${verb} ${verb === 'INSERT' ? rest[1] : rest[0]}`),
+      );
+      const counts = await tx.query(
+        `SELECT ${rectificationProjection.tables.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`,
+      );
       // the fixture fills every table of the projection
       expect(Object.entries(counts.rows[0]).filter(([, n]) => n === 0)).toEqual([]);
       expect([...writes].sort()).toEqual(rectificationProjection.tables.map((t) => `COPY ${t}`).sort());
@@ -438,16 +532,27 @@ describe('the rectification projection', () => {
 });
 
 describe('RowBuffer', () => {
-  interface Row { k: string; n: string; a: string; tags: string[]; doc: object | null }
+  interface Row {
+    k: string;
+    n: string;
+    a: string;
+    tags: string[];
+    doc: object | null;
+  }
   const spec = (onConflict: 'nothing' | (keyof Row)[]): TableSpec<Row> => ({
-    table: 'buffered', columns: { k: 'text', n: 'text', a: 'text', tags: 'text[]', doc: 'jsonb' }, key: ['k', 'n'], onConflict,
+    table: 'buffered',
+    columns: { k: 'text', n: 'text', a: 'text', tags: 'text[]', doc: 'jsonb' },
+    key: ['k', 'n'],
+    onConflict,
   });
   const rows = async () => (await db.pool.query('SELECT * FROM buffered ORDER BY k, n')).rows;
 
   beforeEach(async () => {
     await db.pool.query('DROP TABLE IF EXISTS buffered');
     await db.pool.query('CREATE TABLE buffered (k text, n text, a text, tags text[], doc jsonb, PRIMARY KEY (k, n))');
-    await db.pool.query(`INSERT INTO buffered VALUES ('old', '1', 'stored', '{x}', '{"v": 0}'), ('gone', '1', 'stored', '{}', null)`);
+    await db.pool.query(
+      `INSERT INTO buffered VALUES ('old', '1', 'stored', '{x}', '{"v": 0}'), ('gone', '1', 'stored', '{}', null)`,
+    );
   });
 
   /** Flushes the buffer and returns the verb of each statement it sent. */
@@ -497,16 +602,26 @@ describe('RowBuffer', () => {
     for (let i = 0; i < many; i++) b.upsert({ k: 'many', n: String(i), a: `第${i}行`, tags: [], doc: { i } });
     b.upsert({ k: 'old', n: '1', a: 'updated', tags: [], doc: null });
     expect(await flushed(b)).toEqual(['DELETE', 'DELETE', 'INSERT', 'INSERT', 'INSERT']);
-    const { rows: counts } = await db.pool.query(`SELECT k, count(*)::int AS n, max(doc->>'i') FILTER (WHERE n = '${many - 1}') AS last FROM buffered GROUP BY k ORDER BY k`);
-    expect(counts).toEqual([{ k: 'many', n: many, last: String(many - 1) }, { k: 'old', n: 1, last: null }]);
-    expect((await db.pool.query(`SELECT a FROM buffered WHERE k = 'old' OR (k = 'many' AND n = '${FLUSH_ROWS}') ORDER BY k`)).rows)
-      .toEqual([{ a: `第${FLUSH_ROWS}行` }, { a: 'updated' }]);
+    const { rows: counts } = await db.pool.query(
+      `SELECT k, count(*)::int AS n, max(doc->>'i') FILTER (WHERE n = '${many - 1}') AS last FROM buffered GROUP BY k ORDER BY k`,
+    );
+    expect(counts).toEqual([
+      { k: 'many', n: many, last: String(many - 1) },
+      { k: 'old', n: 1, last: null },
+    ]);
+    expect(
+      (await db.pool.query(`SELECT a FROM buffered WHERE k = 'old' OR (k = 'many' AND n = '${FLUSH_ROWS}') ORDER BY k`))
+        .rows,
+    ).toEqual([{ a: `第${FLUSH_ROWS}行` }, { a: 'updated' }]);
   });
 
   /** Text the COPY format and the array and JSON syntaxes each have to escape, and Chinese. */
   const awkward = (n: string): Row => ({
-    k: 'awkward', n, a: `tab\there, new\nline, cr\rhere, back\\slash, \\N, "引号" 安全培训 ${n}`,
-    tags: ['a"b', 'c,d', 'back\\slash', '{brace}', '', 'tab\t', 'NULL', '页'], doc: { s: 'x\ty\n"z"\\', 名称: '培训', n: Number(n), empty: null },
+    k: 'awkward',
+    n,
+    a: `tab\there, new\nline, cr\rhere, back\\slash, \\N, "引号" 安全培训 ${n}`,
+    tags: ['a"b', 'c,d', 'back\\slash', '{brace}', '', 'tab\t', 'NULL', '页'],
+    doc: { s: 'x\ty\n"z"\\', 名称: '培训', n: Number(n), empty: null },
   });
 
   it('sends rows created in the batch by COPY, storing exactly what the upsert stores', async () => {
@@ -525,25 +640,59 @@ describe('RowBuffer', () => {
   });
 
   it('COPY takes timestamps, dates, numbers, booleans and uuids as the table types them', async () => {
-    interface Typed { id: string; at: Date | string; day: string; n: number; amount: number | null; ok: boolean }
+    interface Typed {
+      id: string;
+      at: Date | string;
+      day: string;
+      n: number;
+      amount: number | null;
+      ok: boolean;
+    }
     await db.pool.query('DROP TABLE IF EXISTS typed');
-    await db.pool.query('CREATE TABLE typed (id uuid PRIMARY KEY, at timestamptz, day date, n bigint, amount numeric(14, 2), ok boolean)');
+    await db.pool.query(
+      'CREATE TABLE typed (id uuid PRIMARY KEY, at timestamptz, day date, n bigint, amount numeric(14, 2), ok boolean)',
+    );
     const b = new RowBuffer<Typed>({
-      table: 'typed', columns: { id: 'uuid', at: 'timestamptz', day: 'date', n: 'bigint', amount: 'numeric', ok: 'boolean' }, key: ['id'], onConflict: 'nothing',
+      table: 'typed',
+      columns: { id: 'uuid', at: 'timestamptz', day: 'date', n: 'bigint', amount: 'numeric', ok: 'boolean' },
+      key: ['id'],
+      onConflict: 'nothing',
     });
     const id = randomUUID();
-    b.upsert({ id, at: new Date('2022-08-15T15:59:00.123Z'), day: '2022-09-30', n: 2 ** 40, amount: 12345.67, ok: false }, true);
-    b.upsert({ id: randomUUID(), at: '2022-03-25T00:00:00+08:00', day: '2022-03-25', n: 0, amount: null, ok: true }, true);
+    b.upsert(
+      { id, at: new Date('2022-08-15T15:59:00.123Z'), day: '2022-09-30', n: 2 ** 40, amount: 12345.67, ok: false },
+      true,
+    );
+    b.upsert(
+      { id: randomUUID(), at: '2022-03-25T00:00:00+08:00', day: '2022-03-25', n: 0, amount: null, ok: true },
+      true,
+    );
     const tx = await db.pool.connect();
     try {
       await b.flush(tx);
     } finally {
       tx.release();
     }
-    const { rows: stored } = await db.pool.query(`SELECT id, at, day::text, n::text, amount::text, ok FROM typed ORDER BY at`);
+    const { rows: stored } = await db.pool.query(
+      `SELECT id, at, day::text, n::text, amount::text, ok FROM typed ORDER BY at`,
+    );
     expect(stored).toEqual([
-      { id: expect.any(String), at: new Date('2022-03-24T16:00:00Z'), day: '2022-03-25', n: '0', amount: null, ok: true },
-      { id, at: new Date('2022-08-15T15:59:00.123Z'), day: '2022-09-30', n: String(2 ** 40), amount: '12345.67', ok: false },
+      {
+        id: expect.any(String),
+        at: new Date('2022-03-24T16:00:00Z'),
+        day: '2022-03-25',
+        n: '0',
+        amount: null,
+        ok: true,
+      },
+      {
+        id,
+        at: new Date('2022-08-15T15:59:00.123Z'),
+        day: '2022-09-30',
+        n: String(2 ** 40),
+        amount: '12345.67',
+        ok: false,
+      },
     ]);
   });
 
@@ -552,7 +701,9 @@ describe('RowBuffer', () => {
     for (const n of ['e', 'b', 'd', 'a', 'c']) b.upsert({ k: 'ordered', n, a: n, tags: [], doc: null }, true);
     await flushed(b);
     // a fresh table's rows lie in the order they were inserted
-    expect((await db.pool.query(`SELECT n FROM buffered WHERE k = 'ordered' ORDER BY ctid`)).rows.map((r) => r.n)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(
+      (await db.pool.query(`SELECT n FROM buffered WHERE k = 'ordered' ORDER BY ctid`)).rows.map((r) => r.n),
+    ).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
   it('a created row deleted again in the batch sends nothing; one created after that is copied, with no DELETE', async () => {
@@ -571,7 +722,13 @@ describe('RowBuffer', () => {
     const b = new RowBuffer(spec(['a']));
     b.upsert({ k: 'old', n: '1', a: 'overwritten?', tags: [], doc: null }, true);
     await expect(flushed(b)).rejects.toMatchObject({ code: '23505' });
-    expect((await rows()).find((r) => r.k === 'old')).toEqual({ k: 'old', n: '1', a: 'stored', tags: ['x'], doc: { v: 0 } });
+    expect((await rows()).find((r) => r.k === 'old')).toEqual({
+      k: 'old',
+      n: '1',
+      a: 'stored',
+      tags: ['x'],
+      doc: { v: 0 },
+    });
   });
 
   it('sends a large flush of created rows in COPYs of at most FLUSH_ROWS rows', async () => {
@@ -579,7 +736,10 @@ describe('RowBuffer', () => {
     const many = 2 * FLUSH_ROWS + 1;
     for (let i = 0; i < many; i++) b.upsert({ k: 'many', n: String(i), a: `第${i}行`, tags: [], doc: { i } }, true);
     expect(await flushed(b)).toEqual(['COPY', 'COPY', 'COPY']);
-    expect((await db.pool.query(`SELECT count(*)::int AS n, count(DISTINCT a)::int AS a FROM buffered WHERE k = 'many'`)).rows).toEqual([{ n: many, a: many }]);
+    expect(
+      (await db.pool.query(`SELECT count(*)::int AS n, count(DISTINCT a)::int AS a FROM buffered WHERE k = 'many'`))
+        .rows,
+    ).toEqual([{ n: many, a: many }]);
   });
 
   it('keeps the first row of a key with DO NOTHING, and the stored one', async () => {
@@ -588,7 +748,11 @@ describe('RowBuffer', () => {
     b.upsert({ k: 'new', n: '1', a: 'first', tags: [], doc: null });
     b.upsert({ k: 'new', n: '1', a: 'second', tags: [], doc: null });
     await flushed(b);
-    expect((await rows()).map((r) => [r.k, r.a])).toEqual([['gone', 'stored'], ['new', 'first'], ['old', 'stored']]);
+    expect((await rows()).map((r) => [r.k, r.a])).toEqual([
+      ['gone', 'stored'],
+      ['new', 'first'],
+      ['old', 'stored'],
+    ]);
   });
 });
 
@@ -599,11 +763,18 @@ describe('migration 007 (a subject timeline as one row of positions)', () => {
     try {
       await tx.query('BEGIN');
       await tx.query('DROP TABLE rm_subject_timeline');
-      await tx.query('CREATE TABLE rm_subject_timeline (subject_id uuid NOT NULL, global_position bigint NOT NULL, PRIMARY KEY (subject_id, global_position))');
+      await tx.query(
+        'CREATE TABLE rm_subject_timeline (subject_id uuid NOT NULL, global_position bigint NOT NULL, PRIMARY KEY (subject_id, global_position))',
+      );
       await tx.query('INSERT INTO rm_subject_timeline VALUES ($1, 30), ($2, 5), ($1, 7), ($1, 4294967296012)', [a, b]);
       await tx.query(readFileSync(join(__dirname, '..', 'migrations', '007_subject_timeline_arrays.sql'), 'utf8'));
-      const { rows } = await tx.query('SELECT subject_id, positions FROM rm_subject_timeline ORDER BY cardinality(positions)');
-      expect(rows).toEqual([{ subject_id: b, positions: ['5'] }, { subject_id: a, positions: ['7', '30', '4294967296012'] }]);
+      const { rows } = await tx.query(
+        'SELECT subject_id, positions FROM rm_subject_timeline ORDER BY cardinality(positions)',
+      );
+      expect(rows).toEqual([
+        { subject_id: b, positions: ['5'] },
+        { subject_id: a, positions: ['7', '30', '4294967296012'] },
+      ]);
     } finally {
       await tx.query('ROLLBACK');
       tx.release();
@@ -617,18 +788,36 @@ describe('districts of events recorded before events carried them', () => {
     try {
       await insertRecordedEvents(fresh.pool, lifecycle);
       const derived = await withDistricts(new PgEventStore(fresh.pool), lifecycle);
-      const districtsOfType = (type: string) => [...new Set(derived.filter((e) => e.type === type).map((e) => JSON.stringify(e.metadata.districts)))];
+      const districtsOfType = (type: string) => [
+        ...new Set(derived.filter((e) => e.type === type).map((e) => JSON.stringify(e.metadata.districts))),
+      ];
       // a subject's events, an inspection's penalty and a self-inspection's problems: the subject's district
-      for (const e of derived.filter((x) => x.type === 'subject.registered')) expect(e.metadata.districts).toEqual([(e.data as { districtCode: string }).districtCode]);
-      const inspectionDistrict = new Map(derived.filter((e) => e.type === 'inspection.scheduled')
-        .map((e) => [e.streamId, (e.data as { districtCode: string }).districtCode]));
-      for (const e of derived.filter((x) => x.type === 'inspection.penalty-recorded')) expect(e.metadata.districts).toEqual([inspectionDistrict.get(e.streamId)]);
+      for (const e of derived.filter((x) => x.type === 'subject.registered'))
+        expect(e.metadata.districts).toEqual([(e.data as { districtCode: string }).districtCode]);
+      const inspectionDistrict = new Map(
+        derived
+          .filter((e) => e.type === 'inspection.scheduled')
+          .map((e) => [e.streamId, (e.data as { districtCode: string }).districtCode]),
+      );
+      for (const e of derived.filter((x) => x.type === 'inspection.penalty-recorded'))
+        expect(e.metadata.districts).toEqual([inspectionDistrict.get(e.streamId)]);
       expect(districtsOfType('self-inspection.problem-listed').every((d) => JSON.parse(d).length === 1)).toBe(true);
       // the campaign's own events, groups and bulletins concern the whole campaign
-      for (const type of ['campaign.launched', 'campaign.phase-opened', 'supervision.group-formed', 'bulletin.published']) expect([type, districtsOfType(type)]).toEqual([type, ['["*"]']]);
+      for (const type of [
+        'campaign.launched',
+        'campaign.phase-opened',
+        'supervision.group-formed',
+        'bulletin.published',
+      ])
+        expect([type, districtsOfType(type)]).toEqual([type, ['["*"]']]);
       // nothing is left without districts, and nothing but the campaign-wide aggregates is campaign-wide
       expect(derived.filter((e) => !Array.isArray(e.metadata.districts))).toEqual([]);
-      expect(derived.filter((e) => (e.metadata.districts as string[]).includes('*') && !/^(campaign|supervision|bulletin)-/.test(e.streamId))).toEqual([]);
+      expect(
+        derived.filter(
+          (e) =>
+            (e.metadata.districts as string[]).includes('*') && !/^(campaign|supervision|bulletin)-/.test(e.streamId),
+        ),
+      ).toEqual([]);
     } finally {
       await fresh.drop();
     }

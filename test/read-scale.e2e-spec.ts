@@ -27,19 +27,45 @@ afterAll(async () => {
 async function importInstitutions(n: number) {
   const rows = Array.from({ length: n }, () => {
     const k = serial++;
-    return { type: 'training-institution', name: `渝中区第${k}职业培训学校`, uscc: uscc(k, A), districtCode: A, industry: 'safety-training', principal: { name: '李四' } };
+    return {
+      type: 'training-institution',
+      name: `渝中区第${k}职业培训学校`,
+      uscc: uscc(k, A),
+      districtCode: A,
+      industry: 'safety-training',
+      principal: { name: '李四' },
+    };
   });
-  const res = await t.call('post', '/api/v1/subjects/import', `/api/v1/subjects/import?campaign=${id}`, 'city-admin', rows);
+  const res = await t.call(
+    'post',
+    '/api/v1/subjects/import',
+    `/api/v1/subjects/import?campaign=${id}`,
+    'city-admin',
+    rows,
+  );
   expect(res.status).toBe(201);
 }
 
 const sizes = async () => {
   const scores = await t.call('get', `${C}/{id}/scores`, `${C}/${id}/scores`, 'city-admin');
-  const evaluation = await t.call('get', `${C}/{id}/self-evaluations/{districtCode}`, `${C}/${id}/self-evaluations/${A}`, 'city-admin');
+  const evaluation = await t.call(
+    'get',
+    `${C}/{id}/self-evaluations/{districtCode}`,
+    `${C}/${id}/self-evaluations/${A}`,
+    'city-admin',
+  );
   const progress = await t.call('get', `${C}/{id}/progress`, `${C}/${id}/progress`, 'city-admin');
   for (const r of [scores, evaluation, progress]) expect(r.status).toBe(200);
-  const item4 = scores.body.districts.find((d: { districtCode: string }) => d.districtCode === A).computed.find((c: { item: number }) => c.item === 4);
-  return { scores: scores.text.length, evaluation: evaluation.text.length, progress: progress.text.length, item4, subjects: progress.body.districts[0].subjects.total };
+  const item4 = scores.body.districts
+    .find((d: { districtCode: string }) => d.districtCode === A)
+    .computed.find((c: { item: number }) => c.item === 4);
+  return {
+    scores: scores.text.length,
+    evaluation: evaluation.text.length,
+    progress: progress.text.length,
+    item4,
+    subjects: progress.body.districts[0].subjects.total,
+  };
 };
 
 describe('reads whose size does not grow with the campaign', () => {
@@ -58,7 +84,9 @@ describe('reads whose size does not grow with the campaign', () => {
     }
 
     const EV = `${C}/{id}/scores/{districtCode}/items/{item}/evidence`;
-    const page = async (offset: number) => (await t.call('get', EV, `${C}/${id}/scores/${A}/items/4/evidence?limit=200&offset=${offset}`, 'city-admin')).body;
+    const page = async (offset: number) =>
+      (await t.call('get', EV, `${C}/${id}/scores/${A}/items/4/evidence?limit=200&offset=${offset}`, 'city-admin'))
+        .body;
     const refs: string[] = [];
     for (let offset = 0; ; offset += 200) {
       const p = await page(offset);
@@ -83,7 +111,12 @@ describe('keyset paging of the registry', () => {
     let after: string | null = '';
     let pages = 0;
     while (after !== null) {
-      const res = await t.call('get', S, `${S}?campaign=${id}&limit=200${after ? `&after=${after}` : ''}`, 'city-admin');
+      const res = await t.call(
+        'get',
+        S,
+        `${S}?campaign=${id}&limit=200${after ? `&after=${after}` : ''}`,
+        'city-admin',
+      );
       expect(res.status).toBe(200);
       // 1,005 rows: past the count cap, so the total is the planner's estimate
       expect(res.body.totalExact).toBe(false);
@@ -97,11 +130,23 @@ describe('keyset paging of the registry', () => {
     const byOffset = (await t.call('get', S, `${S}?campaign=${id}&limit=200&offset=400`, 'city-admin')).body.items;
     expect(byOffset.map(key)).toEqual(seen.slice(400, 600).map(key));
 
-    for (const bad of ['x', Buffer.from('[1,2,3]').toString('base64url'), Buffer.from('["a","b"]').toString('base64url')]) {
+    for (const bad of [
+      'x',
+      Buffer.from('[1,2,3]').toString('base64url'),
+      Buffer.from('["a","b"]').toString('base64url'),
+    ]) {
       const res = await t.call('get', S, `${S}?campaign=${id}&after=${bad}`, 'city-admin');
-      expect([res.status, res.body.errors?.[0]]).toEqual([400, expect.objectContaining({ field: 'after', rule: 'cursor' })]);
+      expect([res.status, res.body.errors?.[0]]).toEqual([
+        400,
+        expect.objectContaining({ field: 'after', rule: 'cursor' }),
+      ]);
     }
-    const both = await t.call('get', S, `${S}?campaign=${id}&after=${Buffer.from('["a","b","c"]').toString('base64url')}&offset=5`, 'city-admin');
+    const both = await t.call(
+      'get',
+      S,
+      `${S}?campaign=${id}&after=${Buffer.from('["a","b","c"]').toString('base64url')}&offset=5`,
+      'city-admin',
+    );
     expect([both.status, both.body.errors?.[0]?.field]).toEqual([400, 'offset']);
   });
 });

@@ -14,7 +14,11 @@ export function nextUscc(): { uscc: string; serial: number } {
 /** Launches the Chongqing 2022 seed campaign under a fresh id through the API; its id. */
 export async function launchCampaign(base: string, headers: Record<string, string>): Promise<string> {
   const { type: _t, campaignId: _c, ...launch } = chongqing2022;
-  const launched = await fetch(`${base}/api/v1/campaigns`, { method: 'POST', headers, body: JSON.stringify({ ...launch, id: randomUUID() }) });
+  const launched = await fetch(`${base}/api/v1/campaigns`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ ...launch, id: randomUUID() }),
+  });
   if (launched.status !== 201) throw new Error(`launch: ${launched.status} ${await launched.text()}`);
   return ((await launched.json()) as { id: string }).id;
 }

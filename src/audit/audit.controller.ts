@@ -28,7 +28,12 @@ export class AuditController {
    */
   @Get('events')
   @Roles(...LOG_READERS)
-  async events(@Query() q: EventsQuery, @Headers('accept') accept: string | undefined, @Req() req: Request, @Res() res: Response) {
+  async events(
+    @Query() q: EventsQuery,
+    @Headers('accept') accept: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const filter: ReadAllOptions = {
       types: q.type?.split(','),
       streamId: q.stream,
@@ -38,7 +43,11 @@ export class AuditController {
     if (!accept?.includes(NDJSON)) {
       const limit = Math.min(q.limit ?? 100, 1000);
       const page = await this.store.readAll({ ...filter, after: q.after ?? 0, limit });
-      res.json({ items: page.events.map(eventToJson), next: page.events.length === limit ? page.next : null, last: page.next });
+      res.json({
+        items: page.events.map(eventToJson),
+        next: page.events.length === limit ? page.next : null,
+        last: page.next,
+      });
       return;
     }
     res.status(200).setHeader('Content-Type', `${NDJSON}; charset=utf-8`);
@@ -67,7 +76,11 @@ export class AuditController {
   /** One aggregate's history, in version order. */
   @Get('streams/:streamId/events')
   @Roles(...LOG_READERS)
-  async stream(@Param('streamId', StreamIdParam) streamId: string, @Query() q: StreamEventsQuery, @Res() res: Response) {
+  async stream(
+    @Param('streamId', StreamIdParam) streamId: string,
+    @Query() q: StreamEventsQuery,
+    @Res() res: Response,
+  ) {
     const from = q.fromVersion ?? 1;
     const limit = q.limit ?? 100;
     const events = await this.store.readStream(streamId, { fromVersion: from, toVersion: from + limit - 1 });
@@ -84,7 +97,8 @@ export class AuditController {
   @Roles(...LOG_READERS)
   async verify(@Query() q: VerifyQuery, @Res() res: Response) {
     if (q.stream) {
-      if (!(await this.store.readStream(q.stream, { toVersion: 1 })).length) throw notFound(`stream ${q.stream} has no events`);
+      if (!(await this.store.readStream(q.stream, { toVersion: 1 })).length)
+        throw notFound(`stream ${q.stream} has no events`);
     }
     const report = await verifyChains(this.store, { streamId: q.stream });
     // the whole log: every stored file re-hashed too (the events record what its bytes hashed to)

@@ -14,7 +14,10 @@ export interface VerifyReport {
  * Walks the hash chains of one stream or of the whole log, stream by stream in version order (keyset pages over
  * the (stream_id, stream_version) index, so memory stays flat), and stops at the first broken link.
  */
-export async function verifyChains(store: EventStore, options: { streamId?: string; pageSize?: number } = {}): Promise<VerifyReport> {
+export async function verifyChains(
+  store: EventStore,
+  options: { streamId?: string; pageSize?: number } = {},
+): Promise<VerifyReport> {
   const started = process.hrtime.bigint();
   const pageSize = options.pageSize ?? 5000;
   const verifier = new ChainWalker();
@@ -46,7 +49,12 @@ export class ChainWalker {
   constructor(private readonly interleaved = false) {}
 
   next(e: StoredEvent): BrokenLink | null {
-    let v = this.current?.streamId === e.streamId ? this.current : this.interleaved ? this.streams.get(e.streamId) : undefined;
+    let v =
+      this.current?.streamId === e.streamId
+        ? this.current
+        : this.interleaved
+          ? this.streams.get(e.streamId)
+          : undefined;
     if (!v) {
       v = new StreamChainVerifier(e.streamId);
       this.streamCount++;

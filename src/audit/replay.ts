@@ -26,13 +26,19 @@ export class ReplayRefused extends Error {}
  * projected from them, batch by batch, in one transaction — a broken chain or a bad line leaves the database as
  * it was. The database is for reading: the webhook outbox is set past the log so that nothing is re-sent.
  */
-export async function replayLog(pool: Pool, lines: AsyncIterable<string> | Iterable<string>, projections: Projection[], batchSize = 2000): Promise<ReplayReport> {
+export async function replayLog(
+  pool: Pool,
+  lines: AsyncIterable<string> | Iterable<string>,
+  projections: Projection[],
+  batchSize = 2000,
+): Promise<ReplayReport> {
   const started = process.hrtime.bigint();
   const walker = new ChainWalker(true);
   let broken: ReplayReport['broken'] = null;
   let last = 0;
   await inTransaction(pool, async (tx) => {
-    if (!(await logIsEmpty(tx))) throw new ReplayRefused('the target database already holds events: replay into a fresh one');
+    if (!(await logIsEmpty(tx)))
+      throw new ReplayRefused('the target database already holds events: replay into a fresh one');
     let batch: StoredEvent[] = [];
     const flush = async () => {
       if (!batch.length) return;
@@ -50,7 +56,10 @@ export async function replayLog(pool: Pool, lines: AsyncIterable<string> | Itera
       } catch {
         throw new ReplayRefused(`line ${n} is not an exported event`);
       }
-      if (e.globalPosition <= last) throw new ReplayRefused(`line ${n}: position ${e.globalPosition} is not after ${last}; the export must be in log order`);
+      if (e.globalPosition <= last)
+        throw new ReplayRefused(
+          `line ${n}: position ${e.globalPosition} is not after ${last}; the export must be in log order`,
+        );
       last = e.globalPosition;
       const link = walker.next(e);
       if (link) {

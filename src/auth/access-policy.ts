@@ -27,8 +27,14 @@ export const AccessPolicy = {
    * A SQL condition limiting a read model to the caller's scope (pushes its parameters), or null for city scope.
    * A subject user sees its own subject only.
    */
-  sqlScope(p: Principal, params: unknown[], districtColumn = 'district_code', subjectColumn = 'subject_id'): string | null {
-    if (p.role === 'subject-user') return `${subjectColumn} = $${params.push(p.subjectId ?? '00000000-0000-0000-0000-000000000000')}::uuid`;
+  sqlScope(
+    p: Principal,
+    params: unknown[],
+    districtColumn = 'district_code',
+    subjectColumn = 'subject_id',
+  ): string | null {
+    if (p.role === 'subject-user')
+      return `${subjectColumn} = $${params.push(p.subjectId ?? '00000000-0000-0000-0000-000000000000')}::uuid`;
     if (AccessPolicy.hasCityScope(p)) return null;
     return `${districtColumn} = ANY($${params.push(p.districts)}::text[])`;
   },
@@ -37,7 +43,12 @@ export const AccessPolicy = {
    * The start of a campaign-scoped list's WHERE: the campaign, an optional district (403 outside the caller's
    * districts), the caller's scope and an optional subject type. Column names take `prefix`.
    */
-  campaignFilter(p: Principal, campaignId: string, q: { district?: string; type?: string }, prefix = ''): { where: string[]; params: unknown[] } {
+  campaignFilter(
+    p: Principal,
+    campaignId: string,
+    q: { district?: string; type?: string },
+    prefix = '',
+  ): { where: string[]; params: unknown[] } {
     const params: unknown[] = [campaignId];
     const where = [`${prefix}campaign_id = $1`];
     if (q.district) {
@@ -73,7 +84,8 @@ export const AccessPolicy = {
   partyScope(p: Principal, party: string, params: unknown[]): string | null {
     if (AccessPolicy.hasCityScope(p)) return null;
     if (p.role === 'subject-user') {
-      if (party !== `subject:${p.subjectId ?? ''}`) throw new ForbiddenException('a subject user reads its own reminders only');
+      if (party !== `subject:${p.subjectId ?? ''}`)
+        throw new ForbiddenException('a subject user reads its own reminders only');
       return null;
     }
     if (p.role === 'district-officer') {

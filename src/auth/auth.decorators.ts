@@ -12,7 +12,14 @@ export const Public = () => SetMetadata(PUBLIC_KEY, true);
 /** The roles that may call a route. A route without @Roles (and not @Public) is refused to everyone. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
-export const READ_ROLES: Role[] = ['city-admin', 'district-officer', 'supervisor', 'subject-user', 'auditor', 'integration'];
+export const READ_ROLES: Role[] = [
+  'city-admin',
+  'district-officer',
+  'supervisor',
+  'subject-user',
+  'auditor',
+  'integration',
+];
 
 export interface AuthedRequest {
   principal?: Principal;
@@ -28,5 +35,10 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 export const CommandCtx = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext => {
   const req = ctx.switchToHttp().getRequest<AuthedRequest>();
   const ifMatch = req.headers['if-match'];
-  return { principal: req.principal!, correlationId: String(req.id), consistency: consistencyOf(req), ifMatch: Array.isArray(ifMatch) ? ifMatch.join(',') : ifMatch };
+  return {
+    principal: req.principal!,
+    correlationId: String(req.id),
+    consistency: consistencyOf(req),
+    ifMatch: Array.isArray(ifMatch) ? ifMatch.join(',') : ifMatch,
+  };
 });

@@ -60,5 +60,8 @@ export function signToken(
   secret: string,
   expiresInSeconds = 12 * 3600,
 ): string {
-  return jwt.sign({ ...claims, districts: claims.districts ?? [] }, secret, { algorithm: 'HS256', expiresIn: expiresInSeconds });
+  return jwt.sign({ ...claims, districts: claims.districts ?? [] }, secret, {
+    algorithm: 'HS256',
+    expiresIn: expiresInSeconds,
+  });
 }

@@ -58,23 +58,48 @@ export interface SetReminderSchedule extends ReminderSchedule {
   type: 'SetReminderSchedule';
   reason: string;
 }
-export type CampaignCommand = LaunchCampaign | OpenPhase | ClosePhase | SetDeadline | ChooseChecklist | SetReminderSchedule;
+export type CampaignCommand =
+  LaunchCampaign | OpenPhase | ClosePhase | SetDeadline | ChooseChecklist | SetReminderSchedule;
 
 // ---- events ---------------------------------------------------------------------------------------------
 export type CampaignLaunched = DomainEvent<
   'campaign.launched',
   Omit<LaunchCampaign, 'type' | 'checklists'> & { checklists?: ChecklistChoice[] }
 >;
-export type PhaseOpened = DomainEvent<'campaign.phase-opened', { campaignId: string; phase: PhaseId; openedAt: string }>;
-export type PhaseClosed = DomainEvent<'campaign.phase-closed', { campaignId: string; phase: PhaseId; closedAt: string }>;
+export type PhaseOpened = DomainEvent<
+  'campaign.phase-opened',
+  { campaignId: string; phase: PhaseId; openedAt: string }
+>;
+export type PhaseClosed = DomainEvent<
+  'campaign.phase-closed',
+  { campaignId: string; phase: PhaseId; closedAt: string }
+>;
 export type DeadlineAmended = DomainEvent<
   'campaign.deadline-amended',
-  { campaignId: string; key: string; previousDue: string; due: string; previousTitle: string; title: string; reason: string }
+  {
+    campaignId: string;
+    key: string;
+    previousDue: string;
+    due: string;
+    previousTitle: string;
+    title: string;
+    reason: string;
+  }
 >;
 export type DeadlineAdded = DomainEvent<'campaign.deadline-added', { campaignId: string; reason: string } & Deadline>;
 export type ChecklistChosen = DomainEvent<'campaign.checklist-chosen', { campaignId: string } & ChecklistChoice>;
-export type ReminderScheduleSet = DomainEvent<'campaign.reminder-schedule-set', { campaignId: string; reason: string } & ReminderSchedule>;
-export type CampaignEvent = CampaignLaunched | PhaseOpened | PhaseClosed | DeadlineAmended | DeadlineAdded | ChecklistChosen | ReminderScheduleSet;
+export type ReminderScheduleSet = DomainEvent<
+  'campaign.reminder-schedule-set',
+  { campaignId: string; reason: string } & ReminderSchedule
+>;
+export type CampaignEvent =
+  | CampaignLaunched
+  | PhaseOpened
+  | PhaseClosed
+  | DeadlineAmended
+  | DeadlineAdded
+  | ChecklistChosen
+  | ReminderScheduleSet;
 export const CAMPAIGN_EVENT_TYPES: CampaignEvent['type'][] = [
   'campaign.launched',
   'campaign.phase-opened',
@@ -142,9 +167,14 @@ function validateLaunch(c: LaunchCampaign): void {
   c.districts.forEach((d, i) => {
     if (!CODE_RE.test(d.code)) throw invalid(`districts[${i}].code`, 'must be a GB/T 2260 code or a product code');
     if (!d.name.trim()) throw invalid(`districts[${i}].name`, 'must not be blank');
-    if (codes.has(d.code)) throw invalid(`districts[${i}].code`, 'must be unique', `district ${d.code} is listed twice`);
+    if (codes.has(d.code))
+      throw invalid(`districts[${i}].code`, 'must be unique', `district ${d.code} is listed twice`);
     if (!withinJurisdiction(d.code, c.jurisdiction)) {
-      throw invalid(`districts[${i}].code`, 'must lie within the jurisdiction', `district ${d.code} is not within ${c.jurisdiction}`);
+      throw invalid(
+        `districts[${i}].code`,
+        'must lie within the jurisdiction',
+        `district ${d.code} is not within ${c.jurisdiction}`,
+      );
     }
     codes.add(d.code);
   });
@@ -176,16 +206,32 @@ function validateLaunch(c: LaunchCampaign): void {
 }
 
 /** The template must exist in that version and be made for the subject type. */
-function validateChoice(c: { subjectType: SubjectType; templateId: string; version?: number }, path: string, subjectTypes: SubjectType[]): TemplateRef {
+function validateChoice(
+  c: { subjectType: SubjectType; templateId: string; version?: number },
+  path: string,
+  subjectTypes: SubjectType[],
+): TemplateRef {
   if (!subjectTypes.includes(c.subjectType)) {
-    throw invalid(`${path}.subjectType`, 'must be a subject type of the campaign', `the campaign has no ${c.subjectType} subjects`);
+    throw invalid(
+      `${path}.subjectType`,
+      'must be a subject type of the campaign',
+      `the campaign has no ${c.subjectType} subjects`,
+    );
   }
   const t = CHECKLISTS.get(c.templateId, c.version);
   if (!t) {
-    throw invalid(`${path}.templateId`, 'must name a published checklist template', `no checklist template ${c.templateId}${c.version ? ` version ${c.version}` : ''}`);
+    throw invalid(
+      `${path}.templateId`,
+      'must name a published checklist template',
+      `no checklist template ${c.templateId}${c.version ? ` version ${c.version}` : ''}`,
+    );
   }
   if (t.subjectType !== c.subjectType) {
-    throw invalid(`${path}.templateId`, 'must be a template for the subject type', `${c.templateId} is a ${t.subjectType} checklist, not ${c.subjectType}`);
+    throw invalid(
+      `${path}.templateId`,
+      'must be a template for the subject type',
+      `${c.templateId} is a ${t.subjectType} checklist, not ${c.subjectType}`,
+    );
   }
   return { templateId: t.templateId, version: t.version };
 }
@@ -195,7 +241,11 @@ function validateDeadline(d: Deadline, path: string, subjectTypes: SubjectType[]
   if (!d.title.trim()) throw invalid(`${path}.title`, 'must not be blank');
   if (!isCalendarDate(d.due)) throw invalid(`${path}.due`, 'must be a calendar date (YYYY-MM-DD)');
   if ((SUBJECT_TYPES as readonly string[]).includes(d.owedBy) && !subjectTypes.includes(d.owedBy as SubjectType)) {
-    throw invalid(`${path}.owedBy`, 'must be a subject type of the campaign', `the campaign has no ${d.owedBy} subjects`);
+    throw invalid(
+      `${path}.owedBy`,
+      'must be a subject type of the campaign',
+      `the campaign has no ${d.owedBy} subjects`,
+    );
   }
 }
 
@@ -218,7 +268,13 @@ function decide(command: CampaignCommand, s: CampaignState, ctx: DecideContext):
       if (s.exists) throw conflict(`campaign ${command.campaignId} already exists`, 'already-exists');
       validateLaunch(command);
       const { type: _type, checklists, ...rest } = command;
-      const data = { ...rest, checklists: (checklists ?? []).map((c) => ({ subjectType: c.subjectType, ...validateChoice(c, 'checklists', command.subjectTypes) })) };
+      const data = {
+        ...rest,
+        checklists: (checklists ?? []).map((c) => ({
+          subjectType: c.subjectType,
+          ...validateChoice(c, 'checklists', command.subjectTypes),
+        })),
+      };
       return [{ type: 'campaign.launched', data }];
     }
     case 'OpenPhase': {
@@ -226,7 +282,8 @@ function decide(command: CampaignCommand, s: CampaignState, ctx: DecideContext):
       const idx = s.phases.findIndex((p) => p.id === command.phase);
       const phase = s.phases[idx];
       if (phase.status === 'open') throw conflict(`phase ${command.phase} is already open`, 'phase-order');
-      if (phase.status === 'closed') throw conflict(`phase ${command.phase} is closed and cannot reopen`, 'phase-order');
+      if (phase.status === 'closed')
+        throw conflict(`phase ${command.phase} is closed and cannot reopen`, 'phase-order');
       const prev = s.phases[idx - 1];
       if (prev && prev.status !== 'closed') {
         throw conflict(
@@ -235,7 +292,12 @@ function decide(command: CampaignCommand, s: CampaignState, ctx: DecideContext):
           'phase-order',
         );
       }
-      return [{ type: 'campaign.phase-opened', data: { campaignId: s.id, phase: command.phase, openedAt: ctx.now.toISOString() } }];
+      return [
+        {
+          type: 'campaign.phase-opened',
+          data: { campaignId: s.id, phase: command.phase, openedAt: ctx.now.toISOString() },
+        },
+      ];
     }
     case 'ClosePhase': {
       requireExists(s);
@@ -246,16 +308,26 @@ function decide(command: CampaignCommand, s: CampaignState, ctx: DecideContext):
           'phase-order',
         );
       }
-      return [{ type: 'campaign.phase-closed', data: { campaignId: s.id, phase: command.phase, closedAt: ctx.now.toISOString() } }];
+      return [
+        {
+          type: 'campaign.phase-closed',
+          data: { campaignId: s.id, phase: command.phase, closedAt: ctx.now.toISOString() },
+        },
+      ];
     }
     case 'SetDeadline': {
       requireExists(s);
-      if (campaignStatus(s) === 'completed') throw conflict('the campaign is completed; its deadlines are final', 'completed');
+      if (campaignStatus(s) === 'completed')
+        throw conflict('the campaign is completed; its deadlines are final', 'completed');
       if (!command.reason.trim()) throw invalid('reason', 'must not be blank');
       const existing = s.deadlines.find((d) => d.key === command.key);
       if (!existing) {
         if (command.title === undefined || command.owedBy === undefined) {
-          throw invalid('title', 'is required with owedBy to add a new deadline', `campaign has no deadline ${command.key}; to add one give title and owedBy`);
+          throw invalid(
+            'title',
+            'is required with owedBy to add a new deadline',
+            `campaign has no deadline ${command.key}; to add one give title and owedBy`,
+          );
         }
         const d: Deadline = { key: command.key, title: command.title, due: command.due, owedBy: command.owedBy };
         validateDeadline(d, 'body', s.subjectTypes);
@@ -284,15 +356,19 @@ function decide(command: CampaignCommand, s: CampaignState, ctx: DecideContext):
     }
     case 'ChooseChecklist': {
       requireExists(s);
-      if (campaignStatus(s) === 'completed') throw conflict('the campaign is completed; its checklists are final', 'completed');
+      if (campaignStatus(s) === 'completed')
+        throw conflict('the campaign is completed; its checklists are final', 'completed');
       const ref = validateChoice(command, 'body', s.subjectTypes);
       const current = s.checklists[command.subjectType];
       if (current && current.templateId === ref.templateId && current.version === ref.version) return [];
-      return [{ type: 'campaign.checklist-chosen', data: { campaignId: s.id, subjectType: command.subjectType, ...ref } }];
+      return [
+        { type: 'campaign.checklist-chosen', data: { campaignId: s.id, subjectType: command.subjectType, ...ref } },
+      ];
     }
     case 'SetReminderSchedule': {
       requireExists(s);
-      if (campaignStatus(s) === 'completed') throw conflict('the campaign is completed; nothing is left to remind', 'completed');
+      if (campaignStatus(s) === 'completed')
+        throw conflict('the campaign is completed; nothing is left to remind', 'completed');
       if (!command.reason.trim()) throw invalid('reason', 'must not be blank');
       const { type: _type, reason, ...schedule } = command;
       const problem = scheduleProblem(schedule);
@@ -317,18 +393,24 @@ function evolve(s: CampaignState, e: CampaignEvent): CampaignState {
         subjectTypes: e.data.subjectTypes,
         phases: e.data.phases.map((p) => ({ ...p, status: 'pending' as const })),
         deadlines: e.data.deadlines,
-        checklists: Object.fromEntries((e.data.checklists ?? []).map((c) => [c.subjectType, { templateId: c.templateId, version: c.version }])),
+        checklists: Object.fromEntries(
+          (e.data.checklists ?? []).map((c) => [c.subjectType, { templateId: c.templateId, version: c.version }]),
+        ),
         reminderSchedule: DEFAULT_SCHEDULE,
       };
     case 'campaign.phase-opened':
       return {
         ...s,
-        phases: s.phases.map((p) => (p.id === e.data.phase ? { ...p, status: 'open' as const, openedAt: e.data.openedAt } : p)),
+        phases: s.phases.map((p) =>
+          p.id === e.data.phase ? { ...p, status: 'open' as const, openedAt: e.data.openedAt } : p,
+        ),
       };
     case 'campaign.phase-closed':
       return {
         ...s,
-        phases: s.phases.map((p) => (p.id === e.data.phase ? { ...p, status: 'closed' as const, closedAt: e.data.closedAt } : p)),
+        phases: s.phases.map((p) =>
+          p.id === e.data.phase ? { ...p, status: 'closed' as const, closedAt: e.data.closedAt } : p,
+        ),
       };
     case 'campaign.deadline-amended':
       return {
@@ -341,16 +423,26 @@ function evolve(s: CampaignState, e: CampaignEvent): CampaignState {
         deadlines: [...s.deadlines, { key: e.data.key, title: e.data.title, due: e.data.due, owedBy: e.data.owedBy }],
       };
     case 'campaign.checklist-chosen':
-      return { ...s, checklists: { ...s.checklists, [e.data.subjectType]: { templateId: e.data.templateId, version: e.data.version } } };
+      return {
+        ...s,
+        checklists: {
+          ...s.checklists,
+          [e.data.subjectType]: { templateId: e.data.templateId, version: e.data.version },
+        },
+      };
     case 'campaign.reminder-schedule-set':
-      return { ...s, reminderSchedule: { daysBefore: e.data.daysBefore, overdueAfterDays: e.data.overdueAfterDays, at: e.data.at } };
+      return {
+        ...s,
+        reminderSchedule: { daysBefore: e.data.daysBefore, overdueAfterDays: e.data.overdueAfterDays, at: e.data.at },
+      };
     default:
       return s;
   }
 }
 
 /** A phase's status in a campaign's state. */
-export const phaseStatus = (s: CampaignState, phase: PhaseId): PhaseStatus => s.phases.find((p) => p.id === phase)!.status;
+export const phaseStatus = (s: CampaignState, phase: PhaseId): PhaseStatus =>
+  s.phases.find((p) => p.id === phase)!.status;
 
 export const campaignDecider: Decider<CampaignCommand, CampaignEvent, CampaignState> = {
   aggregate: 'campaign',

@@ -55,18 +55,35 @@ export class LaunchCampaignDto {
   @IsString() @IsNotEmpty() @MaxLength(300) title: string;
   @IsString() @IsNotEmpty() @MaxLength(200) issuer: string;
   @IsString() @Matches(CODE, CODE_MSG) jurisdiction: string;
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => DistrictDto)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => DistrictDto)
   districts: DistrictDto[];
   @IsArray() @ArrayMinSize(1) @IsIn(SUBJECT_TYPES, { each: true }) subjectTypes: SubjectType[];
-  @IsArray() @ArrayMinSize(4) @ArrayMaxSize(4) @ValidateNested({ each: true }) @Type(() => PhasePlanDto)
+  @IsArray()
+  @ArrayMinSize(4)
+  @ArrayMaxSize(4)
+  @ValidateNested({ each: true })
+  @Type(() => PhasePlanDto)
   phases: PhasePlanDto[];
   @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => DeadlineDto) deadlines: DeadlineDto[];
-  @IsOptional() @IsArray() @ArrayMaxSize(4) @ValidateNested({ each: true }) @Type(() => ChecklistChoiceDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @ValidateNested({ each: true })
+  @Type(() => ChecklistChoiceDto)
   checklists?: ChecklistChoiceDto[];
 }
 
 export class ReminderScheduleDto {
-  @IsArray() @ArrayMaxSize(6) @IsInt({ each: true }) @Min(0, { each: true }) @Max(60, { each: true }) daysBefore: number[];
+  @IsArray()
+  @ArrayMaxSize(6)
+  @IsInt({ each: true })
+  @Min(0, { each: true })
+  @Max(60, { each: true })
+  daysBefore: number[];
   @IsInt() @Min(1) @Max(30) overdueAfterDays: number;
   @IsString() @Matches(TIME_OF_DAY, { message: 'at must be a time of day HH:MM (Asia/Shanghai)' }) at: string;
   @IsString() @IsNotEmpty() @MaxLength(1000) reason: string;

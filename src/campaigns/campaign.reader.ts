@@ -22,7 +22,11 @@ export class CampaignReader {
  * A district of the campaign the caller may act on: one the campaign does not have is a 404, one outside the
  * caller's districts a 403.
  */
-export function campaignDistrict(campaign: Pick<CampaignState, 'id' | 'districts'>, code: string, p: Principal): District {
+export function campaignDistrict(
+  campaign: Pick<CampaignState, 'id' | 'districts'>,
+  code: string,
+  p: Principal,
+): District {
   const d = campaign.districts.find((x) => x.code === code);
   if (!d) throw notFound(`district ${code} is not in campaign ${campaign.id}`);
   AccessPolicy.assertDistrict(p, code);

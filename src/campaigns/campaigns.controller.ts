@@ -16,7 +16,14 @@ import type { CommandContext } from '../shared/execute-decider.command';
 import { campaignDecider, campaignStream } from './campaign.decider';
 import type { CampaignCommand } from './campaign.decider';
 import type { PhaseId, SubjectType } from '../domain';
-import { ChooseChecklistDto, HistoryQuery, LaunchCampaignDto, ListCampaignsQuery, ReminderScheduleDto, SetDeadlineDto } from './campaign.dto';
+import {
+  ChooseChecklistDto,
+  HistoryQuery,
+  LaunchCampaignDto,
+  ListCampaignsQuery,
+  ReminderScheduleDto,
+  SetDeadlineDto,
+} from './campaign.dto';
 import { campaignsProjection, rowToCampaign } from './campaigns.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { TimeTravel } from '../projections/time-travel';
@@ -34,7 +41,11 @@ export class CampaignsController {
 
   @Post()
   @Roles('city-admin')
-  async launch(@Body() body: LaunchCampaignDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async launch(
+    @Body() body: LaunchCampaignDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const id = body.id ?? randomUUID();
     const { id: _id, ...rest } = body;
     const result = await this.run(id, { type: 'LaunchCampaign', campaignId: id, ...rest }, ctx, undefined, res);
@@ -49,7 +60,11 @@ export class CampaignsController {
     const params: unknown[] = [];
     if (q.jurisdiction) where.push(`jurisdiction = $${params.push(q.jurisdiction)}`);
     if (q.status) where.push(`status = $${params.push(q.status)}`);
-    return pageOf(this.pool, { from: 'rm_campaigns', where, params, orderBy: 'launched_at DESC, id', limit: q.limit, offset: q.offset }, rowToCampaign);
+    return pageOf(
+      this.pool,
+      { from: 'rm_campaigns', where, params, orderBy: 'launched_at DESC, id', limit: q.limit, offset: q.offset },
+      rowToCampaign,
+    );
   }
 
   @Get(':id')
@@ -62,7 +77,9 @@ export class CampaignsController {
   ) {
     const at = pointInTime(q);
     const select = { sql: 'SELECT * FROM rm_campaigns WHERE id = $1', params: [id] };
-    const rows = at ? [await this.timeTravel.row(campaignsProjection, campaignStream(id), at, select)] : (await this.pool.query(select.sql, select.params)).rows;
+    const rows = at
+      ? [await this.timeTravel.row(campaignsProjection, campaignStream(id), at, select)]
+      : (await this.pool.query(select.sql, select.params)).rows;
     if (!rows.length) throw notFound(`campaign ${id} not found`);
     const campaign = rowToCampaign(rows[0]);
     return conditionalGet(res, campaign.version, ifNoneMatch, campaign);
@@ -137,7 +154,13 @@ export class CampaignsController {
   ) {
     const result = await this.run(id, { type: 'ChooseChecklist', subjectType, ...body }, ctx, ifMatch, res);
     const chosen = result.events[0]?.data as { templateId: string; version: number } | undefined;
-    return { id, version: result.version, subjectType, changed: result.events.length > 0, ...(chosen ? { templateId: chosen.templateId, templateVersion: chosen.version } : {}) };
+    return {
+      id,
+      version: result.version,
+      subjectType,
+      changed: result.events.length > 0,
+      ...(chosen ? { templateId: chosen.templateId, templateVersion: chosen.version } : {}),
+    };
   }
 
   @Get(':id/events')
@@ -153,7 +176,13 @@ export class CampaignsController {
     };
   }
 
-  private async phaseCommand(id: string, command: CampaignCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
+  private async phaseCommand(
+    id: string,
+    command: CampaignCommand,
+    ctx: CommandContext,
+    ifMatch: string | undefined,
+    res: Response,
+  ) {
     const result = await this.run(id, command, ctx, ifMatch, res);
     return { id, version: result.version };
   }

@@ -5,5 +5,9 @@ import { DistrictFigures } from './district-figures';
 import { ProgressController } from './progress.controller';
 
 @Global()
-@Module({ controllers: [CampaignsController, ProgressController], providers: [CampaignReader, DistrictFigures], exports: [CampaignReader, DistrictFigures] })
+@Module({
+  controllers: [CampaignsController, ProgressController],
+  providers: [CampaignReader, DistrictFigures],
+  exports: [CampaignReader, DistrictFigures],
+})
 export class CampaignsModule {}

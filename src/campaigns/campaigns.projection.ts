@@ -13,17 +13,57 @@ import {
 } from './campaign.decider';
 
 interface CampaignRow {
-  id: string; title: string; issuer: string; jurisdiction: string; districts: unknown; subject_types: unknown; phases: unknown; deadlines: unknown;
-  current_phase: string | null; status: string; version: number; launched_at: Date; updated_at: Date; checklists: unknown; reminder_schedule: unknown;
+  id: string;
+  title: string;
+  issuer: string;
+  jurisdiction: string;
+  districts: unknown;
+  subject_types: unknown;
+  phases: unknown;
+  deadlines: unknown;
+  current_phase: string | null;
+  status: string;
+  version: number;
+  launched_at: Date;
+  updated_at: Date;
+  checklists: unknown;
+  reminder_schedule: unknown;
 }
 const CAMPAIGN_ROWS: TableSpec<CampaignRow> = {
   table: 'rm_campaigns',
-  columns: { id: 'uuid', title: 'text', issuer: 'text', jurisdiction: 'text', districts: 'jsonb', subject_types: 'jsonb', phases: 'jsonb', deadlines: 'jsonb',
-    current_phase: 'text', status: 'text', version: 'bigint', launched_at: 'timestamptz', updated_at: 'timestamptz', checklists: 'jsonb',
-    reminder_schedule: 'jsonb' },
+  columns: {
+    id: 'uuid',
+    title: 'text',
+    issuer: 'text',
+    jurisdiction: 'text',
+    districts: 'jsonb',
+    subject_types: 'jsonb',
+    phases: 'jsonb',
+    deadlines: 'jsonb',
+    current_phase: 'text',
+    status: 'text',
+    version: 'bigint',
+    launched_at: 'timestamptz',
+    updated_at: 'timestamptz',
+    checklists: 'jsonb',
+    reminder_schedule: 'jsonb',
+  },
   key: ['id'],
-  onConflict: ['title', 'issuer', 'jurisdiction', 'districts', 'subject_types', 'phases', 'deadlines', 'current_phase', 'status', 'version', 'updated_at',
-    'checklists', 'reminder_schedule'],
+  onConflict: [
+    'title',
+    'issuer',
+    'jurisdiction',
+    'districts',
+    'subject_types',
+    'phases',
+    'deadlines',
+    'current_phase',
+    'status',
+    'version',
+    'updated_at',
+    'checklists',
+    'reminder_schedule',
+  ],
 };
 
 /** rm_campaigns: one row per campaign, folded with the aggregate's own evolve (a batch in memory, one read, one write). */
@@ -44,12 +84,26 @@ export const campaignsProjection: Projection = {
     events.forEach((event, i) => {
       const { after: state, created } = states[i];
       if (!state) return;
-      out.upsert({
-        id: steps[i].key, title: state.title, issuer: state.issuer, jurisdiction: state.jurisdiction, districts: state.districts,
-        subject_types: state.subjectTypes, phases: state.phases, deadlines: state.deadlines, current_phase: currentPhase(state),
-        status: campaignStatus(state), version: event.streamVersion, launched_at: event.recordedAt, updated_at: event.recordedAt,
-        checklists: state.checklists, reminder_schedule: state.reminderSchedule,
-      }, created);
+      out.upsert(
+        {
+          id: steps[i].key,
+          title: state.title,
+          issuer: state.issuer,
+          jurisdiction: state.jurisdiction,
+          districts: state.districts,
+          subject_types: state.subjectTypes,
+          phases: state.phases,
+          deadlines: state.deadlines,
+          current_phase: currentPhase(state),
+          status: campaignStatus(state),
+          version: event.streamVersion,
+          launched_at: event.recordedAt,
+          updated_at: event.recordedAt,
+          checklists: state.checklists,
+          reminder_schedule: state.reminderSchedule,
+        },
+        created,
+      );
     });
     await out.flush(tx);
   },

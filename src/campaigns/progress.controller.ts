@@ -56,14 +56,19 @@ export class ProgressController {
 
   @Get('problems/:problemId')
   @Roles(...READ_ROLES)
-  async problem(@Param('id', UuidParam) id: string, @Param('problemId', UuidParam) problemId: string, @CurrentPrincipal() p: Principal) {
+  async problem(
+    @Param('id', UuidParam) id: string,
+    @Param('problemId', UuidParam) problemId: string,
+    @CurrentPrincipal() p: Principal,
+  ) {
     const today = cstDate(this.clock.now());
     const { rows } = await this.pool.query(
       `SELECT p.*, s.name AS subject_name, (p.status <> 'verified' AND p.deadline < $3::date) AS overdue
          FROM rm_problems p LEFT JOIN rm_subjects s ON s.id = p.subject_id WHERE p.id = $1 AND p.campaign_id = $2`,
       [problemId, id, today],
     );
-    if (!rows.length || !AccessPolicy.canActOnSubject(p, rows[0].subject_id, rows[0].district_code)) throw notFound(`problem ${problemId} not found`);
+    if (!rows.length || !AccessPolicy.canActOnSubject(p, rows[0].subject_id, rows[0].district_code))
+      throw notFound(`problem ${problemId} not found`);
     return rowToProblem(rows[0]);
   }
 
@@ -71,7 +76,9 @@ export class ProgressController {
   @Roles('city-admin', 'district-officer', 'supervisor', 'auditor', 'integration')
   async progress(@Param('id', UuidParam) id: string, @Query() q: ProgressQuery, @CurrentPrincipal() p: Principal) {
     const all = await this.campaignDistricts(id);
-    const districts = q.district ? [campaignDistrict({ id, districts: all }, q.district, p)] : all.filter((d) => AccessPolicy.canActOnDistrict(p, d.code));
+    const districts = q.district
+      ? [campaignDistrict({ id, districts: all }, q.district, p)]
+      : all.filter((d) => AccessPolicy.canActOnDistrict(p, d.code));
     const today = cstDate(this.clock.now());
     const report = await this.figures.of(id, districts, today);
     return { campaignId: id, asOf: today, districts: report };

@@ -18,7 +18,9 @@ describe('the seven checklist templates (domain.md §3)', () => {
       ['LYG2021-TI', 'training-institution', 4],
     ]);
     for (const t of SEED_TEMPLATES) {
-      expect(t.items.map((i) => i.code)).toEqual(t.items.map((_, n) => `${t.templateId}-${String(n + 1).padStart(2, '0')}`));
+      expect(t.items.map((i) => i.code)).toEqual(
+        t.items.map((_, n) => `${t.templateId}-${String(n + 1).padStart(2, '0')}`),
+      );
       for (const i of t.items) expect(i.gloss.length).toBeGreaterThan(10);
     }
   });
@@ -51,7 +53,9 @@ describe('versions', () => {
     const pinned = catalog.get('CQ2022-TI', 1)!.items.map((i) => i.code);
     expect(() => checkAnswers(pinned, [{ itemCode: 'CQ2022-TI-10', problemPresent: false }])).not.toThrow();
     const latest = catalog.get('CQ2022-TI')!.items.map((i) => i.code);
-    expect(refusalOf(() => checkAnswers(latest, [{ itemCode: 'CQ2022-TI-10', problemPresent: false }])).rule).toBe('must be an item of the form');
+    expect(refusalOf(() => checkAnswers(latest, [{ itemCode: 'CQ2022-TI-10', problemPresent: false }])).rule).toBe(
+      'must be an item of the form',
+    );
   });
 });
 
@@ -60,10 +64,29 @@ describe('answers', () => {
   it.each([
     [[], 'answers', 'must not be empty'],
     [[{ itemCode: 'X-TI-03', problemPresent: false }], 'answers[0].itemCode', 'must be an item of the form'],
-    [[{ itemCode: 'X-TI-01', problemPresent: false }, { itemCode: 'X-TI-01', problemPresent: false }], 'answers[1].itemCode', 'must be unique'],
-    [[{ itemCode: 'X-TI-01', problemPresent: true }], 'answers[0].manifestation', 'is required when a problem is present'],
-    [[{ itemCode: 'X-TI-01', problemPresent: true, manifestation: '  ' }], 'answers[0].manifestation', 'is required when a problem is present'],
-    [[{ itemCode: 'X-TI-01', problemPresent: false, manifestation: '无' }], 'answers[0].manifestation', 'must be empty when no problem is present'],
+    [
+      [
+        { itemCode: 'X-TI-01', problemPresent: false },
+        { itemCode: 'X-TI-01', problemPresent: false },
+      ],
+      'answers[1].itemCode',
+      'must be unique',
+    ],
+    [
+      [{ itemCode: 'X-TI-01', problemPresent: true }],
+      'answers[0].manifestation',
+      'is required when a problem is present',
+    ],
+    [
+      [{ itemCode: 'X-TI-01', problemPresent: true, manifestation: '  ' }],
+      'answers[0].manifestation',
+      'is required when a problem is present',
+    ],
+    [
+      [{ itemCode: 'X-TI-01', problemPresent: false, manifestation: '无' }],
+      'answers[0].manifestation',
+      'must be empty when no problem is present',
+    ],
   ])('refuses %j', (answers, field, rule) => {
     const e = refusalOf(() => checkAnswers(codes, answers));
     expect([e.field, e.rule]).toEqual([field, rule]);
@@ -71,9 +94,12 @@ describe('answers', () => {
 
   it('keeps only what changes, and knows what is unanswered', () => {
     const current = { 'X-TI-01': { itemCode: 'X-TI-01', problemPresent: false } };
-    expect(changedAnswers(current, [{ itemCode: 'X-TI-01', problemPresent: false }, { itemCode: 'X-TI-02', problemPresent: true, manifestation: '档案缺失' }])).toEqual([
-      { itemCode: 'X-TI-02', problemPresent: true, manifestation: '档案缺失' },
-    ]);
+    expect(
+      changedAnswers(current, [
+        { itemCode: 'X-TI-01', problemPresent: false },
+        { itemCode: 'X-TI-02', problemPresent: true, manifestation: '档案缺失' },
+      ]),
+    ).toEqual([{ itemCode: 'X-TI-02', problemPresent: true, manifestation: '档案缺失' }]);
     expect(unanswered(codes, current)).toEqual(['X-TI-02']);
   });
 });

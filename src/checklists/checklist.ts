@@ -42,12 +42,21 @@ export function checkAnswers(itemCodes: readonly string[], answers: readonly Ans
   const seen = new Set<string>();
   answers.forEach((a, i) => {
     if (!itemCodes.includes(a.itemCode)) {
-      throw invalid(`answers[${i}].itemCode`, 'must be an item of the form', `${a.itemCode} is not an item of this form (${itemCodes[0]} … ${itemCodes[itemCodes.length - 1]})`);
+      throw invalid(
+        `answers[${i}].itemCode`,
+        'must be an item of the form',
+        `${a.itemCode} is not an item of this form (${itemCodes[0]} … ${itemCodes[itemCodes.length - 1]})`,
+      );
     }
-    if (seen.has(a.itemCode)) throw invalid(`answers[${i}].itemCode`, 'must be unique', `${a.itemCode} is answered twice`);
+    if (seen.has(a.itemCode))
+      throw invalid(`answers[${i}].itemCode`, 'must be unique', `${a.itemCode} is answered twice`);
     seen.add(a.itemCode);
     if (a.problemPresent && !a.manifestation?.trim()) {
-      throw invalid(`answers[${i}].manifestation`, 'is required when a problem is present', `${a.itemCode}: describe how the problem shows (表现形式)`);
+      throw invalid(
+        `answers[${i}].manifestation`,
+        'is required when a problem is present',
+        `${a.itemCode}: describe how the problem shows (表现形式)`,
+      );
     }
     if (!a.problemPresent && a.manifestation !== undefined && a.manifestation.trim() !== '') {
       throw invalid(`answers[${i}].manifestation`, 'must be empty when no problem is present');
@@ -58,7 +67,11 @@ export function checkAnswers(itemCodes: readonly string[], answers: readonly Ans
 /** The answers that change something, normalised (no manifestation on a "no"). */
 export function changedAnswers(current: Readonly<Record<string, Answer>>, answers: readonly Answer[]): Answer[] {
   return answers
-    .map((a) => (a.problemPresent ? { itemCode: a.itemCode, problemPresent: true, manifestation: a.manifestation } : { itemCode: a.itemCode, problemPresent: false }))
+    .map((a) =>
+      a.problemPresent
+        ? { itemCode: a.itemCode, problemPresent: true, manifestation: a.manifestation }
+        : { itemCode: a.itemCode, problemPresent: false },
+    )
     .filter((a) => JSON.stringify(current[a.itemCode]) !== JSON.stringify(a));
 }
 

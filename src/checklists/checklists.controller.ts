@@ -26,11 +26,15 @@ export class ChecklistsController {
   @Roles(...READ_ROLES)
   get(@Param('templateId') templateId: string, @Query() q: TemplateQuery) {
     if (!TEMPLATE_ID.test(templateId)) {
-      throw new ValidationProblem([{ field: 'templateId', rule: 'matches', message: 'templateId must be a template id such as CQ2022-TI' }]);
+      throw new ValidationProblem([
+        { field: 'templateId', rule: 'matches', message: 'templateId must be a template id such as CQ2022-TI' },
+      ]);
     }
     const t = CHECKLISTS.get(templateId, q.version);
     if (!t) throw notFound(`no checklist template ${templateId}${q.version ? ` version ${q.version}` : ''}`);
-    const versions = CHECKLISTS.list().filter((x) => x.templateId === templateId).map((x) => x.version);
+    const versions = CHECKLISTS.list()
+      .filter((x) => x.templateId === templateId)
+      .map((x) => x.version);
     return { ...t, versions };
   }
 }

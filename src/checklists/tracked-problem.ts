@@ -45,33 +45,63 @@ function find(problems: readonly TrackedProblem[], id: string, what: string): Tr
 }
 
 /** Refusals for reporting a problem rectified. */
-export function checkRectification(problems: readonly TrackedProblem[], id: string, evidence: Evidence, what: string): void {
+export function checkRectification(
+  problems: readonly TrackedProblem[],
+  id: string,
+  evidence: Evidence,
+  what: string,
+): void {
   const p = find(problems, id, what);
-  if (p.status === 'rectified') throw conflict(`${what} ${id} is already reported rectified and awaits verification`, 'already-rectified');
+  if (p.status === 'rectified')
+    throw conflict(`${what} ${id} is already reported rectified and awaits verification`, 'already-rectified');
   if (p.status === 'verified') throw conflict(`${what} ${id} is verified and closed`, 'already-verified');
   if (!evidence.text.trim()) throw invalid('evidence.text', 'must not be blank');
-  if (evidence.fileRef !== undefined && !evidence.fileRef.trim()) throw invalid('evidence.fileRef', 'must not be blank when given');
+  if (evidence.fileRef !== undefined && !evidence.fileRef.trim())
+    throw invalid('evidence.fileRef', 'must not be blank when given');
 }
 
 /** Refusals for verifying a rectification: only a rectified problem is verified; a failure needs a reason. */
-export function checkVerification(problems: readonly TrackedProblem[], id: string, v: Verification, what: string): void {
+export function checkVerification(
+  problems: readonly TrackedProblem[],
+  id: string,
+  v: Verification,
+  what: string,
+): void {
   const p = find(problems, id, what);
   if (p.status !== 'rectified') {
-    throw conflict(`${what} ${id} is ${p.status === 'open' ? 'not reported rectified yet' : 'already verified'}`, 'not-rectified');
+    throw conflict(
+      `${what} ${id} is ${p.status === 'open' ? 'not reported rectified yet' : 'already verified'}`,
+      'not-rectified',
+    );
   }
   if (v.result === 'failed' && !v.reason?.trim()) throw invalid('reason', 'is required when verification fails');
 }
 
-export function withRectified(problems: TrackedProblem[], id: string, evidence: Evidence, at: string): TrackedProblem[] {
+export function withRectified(
+  problems: TrackedProblem[],
+  id: string,
+  evidence: Evidence,
+  at: string,
+): TrackedProblem[] {
   return problems.map((p) => (p.id === id ? { ...p, status: 'rectified' as const, evidence, rectifiedAt: at } : p));
 }
 
 /** A verification as stored: the result, and the reason only when one is given. */
-export const verificationOf = (v: Verification): Verification => ({ result: v.result, ...(v.reason ? { reason: v.reason } : {}) });
+export const verificationOf = (v: Verification): Verification => ({
+  result: v.result,
+  ...(v.reason ? { reason: v.reason } : {}),
+});
 
 export function withVerified(problems: TrackedProblem[], id: string, v: Verification, at: string): TrackedProblem[] {
   const verification = verificationOf(v);
   return problems.map((p) =>
-    p.id === id ? { ...p, status: v.result === 'passed' ? ('verified' as const) : ('open' as const), verification, verifiedAt: at } : p,
+    p.id === id
+      ? {
+          ...p,
+          status: v.result === 'passed' ? ('verified' as const) : ('open' as const),
+          verification,
+          verifiedAt: at,
+        }
+      : p,
   );
 }

@@ -101,11 +101,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const disableRaw = env.WEBHOOK_DISABLE_AFTER_HOURS ?? '72';
   const webhookDisableAfterHours = Number(disableRaw);
   if (!/^\d+(\.\d+)?$/.test(disableRaw) || webhookDisableAfterHours <= 0 || webhookDisableAfterHours > 8760) {
-    problems.push(`WEBHOOK_DISABLE_AFTER_HOURS must be a number of hours above 0 and at most 8760 (got "${disableRaw}")`);
+    problems.push(
+      `WEBHOOK_DISABLE_AFTER_HOURS must be a number of hours above 0 and at most 8760 (got "${disableRaw}")`,
+    );
   }
   const delaysRaw = env.WEBHOOK_RETRY_DELAYS_MS;
   const webhookRetryDelaysMs = delaysRaw ? delaysRaw.split(',').map((x) => Number(x.trim())) : DEFAULT_RETRY_DELAYS_MS;
-  if (!webhookRetryDelaysMs.length || webhookRetryDelaysMs.length > 30 || webhookRetryDelaysMs.some((n) => !Number.isInteger(n) || n < 0 || n > 7 * 864e5)) {
+  if (
+    !webhookRetryDelaysMs.length ||
+    webhookRetryDelaysMs.length > 30 ||
+    webhookRetryDelaysMs.some((n) => !Number.isInteger(n) || n < 0 || n > 7 * 864e5)
+  ) {
     problems.push('WEBHOOK_RETRY_DELAYS_MS must be 1-30 comma-separated integers of milliseconds, each at most 7 days');
   }
   const allowPrivateRaw = env.WEBHOOK_ALLOW_PRIVATE ?? 'false';
@@ -136,8 +142,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const seedRaw = env.SEED_DEMO ?? (databaseUrl ? 'false' : 'true');
   if (!['true', 'false'].includes(seedRaw)) problems.push('SEED_DEMO must be true or false');
 
-  const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-  for (const o of corsOrigins) if (!isOrigin(o)) problems.push(`CORS_ORIGINS must list exact origins such as https://app.example.gov.cn (got "${o}")`);
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const o of corsOrigins)
+    if (!isOrigin(o))
+      problems.push(`CORS_ORIGINS must list exact origins such as https://app.example.gov.cn (got "${o}")`);
   const idempotencyKeyTtlHours = int('IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 30);
   const fileMaxBytes = int('FILE_MAX_BYTES', 25 * 1024 * 1024, 1, 1024 * 1024 * 1024);
   const fileUnreferencedHours = int('FILE_UNREFERENCED_HOURS', 24, 1, 24 * 365);

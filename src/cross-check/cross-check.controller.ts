@@ -1,4 +1,17 @@
-import { Body, Controller, ForbiddenException, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { FilesService } from '../files/files.service';
 import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
@@ -24,7 +37,16 @@ import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { SubjectReader } from '../subjects/subject.reader';
 import {
-  AssignDistrictDto, DeclareItemsDto, EvidencePageQuery, SubmitEvaluationDto, FormGroupDto, ListVisitsQuery, RecordVisitDto, ReviewItemsDto, RubricQuery, SpotCheckDto,
+  AssignDistrictDto,
+  DeclareItemsDto,
+  EvidencePageQuery,
+  SubmitEvaluationDto,
+  FormGroupDto,
+  ListVisitsQuery,
+  RecordVisitDto,
+  ReviewItemsDto,
+  RubricQuery,
+  SpotCheckDto,
 } from './cross-check.dto';
 import { visitDecider, visitStream } from './district-visit.decider';
 import type { VisitCommand, VisitState } from './district-visit.decider';
@@ -63,7 +85,12 @@ export class CrossCheckController {
 
   @Get('campaigns/:id/supervision-groups')
   @Roles(...SCORE_READERS)
-  async groups(@Param('id', UuidParam) id: string, @Query() pit: PointInTimeQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async groups(
+    @Param('id', UuidParam) id: string,
+    @Query() pit: PointInTimeQuery,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     await this.campaigns.get(id);
     const { state, version } = await this.reader.load(supervisionDecider, supervisionStream(id), pointInTime(pit));
     return conditionalGet(res, version, ifNoneMatch, { campaignId: id, groups: state.groups, version });
@@ -71,23 +98,56 @@ export class CrossCheckController {
 
   @Post('campaigns/:id/supervision-groups')
   @Roles('city-admin')
-  async formGroup(@Param('id', UuidParam) id: string, @Body() body: FormGroupDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async formGroup(
+    @Param('id', UuidParam) id: string,
+    @Body() body: FormGroupDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const campaign = await this.campaigns.get(id);
-    const result = await executeWithEtag(this.commands, supervisionDecider, supervisionStream(id), {
-      kind: 'FormGroup', campaignId: id, campaignDistricts: campaign.districts.map((d) => d.code), group: body,
-    }, ctx, undefined, res);
+    const result = await executeWithEtag(
+      this.commands,
+      supervisionDecider,
+      supervisionStream(id),
+      {
+        kind: 'FormGroup',
+        campaignId: id,
+        campaignDistricts: campaign.districts.map((d) => d.code),
+        group: body,
+      },
+      ctx,
+      undefined,
+      res,
+    );
     res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/supervision-groups`);
     return { groupNo: body.groupNo, version: result.version };
   }
 
   @Put('campaigns/:id/districts/:districtCode/supervision-group')
   @Roles('city-admin')
-  async assign(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: AssignDistrictDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async assign(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Body() body: AssignDistrictDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const campaign = await this.campaigns.get(id);
-    const result = await executeWithEtag(this.commands, supervisionDecider, supervisionStream(id), {
-      kind: 'AssignDistrict', campaignDistricts: campaign.districts.map((d) => d.code), districtCode: code, ...body,
-    }, ctx, ifMatch, res);
+    const result = await executeWithEtag(
+      this.commands,
+      supervisionDecider,
+      supervisionStream(id),
+      {
+        kind: 'AssignDistrict',
+        campaignDistricts: campaign.districts.map((d) => d.code),
+        districtCode: code,
+        ...body,
+      },
+      ctx,
+      ifMatch,
+      res,
+    );
     return { districtCode: code, groupNo: body.groupNo, version: result.version };
   }
 
@@ -95,13 +155,31 @@ export class CrossCheckController {
 
   @Post('campaigns/:id/cross-check-visits')
   @Roles('supervisor')
-  async recordVisit(@Param('id', UuidParam) id: string, @Body() body: RecordVisitDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async recordVisit(
+    @Param('id', UuidParam) id: string,
+    @Body() body: RecordVisitDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const campaign = await this.campaigns.get(id);
     const group = await this.requireGroupMember(campaign, body.districtCode, ctx.principal);
     const visitId = randomUUID();
-    const result = await executeWithEtag(this.commands, visitDecider, visitStream(visitId), {
-      kind: 'RecordVisit', phase: phaseStatus(campaign, 'cross-check'), visitId, campaignId: id, groupNo: group.groupNo, ...body,
-    } satisfies VisitCommand, ctx, undefined, res);
+    const result = await executeWithEtag(
+      this.commands,
+      visitDecider,
+      visitStream(visitId),
+      {
+        kind: 'RecordVisit',
+        phase: phaseStatus(campaign, 'cross-check'),
+        visitId,
+        campaignId: id,
+        groupNo: group.groupNo,
+        ...body,
+      } satisfies VisitCommand,
+      ctx,
+      undefined,
+      res,
+    );
     res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/cross-check-visits/${visitId}`);
     return { visitId, version: result.version };
   }
@@ -121,16 +199,27 @@ export class CrossCheckController {
 
   @Get('campaigns/:id/cross-check-visits/:visitId')
   @Roles(...SCORE_READERS)
-  async visit(@Param('id', UuidParam) id: string, @Param('visitId', UuidParam) visitId: string, @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal,
-    @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async visit(
+    @Param('id', UuidParam) id: string,
+    @Param('visitId', UuidParam) visitId: string,
+    @Query() pit: PointInTimeQuery,
+    @CurrentPrincipal() p: Principal,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const { state, version } = await this.loadVisit(id, visitId, p, pointInTime(pit));
     return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), version });
   }
 
   @Post('campaigns/:id/cross-check-visits/:visitId/spot-checks')
   @Roles('supervisor')
-  async spotCheck(@Param('id', UuidParam) id: string, @Param('visitId', UuidParam) visitId: string, @Body() body: SpotCheckDto,
-    @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async spotCheck(
+    @Param('id', UuidParam) id: string,
+    @Param('visitId', UuidParam) visitId: string,
+    @Body() body: SpotCheckDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const campaign = await this.campaigns.get(id);
     const { state } = await this.loadVisit(id, visitId, ctx.principal);
     await this.requireGroupMember(campaign, state.districtCode, ctx.principal);
@@ -138,12 +227,25 @@ export class CrossCheckController {
     const subject = await this.subjects.get(body.subjectId.toLowerCase(), id);
     const { subjectId: _s, ...check } = body;
     const spotCheckId = randomUUID();
-    const result = await executeWithEtag(this.commands, visitDecider, visitStream(visitId), {
-      kind: 'RecordSpotCheck',
-      phase: phaseStatus(campaign, 'cross-check'),
-      subject: { subjectId: subject.subjectId!, name: subject.name!, type: subject.type!, districtCode: subject.districtCode! },
-      check: { spotCheckId, itemCodes: [], ...check },
-    } satisfies VisitCommand, ctx, undefined, res);
+    const result = await executeWithEtag(
+      this.commands,
+      visitDecider,
+      visitStream(visitId),
+      {
+        kind: 'RecordSpotCheck',
+        phase: phaseStatus(campaign, 'cross-check'),
+        subject: {
+          subjectId: subject.subjectId!,
+          name: subject.name!,
+          type: subject.type!,
+          districtCode: subject.districtCode!,
+        },
+        check: { spotCheckId, itemCodes: [], ...check },
+      } satisfies VisitCommand,
+      ctx,
+      undefined,
+      res,
+    );
     res.status(201);
     return { visitId, spotCheckId, version: result.version };
   }
@@ -156,14 +258,23 @@ export class CrossCheckController {
   async scoreTable(@Param('id', UuidParam) id: string, @CurrentPrincipal() p: Principal) {
     const campaign = await this.campaigns.get(id);
     const table = await this.scores.table(campaign, this.clock.now());
-    return { campaignId: id, ...table, districts: table.districts.filter((d) => AccessPolicy.canActOnDistrict(p, d.districtCode)).map(summariseScore) };
+    return {
+      campaignId: id,
+      ...table,
+      districts: table.districts.filter((d) => AccessPolicy.canActOnDistrict(p, d.districtCode)).map(summariseScore),
+    };
   }
 
   /** The evidence behind one computed item of one district, a page at a time, in the rubric's order. */
   @Get('campaigns/:id/scores/:districtCode/items/:item/evidence')
   @Roles(...SCORE_READERS)
-  async evidence(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Param('item', ItemParam) item: number,
-    @Query() q: EvidencePageQuery, @CurrentPrincipal() p: Principal) {
+  async evidence(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Param('item', ItemParam) item: number,
+    @Query() q: EvidencePageQuery,
+    @CurrentPrincipal() p: Principal,
+  ) {
     const campaign = await this.campaigns.get(id);
     campaignDistrict(campaign, code, p);
     const score = (await this.scores.table(campaign, this.clock.now())).districts.find((d) => d.districtCode === code)!;
@@ -172,65 +283,133 @@ export class CrossCheckController {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
     return {
-      campaignId: id, districtCode: code, item, computedAsOf: score.computedAsOf,
-      items: computed.evidence.slice(offset, offset + limit), total: computed.evidence.length, totalExact: true, limit, offset,
+      campaignId: id,
+      districtCode: code,
+      item,
+      computedAsOf: score.computedAsOf,
+      items: computed.evidence.slice(offset, offset + limit),
+      total: computed.evidence.length,
+      totalExact: true,
+      limit,
+      offset,
     };
   }
 
   @Get('campaigns/:id/self-evaluations/:districtCode')
   @Roles(...SCORE_READERS)
-  async evaluation(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal,
-    @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async evaluation(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Query() pit: PointInTimeQuery,
+    @CurrentPrincipal() p: Principal,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const campaign = await this.campaigns.get(id);
     campaignDistrict(campaign, code, p);
-    const { state, version } = await this.reader.load(selfEvaluationDecider, selfEvaluationStream(id, code), pointInTime(pit));
+    const { state, version } = await this.reader.load(
+      selfEvaluationDecider,
+      selfEvaluationStream(id, code),
+      pointInTime(pit),
+    );
     const score = (await this.scores.table(campaign, this.clock.now())).districts.find((d) => d.districtCode === code)!;
     const finalised = state.finalised && { ...state.finalised, computed: summariseItems(state.finalised.computed) };
-    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), finalised, campaignId: id, districtCode: code, score: summariseScore(score), version });
+    return conditionalGet(res, version, ifNoneMatch, {
+      ...withoutExists(state),
+      finalised,
+      campaignId: id,
+      districtCode: code,
+      score: summariseScore(score),
+      version,
+    });
   }
 
   @Put('campaigns/:id/self-evaluations/:districtCode/items')
   @Roles('district-officer')
-  async declare(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: DeclareItemsDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async declare(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Body() body: DeclareItemsDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.evaluate(id, code, ctx, ifMatch, res, (c) => {
       const r = Scores.rubricFor(c);
-      return { kind: 'DeclareItems', phase: phaseStatus(c, 'cross-check'), campaignId: id, districtCode: code, rubric: { rubricId: r.rubricId, version: r.version }, items: body.items };
+      return {
+        kind: 'DeclareItems',
+        phase: phaseStatus(c, 'cross-check'),
+        campaignId: id,
+        districtCode: code,
+        rubric: { rubricId: r.rubricId, version: r.version },
+        items: body.items,
+      };
     });
   }
 
   @Post('campaigns/:id/self-evaluations/:districtCode/submit')
   @HttpCode(200)
   @Roles('district-officer')
-  async submit(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: SubmitEvaluationDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async submit(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Body() body: SubmitEvaluationDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const files: SubmissionFiles = {};
     for (const key of ['stampedScan', 'electronicFile'] as const) {
       const cited = await this.files.cite(body?.[key], ctx.principal, key);
       if (cited) files[key] = cited;
     }
     return this.evaluate(id, code, ctx, ifMatch, res, (c) => ({
-      kind: 'SubmitEvaluation', phase: phaseStatus(c, 'cross-check'), due: c.deadlines.find((d) => d.key === 'self-evaluation')?.due ?? null, files,
+      kind: 'SubmitEvaluation',
+      phase: phaseStatus(c, 'cross-check'),
+      due: c.deadlines.find((d) => d.key === 'self-evaluation')?.due ?? null,
+      files,
     }));
   }
 
   @Post('campaigns/:id/self-evaluations/:districtCode/reviews')
   @HttpCode(200)
   @Roles('supervisor')
-  async review(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: ReviewItemsDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.evaluate(id, code, ctx, ifMatch, res, (c, groupNo) => ({ kind: 'ReviewItems', phase: phaseStatus(c, 'cross-check'), groupNo: groupNo!, reviews: body.reviews }));
+  async review(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Body() body: ReviewItemsDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.evaluate(id, code, ctx, ifMatch, res, (c, groupNo) => ({
+      kind: 'ReviewItems',
+      phase: phaseStatus(c, 'cross-check'),
+      groupNo: groupNo!,
+      reviews: body.reviews,
+    }));
   }
 
   @Post('campaigns/:id/self-evaluations/:districtCode/finalise')
   @HttpCode(200)
   @Roles('supervisor')
-  async finalise(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async finalise(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.evaluate(id, code, ctx, ifMatch, res, async (c, groupNo) => {
       const now = this.clock.now();
       const live = (await this.scores.table(c, now)).districts.find((d) => d.districtCode === code)!;
-      return { kind: 'FinaliseEvaluation', phase: phaseStatus(c, 'cross-check'), groupNo: groupNo!, computed: live.computed, asOf: now.toISOString() };
+      return {
+        kind: 'FinaliseEvaluation',
+        phase: phaseStatus(c, 'cross-check'),
+        groupNo: groupNo!,
+        computed: live.computed,
+        asOf: now.toISOString(),
+      };
     });
   }
 
@@ -248,25 +427,40 @@ export class CrossCheckController {
   ) {
     const campaign = await this.campaigns.get(campaignId);
     let groupNo: number | null = null;
-    if (ctx.principal.role === 'supervisor') groupNo = (await this.requireGroupMember(campaign, code, ctx.principal)).groupNo;
+    if (ctx.principal.role === 'supervisor')
+      groupNo = (await this.requireGroupMember(campaign, code, ctx.principal)).groupNo;
     else campaignDistrict(campaign, code, ctx.principal);
-    const result = await executeWithEtag(this.commands, selfEvaluationDecider, selfEvaluationStream(campaignId, code), await build(campaign, groupNo), ctx, ifMatch, res);
+    const result = await executeWithEtag(
+      this.commands,
+      selfEvaluationDecider,
+      selfEvaluationStream(campaignId, code),
+      await build(campaign, groupNo),
+      ctx,
+      ifMatch,
+      res,
+    );
     return { campaignId, districtCode: code, version: result.version };
   }
 
   private async requireGroupMember(campaign: CampaignState, code: string, p: Principal): Promise<SupervisionGroup> {
-    if (!campaign.districts.some((d) => d.code === code)) throw notFound(`district ${code} is not in campaign ${campaign.id}`);
+    if (!campaign.districts.some((d) => d.code === code))
+      throw notFound(`district ${code} is not in campaign ${campaign.id}`);
     const { state } = await this.reader.load(supervisionDecider, supervisionStream(campaign.id));
     if (!isSupervisorOf(state, p, code)) {
       const g = groupOfDistrict(state, code);
-      throw new ForbiddenException(g ? `only members of supervision group ${g.groupNo} act in ${code}` : `district ${code} has no supervision group yet`);
+      throw new ForbiddenException(
+        g
+          ? `only members of supervision group ${g.groupNo} act in ${code}`
+          : `district ${code} has no supervision group yet`,
+      );
     }
     return groupOfDistrict(state, code)!;
   }
 
   private async loadVisit(campaignId: string, visitId: string, p: Principal, at?: PointInTime) {
     const loaded = await this.reader.load(visitDecider, visitStream(visitId), at);
-    if (!loaded.state.exists || loaded.state.campaignId !== campaignId || !this.canSee(p, loaded.state.districtCode)) throw notFound(`visit ${visitId} not found`);
+    if (!loaded.state.exists || loaded.state.campaignId !== campaignId || !this.canSee(p, loaded.state.districtCode))
+      throw notFound(`visit ${visitId} not found`);
     return loaded;
   }
 

@@ -1,6 +1,20 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
 import { CODE, CODE_MSG, DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
@@ -17,7 +31,12 @@ export class FormGroupDto {
   @ValidateNested() @Type(() => GroupMemberDto) leader: GroupMemberDto;
   @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => GroupMemberDto) members: GroupMemberDto[];
   @ValidateNested() @Type(() => GroupMemberDto) liaison: GroupMemberDto;
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(200) @IsString({ each: true }) @Matches(CODE, { each: true, ...CODE_MSG }) districts: string[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @IsString({ each: true })
+  @Matches(CODE, { each: true, ...CODE_MSG })
+  districts: string[];
 }
 
 export class AssignDistrictDto {
@@ -28,7 +47,12 @@ export class AssignDistrictDto {
 export class RecordVisitDto {
   @IsString() @Matches(CODE, CODE_MSG) districtCode: string;
   @IsString() @Matches(DATE, DATE_MSG) visitedOn: string;
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(100, { each: true }) supervisors: string[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  supervisors: string[];
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(8000) summary?: string;
 }
 
@@ -38,7 +62,12 @@ export class SpotCheckDto {
   @IsBoolean() violationFound: boolean;
   @IsBoolean() violationUnpunished: boolean;
   @IsOptional() @IsString() @MaxLength(8000) findings?: string;
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @Matches(ITEM_CODE, { each: true, ...ITEM_MSG }) itemCodes?: string[];
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @Matches(ITEM_CODE, { each: true, ...ITEM_MSG })
+  itemCodes?: string[];
 }
 
 export class ListVisitsQuery {
@@ -53,7 +82,12 @@ export class DeclaredItemDto {
 }
 
 export class DeclareItemsDto {
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => DeclaredItemDto) items: DeclaredItemDto[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => DeclaredItemDto)
+  items: DeclaredItemDto[];
 }
 
 export class ReviewDto {
@@ -64,7 +98,12 @@ export class ReviewDto {
 }
 
 export class ReviewItemsDto {
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => ReviewDto) reviews: ReviewDto[];
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ReviewDto)
+  reviews: ReviewDto[];
 }
 
 export class RubricQuery {

@@ -4,5 +4,10 @@ import { CrossCheckController } from './cross-check.controller';
 import { RubricFacts } from './rubric-facts';
 import { Scores } from './scores.service';
 
-@Module({ imports: [SubjectsModule], controllers: [CrossCheckController], providers: [RubricFacts, Scores], exports: [Scores] })
+@Module({
+  imports: [SubjectsModule],
+  controllers: [CrossCheckController],
+  providers: [RubricFacts, Scores],
+  exports: [Scores],
+})
 export class CrossCheckModule {}

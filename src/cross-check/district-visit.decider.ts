@@ -57,11 +57,18 @@ export interface VisitState extends VisitFields {
   spotChecks: SpotCheck[];
 }
 export const initialVisitState: VisitState = {
-  exists: false, visitId: '', campaignId: '', districtCode: '', groupNo: 0, visitedOn: '', supervisors: [], summary: null, spotChecks: [],
+  exists: false,
+  visitId: '',
+  campaignId: '',
+  districtCode: '',
+  groupNo: 0,
+  visitedOn: '',
+  supervisors: [],
+  summary: null,
+  spotChecks: [],
 };
 
 export const visitStream = (visitId: string) => `cross-check-visit-${visitId}`;
-
 
 function decide(c: VisitCommand, s: VisitState, ctx: DecideContext): VisitEvent[] {
   requirePhaseOpen('cross-check', c.phase);
@@ -77,7 +84,11 @@ function decide(c: VisitCommand, s: VisitState, ctx: DecideContext): VisitEvent[
     case 'RecordSpotCheck': {
       if (!s.exists) throw notFound('visit not found');
       if (c.subject.districtCode !== s.districtCode) {
-        throw invalid('subjectId', 'must be a subject of the visited district', `the visit is to ${s.districtCode}; the subject is in ${c.subject.districtCode}`);
+        throw invalid(
+          'subjectId',
+          'must be a subject of the visited district',
+          `the visit is to ${s.districtCode}; the subject is in ${c.subject.districtCode}`,
+        );
       }
       if (s.spotChecks.some((x) => x.subjectId === c.subject.subjectId)) {
         throw conflict(`subject ${c.subject.subjectId} is already spot-checked on this visit`, 'already-checked');
@@ -85,9 +96,18 @@ function decide(c: VisitCommand, s: VisitState, ctx: DecideContext): VisitEvent[
       requirePastDay(c.check.checkedOn, 'checkedOn', ctx.now);
       if (c.check.checkedOn < s.visitedOn) throw invalid('checkedOn', 'must not be before the visit');
       if ((c.check.violationFound || c.check.violationUnpunished) && !c.check.findings?.trim()) {
-        throw invalid('findings', 'is required when a violation is found', 'describe the violation found (or left unpunished)');
+        throw invalid(
+          'findings',
+          'is required when a violation is found',
+          'describe the violation found (or left unpunished)',
+        );
       }
-      const check: SpotCheck = { ...c.check, subjectId: c.subject.subjectId, subjectName: c.subject.name, subjectType: c.subject.type };
+      const check: SpotCheck = {
+        ...c.check,
+        subjectId: c.subject.subjectId,
+        subjectName: c.subject.name,
+        subjectType: c.subject.type,
+      };
       return [{ type: 'cross-check.spot-checked', data: { visitId: s.visitId, recordedAt, ...check } }];
     }
   }

@@ -31,8 +31,14 @@ export interface Rubric {
   submission?: { stampedScan: boolean; electronicFile: boolean };
 }
 
-const item = (no: number, section: number, max: number, title: string, computed = false, bonus = false): RubricItem =>
-  ({ no, section, max, title, computed, ...(bonus ? { bonus } : {}) });
+const item = (
+  no: number,
+  section: number,
+  max: number,
+  title: string,
+  computed = false,
+  bonus = false,
+): RubricItem => ({ no, section, max, title, computed, ...(bonus ? { bonus } : {}) });
 
 export const CQ2022_SE: Rubric = {
   submission: { stampedScan: true, electronicFile: true },
@@ -152,7 +158,13 @@ function deduct(rubric: Rubric, no: number, evidence: Evidence[]): ComputedItem 
   return { item: no, max, raw, points: Math.max(0, raw), evidence };
 }
 
-const subjectEvidence = (s: SubjectFact, rule: string, points: number): Evidence => ({ kind: 'subject', ref: s.subjectId, label: s.name, rule, points });
+const subjectEvidence = (s: SubjectFact, rule: string, points: number): Evidence => ({
+  kind: 'subject',
+  ref: s.subjectId,
+  label: s.name,
+  rule,
+  points,
+});
 
 /**
  * Item 4: −1 per institution that has not completed self-correction (submitted or accepted). A district with no
@@ -162,7 +174,15 @@ export function item4(r: Rubric, f: DistrictFacts): ComputedItem {
   const institutions = f.subjects.filter((s) => INSTITUTION_TYPES.includes(s.type));
   const counted = institutions.length ? institutions : f.subjects.filter((s) => s.type === 'production-unit');
   const done = (s: SubjectFact) => s.selfCorrection === 'submitted' || s.selfCorrection === 'accepted';
-  return deduct(r, 4, counted.filter((s) => !done(s)).map((s) => subjectEvidence(s, s.selfCorrection ? `self-correction-${s.selfCorrection}` : 'self-correction-not-started', 1)));
+  return deduct(
+    r,
+    4,
+    counted
+      .filter((s) => !done(s))
+      .map((s) =>
+        subjectEvidence(s, s.selfCorrection ? `self-correction-${s.selfCorrection}` : 'self-correction-not-started', 1),
+      ),
+  );
 }
 
 /**
@@ -174,42 +194,95 @@ export function item5(r: Rubric, f: DistrictFacts): ComputedItem {
   const evidence: Evidence[] = institutions
     .filter((s) => !s.inspections.some((i) => i.status !== 'scheduled'))
     .map((s) => subjectEvidence(s, 'not-inspected', 1));
-  const breaches = institutions.flatMap((s) => s.inspections.filter((i) => i.status === 'conducted').map((i) => ({ s, i })));
-  breaches.forEach(({ s, i }, n) => evidence.push({ kind: 'inspection', ref: i.inspectionId, label: s.name, rule: 'one-form-not-completed', points: n === 0 ? 5 : 0 }));
+  const breaches = institutions.flatMap((s) =>
+    s.inspections.filter((i) => i.status === 'conducted').map((i) => ({ s, i })),
+  );
+  breaches.forEach(({ s, i }, n) =>
+    evidence.push({
+      kind: 'inspection',
+      ref: i.inspectionId,
+      label: s.name,
+      rule: 'one-form-not-completed',
+      points: n === 0 ? 5 : 0,
+    }),
+  );
   return deduct(r, 5, evidence);
 }
 
 /** Item 8: −2 per spot-checked unit found with violations, or with violations not punished. */
 export function item8(r: Rubric, f: DistrictFacts): ComputedItem {
   const seen = new Map<string, SpotCheckFact>();
-  for (const c of f.spotChecks) if ((c.violationFound || c.violationUnpunished) && !seen.has(c.subjectId)) seen.set(c.subjectId, c);
-  return deduct(r, 8, [...seen.values()].map((c) => ({
-    kind: 'subject', ref: c.subjectId, label: c.subjectName, rule: c.violationUnpunished ? 'violation-unpunished' : 'violation-found', points: 2,
-  })));
+  for (const c of f.spotChecks)
+    if ((c.violationFound || c.violationUnpunished) && !seen.has(c.subjectId)) seen.set(c.subjectId, c);
+  return deduct(
+    r,
+    8,
+    [...seen.values()].map((c) => ({
+      kind: 'subject',
+      ref: c.subjectId,
+      label: c.subjectName,
+      rule: c.violationUnpunished ? 'violation-unpunished' : 'violation-found',
+      points: 2,
+    })),
+  );
 }
 
 /** Item 11: −5 when the district has training institutions and none of them was penalised (penalty rate zero). */
 export function item11(r: Rubric, f: DistrictFacts): ComputedItem {
   const ti = f.subjects.filter((s) => s.type === 'training-institution');
   const zero = ti.length > 0 && ti.every((s) => s.penalties === 0);
-  return deduct(r, 11, zero ? [{ kind: 'district', ref: 'training-institutions', label: `${ti.length} 家培训机构，处罚 0 家`, rule: 'penalty-rate-zero', points: 5 }] : []);
+  return deduct(
+    r,
+    11,
+    zero
+      ? [
+          {
+            kind: 'district',
+            ref: 'training-institutions',
+            label: `${ti.length} 家培训机构，处罚 0 家`,
+            rule: 'penalty-rate-zero',
+            points: 5,
+          },
+        ]
+      : [],
+  );
 }
 
 /** Item 12: −2 per exam-body problem not rectified, −3 per exam site with a problem not verified (整改验收). */
 export function item12(r: Rubric, f: DistrictFacts): ComputedItem {
   const evidence: Evidence[] = f.problems
     .filter((p) => p.subjectType === 'exam-institution' && p.status === 'open')
-    .map((p) => ({ kind: 'problem', ref: p.problemId, label: `${p.subjectName} ${p.itemCode}`, rule: 'exam-body-problem-not-rectified', points: 2 }));
+    .map((p) => ({
+      kind: 'problem',
+      ref: p.problemId,
+      label: `${p.subjectName} ${p.itemCode}`,
+      rule: 'exam-body-problem-not-rectified',
+      points: 2,
+    }));
   const sites = new Map<string, ProblemFact>();
-  for (const p of f.problems) if (p.subjectType === 'exam-site' && p.status !== 'verified' && !sites.has(p.subjectId)) sites.set(p.subjectId, p);
-  for (const p of sites.values()) evidence.push({ kind: 'subject', ref: p.subjectId, label: p.subjectName, rule: 'exam-site-not-verified', points: 3 });
+  for (const p of f.problems)
+    if (p.subjectType === 'exam-site' && p.status !== 'verified' && !sites.has(p.subjectId)) sites.set(p.subjectId, p);
+  for (const p of sites.values())
+    evidence.push({
+      kind: 'subject',
+      ref: p.subjectId,
+      label: p.subjectName,
+      rule: 'exam-site-not-verified',
+      points: 3,
+    });
   return deduct(r, 12, evidence);
 }
 
 /** Item 13: late reports −2 once, −5 for two or more (in all); each report never submitted −5. */
 export function item13(r: Rubric, f: DistrictFacts): ComputedItem {
   const late = f.monthly.filter((m) => m.status === 'late');
-  const evidence: Evidence[] = late.map((m, n) => ({ kind: 'monthly-report', ref: m.month, label: `${m.month} 月报`, rule: 'late', points: n === 0 ? 2 : n === 1 ? 3 : 0 }));
+  const evidence: Evidence[] = late.map((m, n) => ({
+    kind: 'monthly-report',
+    ref: m.month,
+    label: `${m.month} 月报`,
+    rule: 'late',
+    points: n === 0 ? 2 : n === 1 ? 3 : 0,
+  }));
   for (const m of f.monthly.filter((x) => x.status === 'missing')) {
     evidence.push({ kind: 'monthly-report', ref: m.month, label: `${m.month} 月报`, rule: 'missing', points: 5 });
   }
@@ -219,7 +292,13 @@ export function item13(r: Rubric, f: DistrictFacts): ComputedItem {
 /** Item 16 (bonus): +1 per adoption by the city, +2 per adoption by the Ministry, at most +5. */
 export function item16(r: Rubric, f: DistrictFacts): ComputedItem {
   const max = r.items.find((i) => i.no === 16)!.max;
-  const evidence = f.adoptions.map((a) => ({ kind: 'case', ref: a.caseId, label: a.title, rule: `adopted-${a.level}`, points: a.level === 'ministry' ? 2 : 1 }));
+  const evidence = f.adoptions.map((a) => ({
+    kind: 'case',
+    ref: a.caseId,
+    label: a.title,
+    rule: `adopted-${a.level}`,
+    points: a.level === 'ministry' ? 2 : 1,
+  }));
   const raw = evidence.reduce((a, e) => a + e.points, 0);
   return { item: 16, max, raw, points: Math.min(max, raw), evidence };
 }
@@ -247,9 +326,20 @@ export interface ScoreCard {
 }
 
 /** Sums a district's items into section totals and a total; `declared` holds the final points of declared items. */
-export function scoreCard(r: Rubric, computed: ComputedItem[], declared: Record<number, { points: number; source: 'declared' | 'reviewed' }>): ScoreCard {
+export function scoreCard(
+  r: Rubric,
+  computed: ComputedItem[],
+  declared: Record<number, { points: number; source: 'declared' | 'reviewed' }>,
+): ScoreCard {
   const items: ItemScore[] = r.items.map((i) => {
-    if (i.computed) return { item: i.no, section: i.section, max: i.max, points: computed.find((c) => c.item === i.no)!.points, source: 'computed' };
+    if (i.computed)
+      return {
+        item: i.no,
+        section: i.section,
+        max: i.max,
+        points: computed.find((c) => c.item === i.no)!.points,
+        source: 'computed',
+      };
     const d = declared[i.no];
     return { item: i.no, section: i.section, max: i.max, points: d ? d.points : null, source: d?.source ?? 'declared' };
   });

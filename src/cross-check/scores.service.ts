@@ -5,7 +5,17 @@ import { PG_POOL } from '../infra/tokens';
 import { DOC } from '../projections/documents.projection';
 import { ReadModelMemo } from '../projections/read-model-memo';
 import { cstDate } from '../shared/dates';
-import { ComputedItem, computeItems, CQ2022_SE, DistrictFacts, rank, Rubric, rubricOf, scoreCard, ScoreCard } from './rubric';
+import {
+  ComputedItem,
+  computeItems,
+  CQ2022_SE,
+  DistrictFacts,
+  rank,
+  Rubric,
+  rubricOf,
+  scoreCard,
+  ScoreCard,
+} from './rubric';
 import { CampaignFacts, RubricFacts } from './rubric-facts';
 import { finalDeclared, initialSelfEvaluationState, SelfEvaluationState } from './self-evaluation.decider';
 
@@ -30,7 +40,10 @@ export const summariseItems = (items: ComputedItem[]): ComputedItemSummary[] =>
   items.map(({ evidence, ...item }) => ({ ...item, evidenceCount: evidence.length }));
 
 /** A district's score without its evidence: its size does not grow with the campaign. */
-export const summariseScore = ({ computed, ...score }: DistrictScore) => ({ ...score, computed: summariseItems(computed) });
+export const summariseScore = ({ computed, ...score }: DistrictScore) => ({
+  ...score,
+  computed: summariseItems(computed),
+});
 
 /** What the scores of one campaign are computed from while the read models stay where they are. */
 interface ScoreBasis {
@@ -55,7 +68,10 @@ export class Scores {
   }
 
   async evaluations(campaignId: string): Promise<Map<string, SelfEvaluationState>> {
-    const { rows } = await this.pool.query('SELECT district_code, state FROM rm_documents WHERE campaign_id = $1 AND kind = $2', [campaignId, DOC.selfEvaluation]);
+    const { rows } = await this.pool.query(
+      'SELECT district_code, state FROM rm_documents WHERE campaign_id = $1 AND kind = $2',
+      [campaignId, DOC.selfEvaluation],
+    );
     return new Map(rows.map((r) => [r.district_code, r.state]));
   }
 
@@ -64,11 +80,17 @@ export class Scores {
    * while nothing is projected, a campaign of 50,000 subjects answers as fast as one of 1,000. The items and
    * evidence handed out are shared between callers and must not be changed.
    */
-  async table(campaign: CampaignState, now: Date): Promise<{ rubricId: string; rubricVersion: number; asOf: string; districts: DistrictScore[] }> {
-    const basis = await this.memo.get(`scores:${campaign.id}:${campaign.districts.map((d) => d.code).join(',')}`, async (): Promise<ScoreBasis> => {
-      const [facts, evaluations] = await Promise.all([this.facts.load(campaign), this.evaluations(campaign.id)]);
-      return { facts, evaluations, computed: new Map() };
-    });
+  async table(
+    campaign: CampaignState,
+    now: Date,
+  ): Promise<{ rubricId: string; rubricVersion: number; asOf: string; districts: DistrictScore[] }> {
+    const basis = await this.memo.get(
+      `scores:${campaign.id}:${campaign.districts.map((d) => d.code).join(',')}`,
+      async (): Promise<ScoreBasis> => {
+        const [facts, evaluations] = await Promise.all([this.facts.load(campaign), this.evaluations(campaign.id)]);
+        return { facts, evaluations, computed: new Map() };
+      },
+    );
     const facts = RubricFacts.withMonthly(campaign, basis.facts, now);
     const asOf = now.toISOString();
     const rows = campaign.districts.map((d) => {

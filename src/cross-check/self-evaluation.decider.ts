@@ -60,12 +60,28 @@ export interface FinaliseEvaluation extends CrossCheckPhase {
 export type SelfEvaluationCommand = DeclareItems | SubmitEvaluation | ReviewItems | FinaliseEvaluation;
 
 type E<T extends string, D> = DomainEvent<T, { campaignId: string; districtCode: string } & D>;
-export type ItemsDeclared = E<'self-evaluation.items-declared', { rubricId: string; rubricVersion: number; items: DeclaredItem[]; declaredAt: string }>;
-export type EvaluationSubmitted = E<'self-evaluation.submitted', { submittedAt: string; due: string | null; late: boolean } & SubmissionFiles>;
-export type ItemsReviewed = E<'self-evaluation.items-reviewed', { groupNo: number; reviews: Review[]; reviewedAt: string }>;
+export type ItemsDeclared = E<
+  'self-evaluation.items-declared',
+  { rubricId: string; rubricVersion: number; items: DeclaredItem[]; declaredAt: string }
+>;
+export type EvaluationSubmitted = E<
+  'self-evaluation.submitted',
+  { submittedAt: string; due: string | null; late: boolean } & SubmissionFiles
+>;
+export type ItemsReviewed = E<
+  'self-evaluation.items-reviewed',
+  { groupNo: number; reviews: Review[]; reviewedAt: string }
+>;
 export type EvaluationFinalised = E<
   'self-evaluation.finalised',
-  { groupNo: number; computed: ComputedItem[]; asOf: string; declared: Record<number, number>; total: number; finalisedAt: string }
+  {
+    groupNo: number;
+    computed: ComputedItem[];
+    asOf: string;
+    declared: Record<number, number>;
+    total: number;
+    finalisedAt: string;
+  }
 >;
 export type SelfEvaluationEvent = ItemsDeclared | EvaluationSubmitted | ItemsReviewed | EvaluationFinalised;
 export const SELF_EVALUATION_EVENT_TYPES: SelfEvaluationEvent['type'][] = [
@@ -90,21 +106,49 @@ export interface SelfEvaluationState {
   late: boolean;
   /** the files the submission carried */
   files: SubmissionFiles;
-  finalised: { computed: ComputedItem[]; asOf: string; declared: Record<number, number>; total: number; finalisedAt: string; groupNo: number } | null;
+  finalised: {
+    computed: ComputedItem[];
+    asOf: string;
+    declared: Record<number, number>;
+    total: number;
+    finalisedAt: string;
+    groupNo: number;
+  } | null;
 }
 export const initialSelfEvaluationState: SelfEvaluationState = {
-  exists: false, campaignId: '', districtCode: '', rubricId: '', rubricVersion: 0, status: 'draft', declared: {}, reviews: {},
-  submittedAt: null, due: null, late: false, files: {}, finalised: null,
+  exists: false,
+  campaignId: '',
+  districtCode: '',
+  rubricId: '',
+  rubricVersion: 0,
+  status: 'draft',
+  declared: {},
+  reviews: {},
+  submittedAt: null,
+  due: null,
+  late: false,
+  files: {},
+  finalised: null,
 };
 
-export const selfEvaluationStream = (campaignId: string, districtCode: string) => `self-evaluation-${campaignId}.${districtCode}`;
+export const selfEvaluationStream = (campaignId: string, districtCode: string) =>
+  `self-evaluation-${campaignId}.${districtCode}`;
 
 /** The points a declared item finally carries: the group's adjustment if any, else the declaration. */
-export function finalDeclared(s: SelfEvaluationState): Record<number, { points: number; source: 'declared' | 'reviewed' }> {
-  return Object.fromEntries(Object.values(s.declared).map((d) => {
-    const r = s.reviews[d.item];
-    return [d.item, r?.decision === 'adjust' ? { points: r.points!, source: 'reviewed' as const } : { points: d.points, source: r ? 'reviewed' as const : 'declared' as const }];
-  }));
+export function finalDeclared(
+  s: SelfEvaluationState,
+): Record<number, { points: number; source: 'declared' | 'reviewed' }> {
+  return Object.fromEntries(
+    Object.values(s.declared).map((d) => {
+      const r = s.reviews[d.item];
+      return [
+        d.item,
+        r?.decision === 'adjust'
+          ? { points: r.points!, source: 'reviewed' as const }
+          : { points: d.points, source: r ? ('reviewed' as const) : ('declared' as const) },
+      ];
+    }),
+  );
 }
 
 function rubricOfState(s: SelfEvaluationState): Rubric {
@@ -113,8 +157,19 @@ function rubricOfState(s: SelfEvaluationState): Rubric {
 
 function checkPoints(r: Rubric, no: number, points: number | undefined, path: string): void {
   const item = declaredItems(r).find((i) => i.no === no);
-  if (!item) throw invalid(`${path}.item`, 'must be a declared item of the rubric', `item ${no} is computed from the campaign's events or does not exist`);
-  if (points === undefined || !Number.isFinite(points) || points < 0 || points > item.max || Math.round(points * 2) !== points * 2) {
+  if (!item)
+    throw invalid(
+      `${path}.item`,
+      'must be a declared item of the rubric',
+      `item ${no} is computed from the campaign's events or does not exist`,
+    );
+  if (
+    points === undefined ||
+    !Number.isFinite(points) ||
+    points < 0 ||
+    points > item.max ||
+    Math.round(points * 2) !== points * 2
+  ) {
     throw invalid(`${path}.points`, `must be between 0 and ${item.max} in half points`);
   }
 }
@@ -126,7 +181,8 @@ function decide(c: SelfEvaluationCommand, s: SelfEvaluationState, ctx: DecideCon
   if (s.status === 'finalised') throw conflict('the self-evaluation is finalised by the group', 'finalised');
   switch (c.kind) {
     case 'DeclareItems': {
-      if (s.status !== 'draft') throw conflict('the self-evaluation is submitted; the group reviews it now', 'submitted');
+      if (s.status !== 'draft')
+        throw conflict('the self-evaluation is submitted; the group reviews it now', 'submitted');
       const rubric = s.exists ? rubricOfState(s) : rubricOf(c.rubric.rubricId, c.rubric.version)!;
       if (c.items.length === 0) throw invalid('items', 'must declare at least one item');
       const seen = new Set<number>();
@@ -134,21 +190,47 @@ function decide(c: SelfEvaluationCommand, s: SelfEvaluationState, ctx: DecideCon
         checkPoints(rubric, d.item, d.points, `items[${i}]`);
         if (seen.has(d.item)) throw invalid(`items[${i}].item`, 'must be unique');
         seen.add(d.item);
-        if (d.points > 0 && !d.evidence.some((x) => x.trim())) throw invalid(`items[${i}].evidence`, 'must name the supporting documents when points are claimed');
+        if (d.points > 0 && !d.evidence.some((x) => x.trim()))
+          throw invalid(`items[${i}].evidence`, 'must name the supporting documents when points are claimed');
       });
-      return [{
-        type: 'self-evaluation.items-declared',
-        data: { campaignId: c.campaignId, districtCode: c.districtCode, rubricId: rubric.rubricId, rubricVersion: rubric.version, items: c.items, declaredAt: at },
-      }];
+      return [
+        {
+          type: 'self-evaluation.items-declared',
+          data: {
+            campaignId: c.campaignId,
+            districtCode: c.districtCode,
+            rubricId: rubric.rubricId,
+            rubricVersion: rubric.version,
+            items: c.items,
+            declaredAt: at,
+          },
+        },
+      ];
     }
     case 'SubmitEvaluation': {
       if (!s.exists) throw conflict('declare the items before submitting', 'items-undeclared');
       if (s.status !== 'draft') throw conflict('the self-evaluation is already submitted', 'submitted');
-      const missing = declaredItems(rubricOfState(s)).filter((i) => !s.declared[i.no]).map((i) => i.no);
-      if (missing.length) throw conflict(`every declared item needs points before submission; missing items ${missing.join(', ')}`, 'items-undeclared');
+      const missing = declaredItems(rubricOfState(s))
+        .filter((i) => !s.declared[i.no])
+        .map((i) => i.no);
+      if (missing.length)
+        throw conflict(
+          `every declared item needs points before submission; missing items ${missing.join(', ')}`,
+          'items-undeclared',
+        );
       const asked = rubricOfState(s).submission;
-      if (asked?.stampedScan && !c.files.stampedScan) throw invalid('stampedScan', 'required by the rubric', 'the rubric asks for the stamped scan of the form (表格盖章扫描件)');
-      if (asked?.electronicFile && !c.files.electronicFile) throw invalid('electronicFile', 'required by the rubric', 'the rubric asks for the electronic file of the form (电子件)');
+      if (asked?.stampedScan && !c.files.stampedScan)
+        throw invalid(
+          'stampedScan',
+          'required by the rubric',
+          'the rubric asks for the stamped scan of the form (表格盖章扫描件)',
+        );
+      if (asked?.electronicFile && !c.files.electronicFile)
+        throw invalid(
+          'electronicFile',
+          'required by the rubric',
+          'the rubric asks for the electronic file of the form (电子件)',
+        );
       const late = c.due !== null && ctx.now.getTime() >= lateFrom(c.due).getTime();
       return [{ type: 'self-evaluation.submitted', data: { ...key, submittedAt: at, due: c.due, late, ...c.files } }];
     }
@@ -167,15 +249,32 @@ function decide(c: SelfEvaluationCommand, s: SelfEvaluationState, ctx: DecideCon
           if (r.points !== undefined) throw invalid(`reviews[${i}].points`, 'is given only to adjust an item');
         }
       });
-      return [{ type: 'self-evaluation.items-reviewed', data: { ...key, groupNo: c.groupNo, reviews: c.reviews, reviewedAt: at } }];
+      return [
+        {
+          type: 'self-evaluation.items-reviewed',
+          data: { ...key, groupNo: c.groupNo, reviews: c.reviews, reviewedAt: at },
+        },
+      ];
     }
     case 'FinaliseEvaluation': {
-      if (s.status !== 'submitted') throw conflict('only a submitted self-evaluation can be finalised', 'not-submitted');
-      const unreviewed = declaredItems(rubricOfState(s)).filter((i) => !s.reviews[i.no]).map((i) => i.no);
-      if (unreviewed.length) throw conflict(`the group reviews every declared item before finalising; not reviewed: ${unreviewed.join(', ')}`, 'review-incomplete');
+      if (s.status !== 'submitted')
+        throw conflict('only a submitted self-evaluation can be finalised', 'not-submitted');
+      const unreviewed = declaredItems(rubricOfState(s))
+        .filter((i) => !s.reviews[i.no])
+        .map((i) => i.no);
+      if (unreviewed.length)
+        throw conflict(
+          `the group reviews every declared item before finalising; not reviewed: ${unreviewed.join(', ')}`,
+          'review-incomplete',
+        );
       const declared = Object.fromEntries(Object.entries(finalDeclared(s)).map(([k, v]) => [k, v.points]));
       const total = Object.values(declared).reduce((a, p) => a + p, 0) + c.computed.reduce((a, x) => a + x.points, 0);
-      return [{ type: 'self-evaluation.finalised', data: { ...key, groupNo: c.groupNo, computed: c.computed, asOf: c.asOf, declared, total, finalisedAt: at } }];
+      return [
+        {
+          type: 'self-evaluation.finalised',
+          data: { ...key, groupNo: c.groupNo, computed: c.computed, asOf: c.asOf, declared, total, finalisedAt: at },
+        },
+      ];
     }
   }
 }
@@ -194,11 +293,24 @@ function evolve(s: SelfEvaluationState, e: SelfEvaluationEvent): SelfEvaluationS
       };
     case 'self-evaluation.submitted':
       return {
-        ...s, status: 'submitted', submittedAt: e.data.submittedAt, due: e.data.due, late: e.data.late,
-        files: { ...(e.data.stampedScan ? { stampedScan: e.data.stampedScan } : {}), ...(e.data.electronicFile ? { electronicFile: e.data.electronicFile } : {}) },
+        ...s,
+        status: 'submitted',
+        submittedAt: e.data.submittedAt,
+        due: e.data.due,
+        late: e.data.late,
+        files: {
+          ...(e.data.stampedScan ? { stampedScan: e.data.stampedScan } : {}),
+          ...(e.data.electronicFile ? { electronicFile: e.data.electronicFile } : {}),
+        },
       };
     case 'self-evaluation.items-reviewed':
-      return { ...s, reviews: { ...s.reviews, ...Object.fromEntries(e.data.reviews.map((r) => [r.item, { ...r, reviewedAt: e.data.reviewedAt }])) } };
+      return {
+        ...s,
+        reviews: {
+          ...s.reviews,
+          ...Object.fromEntries(e.data.reviews.map((r) => [r.item, { ...r, reviewedAt: e.data.reviewedAt }])),
+        },
+      };
     case 'self-evaluation.finalised': {
       const { campaignId: _c, districtCode: _d, ...finalised } = e.data;
       return { ...s, status: 'finalised', finalised };

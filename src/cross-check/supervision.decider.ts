@@ -41,7 +41,10 @@ export type DistrictReassigned = DomainEvent<
   { campaignId: string; districtCode: string; fromGroup: number | null; toGroup: number; reason: string }
 >;
 export type SupervisionEvent = GroupFormed | DistrictReassigned;
-export const SUPERVISION_EVENT_TYPES: SupervisionEvent['type'][] = ['supervision.group-formed', 'supervision.district-reassigned'];
+export const SUPERVISION_EVENT_TYPES: SupervisionEvent['type'][] = [
+  'supervision.group-formed',
+  'supervision.district-reassigned',
+];
 
 export interface SupervisionState {
   exists: boolean;
@@ -52,7 +55,8 @@ export const initialSupervisionState: SupervisionState = { exists: false, campai
 
 export const supervisionStream = (campaignId: string) => `supervision-${campaignId}`;
 
-export const groupOfDistrict = (s: SupervisionState, districtCode: string) => s.groups.find((g) => g.districts.includes(districtCode));
+export const groupOfDistrict = (s: SupervisionState, districtCode: string) =>
+  s.groups.find((g) => g.districts.includes(districtCode));
 
 const accounts = (g: SupervisionGroup) => [g.leader, g.liaison, ...g.members].map((m) => m.account).filter(Boolean);
 
@@ -71,26 +75,48 @@ function decide(c: SupervisionCommand, s: SupervisionState): SupervisionEvent[] 
     case 'FormGroup': {
       const g = c.group;
       if (!Number.isInteger(g.groupNo) || g.groupNo < 1) throw invalid('groupNo', 'must be a positive integer');
-      if (s.groups.some((x) => x.groupNo === g.groupNo)) throw conflict(`group ${g.groupNo} is already formed`, 'already-exists');
+      if (s.groups.some((x) => x.groupNo === g.groupNo))
+        throw conflict(`group ${g.groupNo} is already formed`, 'already-exists');
       if (!g.name.trim()) throw invalid('name', 'must not be blank');
       validateMember(g.leader, 'leader');
       validateMember(g.liaison, 'liaison');
       g.members.forEach((m, i) => validateMember(m, `members[${i}]`));
       if (new Set(g.districts).size !== g.districts.length) throw invalid('districts', 'must be unique');
       g.districts.forEach((d, i) => {
-        if (!c.campaignDistricts.includes(d)) throw invalid(`districts[${i}]`, 'must be a district of the campaign', `${d} is not a district of the campaign`);
+        if (!c.campaignDistricts.includes(d))
+          throw invalid(
+            `districts[${i}]`,
+            'must be a district of the campaign',
+            `${d} is not a district of the campaign`,
+          );
         const other = groupOfDistrict(s, d);
-        if (other) throw conflict(`district ${d} already belongs to group ${other.groupNo}; reassign it instead`, 'one-group-per-district');
+        if (other)
+          throw conflict(
+            `district ${d} already belongs to group ${other.groupNo}; reassign it instead`,
+            'one-group-per-district',
+          );
       });
       return [{ type: 'supervision.group-formed', data: { campaignId: c.campaignId, ...g } }];
     }
     case 'AssignDistrict': {
-      if (!c.campaignDistricts.includes(c.districtCode)) throw notFound(`district ${c.districtCode} is not in the campaign`);
+      if (!c.campaignDistricts.includes(c.districtCode))
+        throw notFound(`district ${c.districtCode} is not in the campaign`);
       if (!s.groups.some((g) => g.groupNo === c.groupNo)) throw notFound(`group ${c.groupNo} not found`);
       if (!c.reason.trim()) throw invalid('reason', 'must not be blank');
       const from = groupOfDistrict(s, c.districtCode)?.groupNo ?? null;
       if (from === c.groupNo) return [];
-      return [{ type: 'supervision.district-reassigned', data: { campaignId: s.campaignId, districtCode: c.districtCode, fromGroup: from, toGroup: c.groupNo, reason: c.reason } }];
+      return [
+        {
+          type: 'supervision.district-reassigned',
+          data: {
+            campaignId: s.campaignId,
+            districtCode: c.districtCode,
+            fromGroup: from,
+            toGroup: c.groupNo,
+            reason: c.reason,
+          },
+        },
+      ];
     }
   }
 }
@@ -106,7 +132,10 @@ function evolve(s: SupervisionState, e: SupervisionEvent): SupervisionState {
         ...s,
         groups: s.groups.map((g) => ({
           ...g,
-          districts: g.groupNo === e.data.toGroup ? [...g.districts, e.data.districtCode] : g.districts.filter((d) => d !== e.data.districtCode),
+          districts:
+            g.groupNo === e.data.toGroup
+              ? [...g.districts, e.data.districtCode]
+              : g.districts.filter((d) => d !== e.data.districtCode),
         })),
       };
     default:

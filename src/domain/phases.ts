@@ -9,7 +9,10 @@ export type PhaseStatus = 'pending' | 'open' | 'closed';
 /** Refuses unless the phase is open now; the refusal names its actual status. */
 export function requirePhaseOpen(phase: PhaseId, status: PhaseStatus): void {
   if (status !== 'open') {
-    throw conflict(`the campaign's ${phase} phase is ${status === 'closed' ? 'closed' : 'not open yet'}`, 'phase-not-open');
+    throw conflict(
+      `the campaign's ${phase} phase is ${status === 'closed' ? 'closed' : 'not open yet'}`,
+      'phase-not-open',
+    );
   }
 }
 

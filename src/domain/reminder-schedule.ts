@@ -43,7 +43,11 @@ export function cstInstant(due: string, days: number, at: string): Date {
 export function plannedReminders(due: string, schedule: ReminderSchedule): PlannedReminder[] {
   const before = [...new Set(schedule.daysBefore)].sort((a, b) => b - a);
   return [
-    ...before.map((d) => ({ offset: offsetLabel('reminder', d), kind: 'reminder' as const, fireAt: cstInstant(due, -d, schedule.at) })),
+    ...before.map((d) => ({
+      offset: offsetLabel('reminder', d),
+      kind: 'reminder' as const,
+      fireAt: cstInstant(due, -d, schedule.at),
+    })),
     {
       offset: offsetLabel('overdue', schedule.overdueAfterDays),
       kind: 'overdue' as const,
@@ -74,10 +78,20 @@ export interface PendingReminder extends PlannedReminder {
  * ahead, plus — when the process was down or the queue was lost — the latest one whose time has passed, if it
  * passed less than `graceMs` ago (older ones are superseded: nobody wants a week-old "due tomorrow").
  */
-export function pendingReminders(o: ObligationForSchedule, schedule: ReminderSchedule, now: Date, graceMs: number): PendingReminder[] {
+export function pendingReminders(
+  o: ObligationForSchedule,
+  schedule: ReminderSchedule,
+  now: Date,
+  graceMs: number,
+): PendingReminder[] {
   if (o.status !== 'open') return [];
   const sent = new Set(o.sent);
-  const planned = plannedReminders(o.due, schedule).map((p) => ({ ...p, reminderId: reminderId(o.id, p.offset, o.due), obligationId: o.id, due: o.due }));
+  const planned = plannedReminders(o.due, schedule).map((p) => ({
+    ...p,
+    reminderId: reminderId(o.id, p.offset, o.due),
+    obligationId: o.id,
+    due: o.due,
+  }));
   const t = now.getTime();
   const ahead = planned.filter((p) => p.fireAt.getTime() > t);
   const passed = planned.filter((p) => p.fireAt.getTime() <= t);
@@ -91,14 +105,22 @@ export function pendingReminders(o: ObligationForSchedule, schedule: ReminderSch
  * (its `sent`, and so its revision), and re-planning it then queues the one after: one delayed job per open
  * obligation, not one per reminder (100,000 obligations were 400,000 jobs to schedule).
  */
-export function nextReminder(o: ObligationForSchedule, schedule: ReminderSchedule, now: Date, graceMs: number): PendingReminder[] {
+export function nextReminder(
+  o: ObligationForSchedule,
+  schedule: ReminderSchedule,
+  now: Date,
+  graceMs: number,
+): PendingReminder[] {
   return pendingReminders(o, schedule, now, graceMs).slice(0, 1);
 }
 
 /** Checks a schedule given by a client; returns the field and rule it breaks, or null. */
 export function scheduleProblem(s: ReminderSchedule): { field: string; rule: string } | null {
-  if (!Array.isArray(s.daysBefore) || s.daysBefore.length > 6) return { field: 'daysBefore', rule: 'must list at most 6 offsets' };
-  for (const d of s.daysBefore) if (!Number.isInteger(d) || d < 0 || d > 60) return { field: 'daysBefore', rule: 'each must be a whole number of days from 0 to 60' };
+  if (!Array.isArray(s.daysBefore) || s.daysBefore.length > 6)
+    return { field: 'daysBefore', rule: 'must list at most 6 offsets' };
+  for (const d of s.daysBefore)
+    if (!Number.isInteger(d) || d < 0 || d > 60)
+      return { field: 'daysBefore', rule: 'each must be a whole number of days from 0 to 60' };
   if (new Set(s.daysBefore).size !== s.daysBefore.length) return { field: 'daysBefore', rule: 'must not repeat a day' };
   if (!Number.isInteger(s.overdueAfterDays) || s.overdueAfterDays < 1 || s.overdueAfterDays > 30) {
     return { field: 'overdueAfterDays', rule: 'must be a whole number of days from 1 to 30' };

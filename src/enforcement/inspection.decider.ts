@@ -121,8 +121,14 @@ export type InspectionScheduled = E<
 export type InspectionConducted = E<'inspection.conducted', { conductedOn: string; officers: Officer[] }>;
 export type InspectionAnswered = E<'inspection.answered', { answers: Answer[] }>;
 export type InspectionCompleted = E<'inspection.completed', { completedAt: string; findings: string[] }>;
-export type OrderIssued = E<'inspection.order-issued', { orderId: string; itemCode: string; measure: string; deadline: string; issuedAt: string }>;
-export type OrderRectified = E<'inspection.order-rectified', { orderId: string; evidence: Evidence; rectifiedAt: string }>;
+export type OrderIssued = E<
+  'inspection.order-issued',
+  { orderId: string; itemCode: string; measure: string; deadline: string; issuedAt: string }
+>;
+export type OrderRectified = E<
+  'inspection.order-rectified',
+  { orderId: string; evidence: Evidence; rectifiedAt: string }
+>;
 export type OrderVerified = E<'inspection.order-verified', { orderId: string; verifiedAt: string } & Verification>;
 export type PenaltyRecorded = E<'inspection.penalty-recorded', { penaltyId: string; recordedAt: string } & Penalty>;
 export type InspectionEvent =
@@ -193,7 +199,8 @@ export const initialInspectionState: InspectionState = {
 export const inspectionStream = (id: string) => `inspection-${id}`;
 
 /** The items the inspection found a problem on. */
-export const findingsOf = (s: Pick<InspectionState, 'itemCodes' | 'answers'>) => s.itemCodes.filter((c) => s.answers[c]?.problemPresent);
+export const findingsOf = (s: Pick<InspectionState, 'itemCodes' | 'answers'>) =>
+  s.itemCodes.filter((c) => s.answers[c]?.problemPresent);
 
 const requireOpen = (c: EnforcementPhase) => requirePhaseOpen('enforcement', c.phase);
 const requireStarted = (c: EnforcementPhase) => requirePhaseStarted('enforcement', c.phase);
@@ -201,17 +208,23 @@ function requireExists(s: InspectionState): void {
   if (!s.exists) throw notFound('inspection not found');
 }
 function requireFinding(s: InspectionState, itemCode: string, what: string): void {
-  if (!s.itemCodes.includes(itemCode)) throw invalid('itemCode', 'must be an item of the form', `${itemCode} is not an item of this inspection's form`);
+  if (!s.itemCodes.includes(itemCode))
+    throw invalid('itemCode', 'must be an item of the form', `${itemCode} is not an item of this inspection's form`);
   if (s.answers[itemCode]?.problemPresent !== true) {
-    throw conflict(`${what} needs a finding: this inspection has not found a problem on ${itemCode}`, 'finding-required');
+    throw conflict(
+      `${what} needs a finding: this inspection has not found a problem on ${itemCode}`,
+      'finding-required',
+    );
   }
 }
 
 function checkPenalty(p: Penalty): void {
   if (!p.legalBasis.trim()) throw invalid('legalBasis', 'must not be blank');
   if (p.kind === 'fine') {
-    if (p.amountCny === undefined || !(p.amountCny > 0)) throw invalid('amountCny', 'must be greater than 0 for a fine');
-    if (Math.round(p.amountCny * 100) !== p.amountCny * 100) throw invalid('amountCny', 'must have at most 2 decimals (fen)');
+    if (p.amountCny === undefined || !(p.amountCny > 0))
+      throw invalid('amountCny', 'must be greater than 0 for a fine');
+    if (Math.round(p.amountCny * 100) !== p.amountCny * 100)
+      throw invalid('amountCny', 'must have at most 2 decimals (fen)');
   } else if (p.amountCny !== undefined) {
     throw invalid('amountCny', 'is only for a fine');
   }
@@ -234,7 +247,10 @@ function decide(c: InspectionCommand, s: InspectionState, ctx: DecideContext): I
       if (s.exists) throw conflict(`inspection ${c.inspectionId} already exists`, 'already-exists');
       if (!c.subject.active) throw conflict('the subject is deactivated', 'inactive');
       if (!c.template) {
-        throw conflict(`the campaign has no checklist for ${c.subject.subjectType} subjects; a city admin chooses one first`, 'no-checklist');
+        throw conflict(
+          `the campaign has no checklist for ${c.subject.subjectType} subjects; a city admin chooses one first`,
+          'no-checklist',
+        );
       }
       if (c.openInspectionId) throw conflict(openInspectionMessage(c.openInspectionId), 'one-form');
       if (!isCalendarDate(c.plannedOn)) throw invalid('plannedOn', 'must be a calendar date (YYYY-MM-DD)');
@@ -259,17 +275,23 @@ function decide(c: InspectionCommand, s: InspectionState, ctx: DecideContext): I
     case 'RecordConduct': {
       requireOpen(c);
       requireExists(s);
-      if (s.status !== 'scheduled') throw conflict('the inspection is already recorded as conducted', 'already-conducted');
+      if (s.status !== 'scheduled')
+        throw conflict('the inspection is already recorded as conducted', 'already-conducted');
       if (!isCalendarDate(c.conductedOn)) throw invalid('conductedOn', 'must be a calendar date (YYYY-MM-DD)');
       if (c.conductedOn > cstDate(ctx.now)) throw invalid('conductedOn', 'must not be in the future (Asia/Shanghai)');
       if (c.officers.length < 2) {
-        throw invalid('officers', 'must list at least two officers', 'an inspection is conducted by at least two officers with badge numbers (执法人员不得少于两人)');
+        throw invalid(
+          'officers',
+          'must list at least two officers',
+          'an inspection is conducted by at least two officers with badge numbers (执法人员不得少于两人)',
+        );
       }
       const badges = new Set<string>();
       c.officers.forEach((o, i) => {
         if (!o.name.trim()) throw invalid(`officers[${i}].name`, 'must not be blank');
         if (!o.badgeNumber.trim()) throw invalid(`officers[${i}].badgeNumber`, 'must not be blank');
-        if (badges.has(o.badgeNumber)) throw invalid(`officers[${i}].badgeNumber`, 'must be unique', `badge ${o.badgeNumber} is listed twice`);
+        if (badges.has(o.badgeNumber))
+          throw invalid(`officers[${i}].badgeNumber`, 'must be unique', `badge ${o.badgeNumber} is listed twice`);
         badges.add(o.badgeNumber);
       });
       return [{ type: 'inspection.conducted', data: { ...ids, conductedOn: c.conductedOn, officers: c.officers } }];
@@ -277,12 +299,19 @@ function decide(c: InspectionCommand, s: InspectionState, ctx: DecideContext): I
     case 'AnswerInspection': {
       requireOpen(c);
       requireExists(s);
-      if (s.status === 'scheduled') throw conflict('record the inspection as conducted (officers, date) before filling its form', 'not-conducted');
+      if (s.status === 'scheduled')
+        throw conflict('record the inspection as conducted (officers, date) before filling its form', 'not-conducted');
       if (s.status === 'completed') throw conflict('the inspection is completed; its form is final', 'completed');
       checkAnswers(s.itemCodes, c.answers);
       c.answers.forEach((a, i) => {
-        if (!a.problemPresent && (s.orders.some((o) => o.itemCode === a.itemCode) || s.penalties.some((p) => p.itemCode === a.itemCode))) {
-          throw conflict(`answers[${i}]: orders or penalties rest on the finding ${a.itemCode}, so it cannot be answered "no"`, 'finding-in-use');
+        if (
+          !a.problemPresent &&
+          (s.orders.some((o) => o.itemCode === a.itemCode) || s.penalties.some((p) => p.itemCode === a.itemCode))
+        ) {
+          throw conflict(
+            `answers[${i}]: orders or penalties rest on the finding ${a.itemCode}, so it cannot be answered "no"`,
+            'finding-in-use',
+          );
         }
       });
       const changed = changedAnswers(s.answers, c.answers);
@@ -294,7 +323,8 @@ function decide(c: InspectionCommand, s: InspectionState, ctx: DecideContext): I
       if (s.status === 'completed') throw conflict('the inspection is already completed', 'completed');
       if (s.status === 'scheduled') throw conflict('the inspection has not been conducted', 'not-conducted');
       const missing = unanswered(s.itemCodes, s.answers);
-      if (missing.length) throw conflict(`the form must answer every item; unanswered: ${missing.join(', ')}`, 'unanswered-items');
+      if (missing.length)
+        throw conflict(`the form must answer every item; unanswered: ${missing.join(', ')}`, 'unanswered-items');
       return [{ type: 'inspection.completed', data: { ...ids, completedAt: now, findings: findingsOf(s) } }];
     }
     case 'IssueOrder': {
@@ -302,16 +332,32 @@ function decide(c: InspectionCommand, s: InspectionState, ctx: DecideContext): I
       requireExists(s);
       requireFinding(s, c.itemCode, 'a rectification order');
       checkMeasureAndDeadline(c.measure, c.deadline);
-      if (s.orders.some((o) => o.id === c.orderId)) throw conflict(`order ${c.orderId} already exists`, 'already-exists');
+      if (s.orders.some((o) => o.id === c.orderId))
+        throw conflict(`order ${c.orderId} already exists`, 'already-exists');
       return [
-        { type: 'inspection.order-issued', data: { ...ids, orderId: c.orderId, itemCode: c.itemCode, measure: c.measure, deadline: c.deadline, issuedAt: now } },
+        {
+          type: 'inspection.order-issued',
+          data: {
+            ...ids,
+            orderId: c.orderId,
+            itemCode: c.itemCode,
+            measure: c.measure,
+            deadline: c.deadline,
+            issuedAt: now,
+          },
+        },
       ];
     }
     case 'ReportOrderRectified': {
       requireStarted(c);
       requireExists(s);
       checkRectification(s.orders, c.orderId, c.evidence, 'order');
-      return [{ type: 'inspection.order-rectified', data: { ...ids, orderId: c.orderId, evidence: c.evidence, rectifiedAt: now } }];
+      return [
+        {
+          type: 'inspection.order-rectified',
+          data: { ...ids, orderId: c.orderId, evidence: c.evidence, rectifiedAt: now },
+        },
+      ];
     }
     case 'VerifyOrder': {
       requireStarted(c);
@@ -330,8 +376,14 @@ function decide(c: InspectionCommand, s: InspectionState, ctx: DecideContext): I
       if (!(PENALTY_KINDS as readonly string[]).includes(c.penalty.kind)) throw invalid('kind', 'isIn');
       requireFinding(s, c.penalty.itemCode, `a penalty (${PENALTY_NAMES[c.penalty.kind]})`);
       checkPenalty(c.penalty);
-      if (s.penalties.some((p) => p.id === c.penaltyId)) throw conflict(`penalty ${c.penaltyId} already exists`, 'already-exists');
-      return [{ type: 'inspection.penalty-recorded', data: { ...ids, penaltyId: c.penaltyId, ...c.penalty, recordedAt: now } }];
+      if (s.penalties.some((p) => p.id === c.penaltyId))
+        throw conflict(`penalty ${c.penaltyId} already exists`, 'already-exists');
+      return [
+        {
+          type: 'inspection.penalty-recorded',
+          data: { ...ids, penaltyId: c.penaltyId, ...c.penalty, recordedAt: now },
+        },
+      ];
     }
   }
 }

@@ -1,6 +1,19 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
 import { SUBJECT_TYPES } from '../domain';
@@ -8,7 +21,6 @@ import type { SubjectType } from '../domain';
 import { CODE, CODE_MSG, DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 import { PENALTY_KINDS } from './inspection.decider';
 import type { PenaltyKind } from './inspection.decider';
-
 
 export class ScheduleInspectionDto {
   @IsUUID() subjectId: string;
@@ -22,8 +34,11 @@ export class OfficerDto {
 
 export class ConductDto {
   @IsString() @Matches(DATE, DATE_MSG) conductedOn: string;
-  @IsArray() @ArrayMinSize(2, { message: 'officers must list at least two officers (执法人员不得少于两人)' }) @ArrayMaxSize(20)
-  @ValidateNested({ each: true }) @Type(() => OfficerDto)
+  @IsArray()
+  @ArrayMinSize(2, { message: 'officers must list at least two officers (执法人员不得少于两人)' })
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => OfficerDto)
   officers: OfficerDto[];
 }
 

@@ -40,7 +40,12 @@ export class InspectionsController {
 
   @Post()
   @Roles('district-officer')
-  async schedule(@Param('id', UuidParam) id: string, @Body() body: ScheduleInspectionDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async schedule(
+    @Param('id', UuidParam) id: string,
+    @Body() body: ScheduleInspectionDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const campaign = await this.campaigns.get(id);
     const subject = await this.subjects.getInScope(body.subjectId.toLowerCase(), ctx.principal, id);
     // a subject whose stream has recorded no inspection yet may have one opened before streams recorded them
@@ -51,7 +56,12 @@ export class InspectionsController {
       phase: this.phase(campaign),
       inspectionId,
       campaignId: id,
-      subject: { subjectId: subject.subjectId!, subjectType: subject.type!, districtCode: subject.districtCode!, active: subject.active },
+      subject: {
+        subjectId: subject.subjectId!,
+        subjectType: subject.type!,
+        districtCode: subject.districtCode!,
+        active: subject.active,
+      },
       template: templateFor(campaign, subject.type!),
       plannedOn: body.plannedOn,
       openInspectionId,
@@ -60,9 +70,22 @@ export class InspectionsController {
     const alongside: Alongside<SubjectCommand, SubjectState> = {
       decider: subjectDecider,
       streamId: subjectStream(subject.subjectId!),
-      command: async (s) => ({ kind: 'OpenInspection', inspectionId, previous: s.lastInspectionId ? await this.completion(s.lastInspectionId) : null }),
+      command: async (s) => ({
+        kind: 'OpenInspection',
+        inspectionId,
+        previous: s.lastInspectionId ? await this.completion(s.lastInspectionId) : null,
+      }),
     };
-    const result = await executeWithEtag(this.commands, inspectionDecider, inspectionStream(inspectionId), command, ctx, undefined, res, alongside);
+    const result = await executeWithEtag(
+      this.commands,
+      inspectionDecider,
+      inspectionStream(inspectionId),
+      command,
+      ctx,
+      undefined,
+      res,
+      alongside,
+    );
     res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/inspections/${inspectionId}`);
     return { inspectionId, version: result.version };
   }
@@ -90,32 +113,63 @@ export class InspectionsController {
   @Post(':inspectionId/conduct')
   @HttpCode(200)
   @Roles('district-officer')
-  async conduct(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Body() body: ConductDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async conduct(
+    @Param('id', UuidParam) id: string,
+    @Param('inspectionId', UuidParam) iid: string,
+    @Body() body: ConductDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.command(id, iid, ctx, ifMatch, res, (c) => ({ kind: 'RecordConduct', phase: this.phase(c), ...body }));
   }
 
   @Put(':inspectionId/answers')
   @Roles('district-officer')
-  async answer(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Body() body: AnswersDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, iid, ctx, ifMatch, res, (c) => ({ kind: 'AnswerInspection', phase: this.phase(c), answers: body.answers }));
+  async answer(
+    @Param('id', UuidParam) id: string,
+    @Param('inspectionId', UuidParam) iid: string,
+    @Body() body: AnswersDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, iid, ctx, ifMatch, res, (c) => ({
+      kind: 'AnswerInspection',
+      phase: this.phase(c),
+      answers: body.answers,
+    }));
   }
 
   @Post(':inspectionId/complete')
   @HttpCode(200)
   @Roles('district-officer')
-  async complete(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async complete(
+    @Param('id', UuidParam) id: string,
+    @Param('inspectionId', UuidParam) iid: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.command(id, iid, ctx, ifMatch, res, (c) => ({ kind: 'CompleteInspection', phase: this.phase(c) }));
   }
 
   @Post(':inspectionId/orders')
   @Roles('district-officer')
-  async issueOrder(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Body() body: IssueOrderDto,
-    @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async issueOrder(
+    @Param('id', UuidParam) id: string,
+    @Param('inspectionId', UuidParam) iid: string,
+    @Body() body: IssueOrderDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const orderId = randomUUID();
-    const out = await this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'IssueOrder', phase: this.phase(c), orderId, ...body }));
+    const out = await this.command(id, iid, ctx, undefined, res, (c) => ({
+      kind: 'IssueOrder',
+      phase: this.phase(c),
+      orderId,
+      ...body,
+    }));
     res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/problems/${orderId}`);
     return { ...out, orderId };
   }
@@ -123,26 +177,58 @@ export class InspectionsController {
   @Post(':inspectionId/orders/:orderId/rectification')
   @HttpCode(200)
   @Roles('district-officer', 'subject-user')
-  async rectify(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Param('orderId', UuidParam) orderId: string,
-    @Body() body: RectificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async rectify(
+    @Param('id', UuidParam) id: string,
+    @Param('inspectionId', UuidParam) iid: string,
+    @Param('orderId', UuidParam) orderId: string,
+    @Body() body: RectificationDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const evidence = await this.files.evidence(body.evidence, ctx.principal);
-    return this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'ReportOrderRectified', phase: this.phase(c), orderId, evidence }));
+    return this.command(id, iid, ctx, undefined, res, (c) => ({
+      kind: 'ReportOrderRectified',
+      phase: this.phase(c),
+      orderId,
+      evidence,
+    }));
   }
 
   @Post(':inspectionId/orders/:orderId/verification')
   @HttpCode(200)
   @Roles('district-officer')
-  async verify(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Param('orderId', UuidParam) orderId: string,
-    @Body() body: VerificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'VerifyOrder', phase: this.phase(c), orderId, ...body }));
+  async verify(
+    @Param('id', UuidParam) id: string,
+    @Param('inspectionId', UuidParam) iid: string,
+    @Param('orderId', UuidParam) orderId: string,
+    @Body() body: VerificationDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, iid, ctx, undefined, res, (c) => ({
+      kind: 'VerifyOrder',
+      phase: this.phase(c),
+      orderId,
+      ...body,
+    }));
   }
 
   @Post(':inspectionId/penalties')
   @Roles('district-officer')
-  async penalty(@Param('id', UuidParam) id: string, @Param('inspectionId', UuidParam) iid: string, @Body() body: PenaltyDto,
-    @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async penalty(
+    @Param('id', UuidParam) id: string,
+    @Param('inspectionId', UuidParam) iid: string,
+    @Body() body: PenaltyDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const penaltyId = randomUUID();
-    const out = await this.command(id, iid, ctx, undefined, res, (c) => ({ kind: 'RecordPenalty', phase: this.phase(c), penaltyId, penalty: { ...body } }));
+    const out = await this.command(id, iid, ctx, undefined, res, (c) => ({
+      kind: 'RecordPenalty',
+      phase: this.phase(c),
+      penaltyId,
+      penalty: { ...body },
+    }));
     res.status(201);
     return { ...out, penaltyId };
   }
@@ -169,10 +255,22 @@ export class InspectionsController {
     const campaign = await this.campaigns.get(campaignId);
     const stream = inspectionStream(inspectionId);
     const { state } = await this.reader.load(inspectionDecider, stream);
-    if (!state.exists || state.campaignId !== campaignId || !AccessPolicy.canActOnSubject(ctx.principal, state.subjectId, state.districtCode)) {
+    if (
+      !state.exists ||
+      state.campaignId !== campaignId ||
+      !AccessPolicy.canActOnSubject(ctx.principal, state.subjectId, state.districtCode)
+    ) {
       throw notFound(`inspection ${inspectionId} not found`);
     }
-    const result = await executeWithEtag(this.commands, inspectionDecider, stream, build(campaign, state), ctx, ifMatch, res);
+    const result = await executeWithEtag(
+      this.commands,
+      inspectionDecider,
+      stream,
+      build(campaign, state),
+      ctx,
+      ifMatch,
+      res,
+    );
     return { inspectionId, version: result.version };
   }
 }

@@ -53,7 +53,10 @@ export interface StoredEvent<D = any> extends RecordedEvent<D> {
  * What a projection reads of an event: the facts it folds into read models, without the audit trail (metadata,
  * actor, correlation and causation ids, hash) that no read model holds.
  */
-export type ProjectedEvent<D = any> = Pick<RecordedEvent<D>, 'eventId' | 'streamId' | 'streamVersion' | 'globalPosition' | 'type' | 'data' | 'recordedAt'>;
+export type ProjectedEvent<D = any> = Pick<
+  RecordedEvent<D>,
+  'eventId' | 'streamId' | 'streamVersion' | 'globalPosition' | 'type' | 'data' | 'recordedAt'
+>;
 
 export interface AppendResult {
   nextExpectedVersion: number;
@@ -142,7 +145,11 @@ export abstract class EventStore {
    * Events in (stream, version) order after `after` (exclusive), at most `limit`: the whole log stream by stream,
    * or one stream when `streamId` is given. Hash-chain verification walks the log this way with flat memory.
    */
-  abstract readInStreamOrder(after: { streamId: string; version: number }, limit: number, streamId?: string): Promise<StoredEvent[]>;
+  abstract readInStreamOrder(
+    after: { streamId: string; version: number },
+    limit: number,
+    streamId?: string,
+  ): Promise<StoredEvent[]>;
 
   /** How many committed events lie past `position`, counted up to `cap` (a projection's lag). */
   abstract countAfter(position: number, cap: number): Promise<number>;

@@ -44,13 +44,22 @@ export class StreamChainVerifier {
   constructor(readonly streamId: string) {}
 
   next(e: StoredEvent): BrokenLink | null {
-    const at = { streamId: e.streamId, streamVersion: e.streamVersion, globalPosition: e.globalPosition, eventId: e.eventId };
+    const at = {
+      streamId: e.streamId,
+      streamVersion: e.streamVersion,
+      globalPosition: e.globalPosition,
+      eventId: e.eventId,
+    };
     if (e.streamVersion !== this.expectedVersion) {
       return { ...at, reason: `expected version ${this.expectedVersion}, found ${e.streamVersion}` };
     }
     const computed = chainHash(this.previous, e);
     if (computed !== e.hash) return { ...at, reason: 'hash does not match the event and its predecessor' };
-    if (e.actor !== e.metadata?.actor?.id || e.correlationId !== e.metadata?.correlationId || (e.causationId ?? null) !== (e.metadata?.causationId ?? null)) {
+    if (
+      e.actor !== e.metadata?.actor?.id ||
+      e.correlationId !== e.metadata?.correlationId ||
+      (e.causationId ?? null) !== (e.metadata?.causationId ?? null)
+    ) {
       return { ...at, reason: 'actor/correlation/causation columns differ from the hashed metadata' };
     }
     this.previous = e.hash;

@@ -126,7 +126,6 @@ const IDEMPOTENT_SQL = `
 SELECT e.stream_id, e.stream_version, e.global_position, e.recorded_at
   FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) JOIN events e ON e.event_id = t.id ORDER BY t.ord`;
 
-
 /**
  * A read of the committed log: `inner` (which stops at `b.bound`) beside the bound, taken once, and whether committed
  * rows wait at or above it (held back by an append of ours still in flight). Always at least one row; a row whose
@@ -144,7 +143,9 @@ SELECT b.held, b.bound, r.* FROM b LEFT JOIN LATERAL (${inner}) r ON true`;
 function heldBackAt(row: { held: boolean; bound: string | number }): HeldBack | null {
   if (!row.held) return null;
   const bound = Number(row.bound);
-  return { releasedBy: (position) => position === 0 || (position >= bound && position < bound + MAX_EVENTS_PER_APPEND) };
+  return {
+    releasedBy: (position) => position === 0 || (position >= bound && position < bound + MAX_EVENTS_PER_APPEND),
+  };
 }
 
 /**
@@ -161,7 +162,9 @@ const pageLimit = (limit: number) => Math.min(Math.max(limit, 1), 10000);
  * Several streams' events ($1 their ids), each up to a version ($2, inclusive), by stream in version order: one walk
  * of the (stream, version) index per stream. For serving a page of aggregates and for projections that fold from the log.
  */
-export const streamsUpTo = (columns: string) => `SELECT ${columns} FROM unnest($1::text[], $2::bigint[]) AS w(wanted, upto)
+export const streamsUpTo = (
+  columns: string,
+) => `SELECT ${columns} FROM unnest($1::text[], $2::bigint[]) AS w(wanted, upto)
   JOIN events ON stream_id = wanted AND stream_version <= upto ORDER BY stream_id, stream_version`;
 
 export const EVENT_COLUMNS = `global_position, event_id, stream_id, stream_version, type, schema_version, data,
@@ -198,13 +201,16 @@ interface PreparedEvent {
 }
 
 function prepare(streamId: string, events: EventToAppend[]): PreparedEvent[] {
-  if (!STREAM_ID_RE.test(streamId)) throw new InvalidEventError('streamId', 'must be 1-200 ASCII letters, digits, . _ @ -');
+  if (!STREAM_ID_RE.test(streamId))
+    throw new InvalidEventError('streamId', 'must be 1-200 ASCII letters, digits, . _ @ -');
   if (events.length === 0) throw new InvalidEventError('events', 'at least one event is required');
-  if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError('events', `at most ${MAX_EVENTS_PER_APPEND} in one append`);
+  if (events.length > MAX_EVENTS_PER_APPEND)
+    throw new InvalidEventError('events', `at most ${MAX_EVENTS_PER_APPEND} in one append`);
   return events.map((e, i) => {
     const id = e.id ?? randomUUID();
     if (!UUID_RE.test(id)) throw new InvalidEventError(`events[${i}].id`, 'must be a uuid');
-    if (!TYPE_RE.test(e.type)) throw new InvalidEventError(`events[${i}].type`, 'must be 1-100 ASCII letters, digits, . _ -');
+    if (!TYPE_RE.test(e.type))
+      throw new InvalidEventError(`events[${i}].type`, 'must be 1-100 ASCII letters, digits, . _ -');
     const schemaVersion = e.schemaVersion ?? 1;
     if (!Number.isInteger(schemaVersion) || schemaVersion < 1) {
       throw new InvalidEventError(`events[${i}].schemaVersion`, 'must be a positive integer');
@@ -298,7 +304,8 @@ export class PgEventStore extends EventStore {
         } catch (err) {
           this.released();
           // A retried request whose first attempt committed meanwhile.
-          if (isUniqueViolation(err, 'events_event_id_key')) return await this.idempotentResult(streamId, prepared, options.expectedVersion);
+          if (isUniqueViolation(err, 'events_event_id_key'))
+            return await this.idempotentResult(streamId, prepared, options.expectedVersion);
           // Another append to this stream committed first at the same version.
           if (isUniqueViolation(err, 'events_stream_version_uq')) {
             if (mode === 'any' && attempt < 50) continue;
@@ -326,24 +333,36 @@ export class PgEventStore extends EventStore {
     const seen = new Set<string>();
     const prepared: { item: StreamAppend; events: PreparedEvent[]; mode: [string, number] }[] = [];
     for (const [k, item] of items.entries()) {
-      if (seen.has(item.streamId)) throw new InvalidEventError(`items[${k}].streamId`, 'each stream at most once per call');
+      if (seen.has(item.streamId))
+        throw new InvalidEventError(`items[${k}].streamId`, 'each stream at most once per call');
       seen.add(item.streamId);
       prepared.push({ item, events: prepare(item.streamId, item.events), mode: modeOf(item.expectedVersion) });
       if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
     }
     const flat = prepared.flatMap((p) => p.events.map((e) => ({ p, e })));
-    if (flat.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError('items', `at most ${MAX_EVENTS_PER_APPEND} events in one call`);
+    if (flat.length > MAX_EVENTS_PER_APPEND)
+      throw new InvalidEventError('items', `at most ${MAX_EVENTS_PER_APPEND} events in one call`);
     // a large batch's arrays as array literals built a slice at a time: pg would build them in one go, holding the
     // event loop for a quarter of a second at 10,000 events
-    const arrays = [flat.map(({ p }) => p.item.streamId), flat.map(({ p }) => p.mode[0]), flat.map(({ p }) => p.mode[1]), ...eventArrays(flat.map(({ e }) => e))];
+    const arrays = [
+      flat.map(({ p }) => p.item.streamId),
+      flat.map(({ p }) => p.mode[0]),
+      flat.map(({ p }) => p.mode[1]),
+      ...eventArrays(flat.map(({ e }) => e)),
+    ];
     const values = flat.length > YIELD_EVERY ? await arrayLiterals(arrays) : arrays;
     const stop = appendDuration.startTimer();
     let res;
     try {
-      res = await this.pool.query({ name: 'rectify_append_streams', text: APPEND_STREAMS_SQL, values: values as unknown[] });
+      res = await this.pool.query({
+        name: 'rectify_append_streams',
+        text: APPEND_STREAMS_SQL,
+        values: values as unknown[],
+      });
     } catch (err) {
       this.released();
-      if (isUniqueViolation(err, 'events_event_id_key')) throw new EventIdConflictError(items.map((i) => i.streamId).join(', '));
+      if (isUniqueViolation(err, 'events_event_id_key'))
+        throw new EventIdConflictError(items.map((i) => i.streamId).join(', '));
       if (isUniqueViolation(err, 'events_stream_version_uq')) throw await this.firstWrongVersion(items);
       throw translate(err);
     } finally {
@@ -354,7 +373,8 @@ export class PgEventStore extends EventStore {
     for (const r of res.rows) {
       const f = firsts.get(r.stream_id);
       const position = Number(r.global_position);
-      if (!f || position < f.position) firsts.set(r.stream_id, { position, version: Number(r.stream_version), at: r.recorded_at });
+      if (!f || position < f.position)
+        firsts.set(r.stream_id, { position, version: Number(r.stream_version), at: r.recorded_at });
     }
     const results = prepared.map((p) => {
       const f = firsts.get(p.item.streamId)!;
@@ -371,11 +391,22 @@ export class PgEventStore extends EventStore {
     for (const item of items) {
       const actual = await this.currentVersion(item.streamId);
       const e = item.expectedVersion;
-      const holds = typeof e === 'number' ? actual === e : e === 'no-stream' ? actual === 0 : e === 'stream-exists' ? actual > 0 : true;
+      const holds =
+        typeof e === 'number'
+          ? actual === e
+          : e === 'no-stream'
+            ? actual === 0
+            : e === 'stream-exists'
+              ? actual > 0
+              : true;
       if (!holds) return new WrongExpectedVersionError(item.streamId, e, actual);
     }
     // A concurrent append moved a stream between the statement and this look: report the first as conflicting.
-    return new WrongExpectedVersionError(items[0].streamId, items[0].expectedVersion, await this.currentVersion(items[0].streamId));
+    return new WrongExpectedVersionError(
+      items[0].streamId,
+      items[0].expectedVersion,
+      await this.currentVersion(items[0].streamId),
+    );
   }
 
   private result(
@@ -413,8 +444,16 @@ export class PgEventStore extends EventStore {
    * The original result when these event ids are already stored, in this stream, in this order (a retried
    * request); an EventIdConflictError when some are stored otherwise; else the expected version was wrong.
    */
-  private async idempotentResult(streamId: string, prepared: PreparedEvent[], expected: ExpectedVersion): Promise<AppendResult> {
-    const { rows } = await this.pool.query({ name: 'rectify_idempotent', text: IDEMPOTENT_SQL, values: [prepared.map((p) => p.id)] });
+  private async idempotentResult(
+    streamId: string,
+    prepared: PreparedEvent[],
+    expected: ExpectedVersion,
+  ): Promise<AppendResult> {
+    const { rows } = await this.pool.query({
+      name: 'rectify_idempotent',
+      text: IDEMPOTENT_SQL,
+      values: [prepared.map((p) => p.id)],
+    });
     if (rows.length === 0) throw new WrongExpectedVersionError(streamId, expected, await this.currentVersion(streamId));
     const same =
       rows.length === prepared.length &&
@@ -425,11 +464,20 @@ export class PgEventStore extends EventStore {
           Number(r.global_position) === Number(rows[0].global_position) + i,
       );
     if (!same) throw new EventIdConflictError(streamId);
-    return this.result(streamId, prepared, Number(rows[0].global_position), Number(rows[0].stream_version), rows[0].recorded_at, true);
+    return this.result(
+      streamId,
+      prepared,
+      Number(rows[0].global_position),
+      Number(rows[0].stream_version),
+      rows[0].recorded_at,
+      true,
+    );
   }
 
   private async currentVersion(streamId: string): Promise<number> {
-    const res = await this.pool.query('SELECT coalesce(max(stream_version), 0) AS v FROM events WHERE stream_id = $1', [streamId]);
+    const res = await this.pool.query('SELECT coalesce(max(stream_version), 0) AS v FROM events WHERE stream_id = $1', [
+      streamId,
+    ]);
     return Number(res.rows[0].v);
   }
 
@@ -446,7 +494,10 @@ export class PgEventStore extends EventStore {
 
   async readStreams(streams: { streamId: string; toVersion: number }[]): Promise<StoredEvent[]> {
     if (streams.length === 0) return [];
-    const res = await this.pool.query(streamsUpTo(EVENT_COLUMNS), [streams.map((s) => s.streamId), streams.map((s) => s.toVersion)]);
+    const res = await this.pool.query(streamsUpTo(EVENT_COLUMNS), [
+      streams.map((s) => s.streamId),
+      streams.map((s) => s.toVersion),
+    ]);
     return res.rows.map(rowToEvent);
   }
 
@@ -466,11 +517,17 @@ export class PgEventStore extends EventStore {
     if (options.to) add('recorded_at <= ?', options.to);
     params.push(limit);
     const res = await this.pool.query(
-      boundedRead(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT $${params.length}`),
+      boundedRead(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT $${params.length}`,
+      ),
       params,
     );
     const events = res.rows.filter((r) => r.event_id !== null).map(rowToEvent);
-    return { events, next: events.length ? events[events.length - 1].globalPosition : after, heldBack: heldBackAt(res.rows[0]) };
+    return {
+      events,
+      next: events.length ? events[events.length - 1].globalPosition : after,
+      heldBack: heldBackAt(res.rows[0]),
+    };
   }
 
   async readProjected(after: number, limit: number): Promise<ProjectedEvent[]> {
@@ -490,7 +547,13 @@ export class PgEventStore extends EventStore {
     for (const r of res.rows) {
       if (r[2] === null) continue;
       events.push({
-        globalPosition: Number(r[2]), eventId: r[3], streamId: r[4], streamVersion: Number(r[5]), type: r[6], data: r[7], recordedAt: new Date(Number(r[8])),
+        globalPosition: Number(r[2]),
+        eventId: r[3],
+        streamId: r[4],
+        streamVersion: Number(r[5]),
+        type: r[6],
+        data: r[7],
+        recordedAt: new Date(Number(r[8])),
       });
     }
     return { events, heldBack: heldBackAt({ held: res.rows[0][0], bound: res.rows[0][1] }) };
@@ -505,17 +568,28 @@ export class PgEventStore extends EventStore {
     return res.rows.map(rowToEvent);
   }
 
-  async readInStreamOrder(after: { streamId: string; version: number }, limit: number, streamId?: string): Promise<StoredEvent[]> {
+  async readInStreamOrder(
+    after: { streamId: string; version: number },
+    limit: number,
+    streamId?: string,
+  ): Promise<StoredEvent[]> {
     const { rows } = streamId
-      ? await this.pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`,
-          [streamId, after.version, pageLimit(limit)])
-      : await this.pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE (stream_id, stream_version) > ($1, $2) ORDER BY stream_id, stream_version LIMIT $3`,
-          [after.streamId, after.version, pageLimit(limit)]);
+      ? await this.pool.query(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`,
+          [streamId, after.version, pageLimit(limit)],
+        )
+      : await this.pool.query(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE (stream_id, stream_version) > ($1, $2) ORDER BY stream_id, stream_version LIMIT $3`,
+          [after.streamId, after.version, pageLimit(limit)],
+        );
     return rows.map(rowToEvent);
   }
 
   async countAfter(position: number, cap: number): Promise<number> {
-    const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM (SELECT 1 FROM events WHERE global_position > $1 LIMIT $2) x', [position, cap]);
+    const { rows } = await this.pool.query(
+      'SELECT count(*)::int AS n FROM (SELECT 1 FROM events WHERE global_position > $1 LIMIT $2) x',
+      [position, cap],
+    );
     return rows[0].n;
   }
 
@@ -559,7 +633,9 @@ export class PgEventStore extends EventStore {
       if (this.closed) return;
       // a NOTIFY payload holds less than 8,000 bytes: a busy turn sends its positions in several
       for (let i = 0; i < positions.length; i += 400) {
-        this.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, positions.slice(i, i + 400).join(',')]).catch(() => undefined);
+        this.pool
+          .query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, positions.slice(i, i + 400).join(',')])
+          .catch(() => undefined);
       }
     });
   }
@@ -621,9 +697,21 @@ export async function insertRecordedEvents(db: Queryable, batch: StoredEvent[]):
        FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[],
                    $10::uuid[], $11::uuid[], $12::timestamptz[], $13::text[])
             AS u(pos, id, sid, ver, typ, sv, dat, met, act, cor, cau, at, h)`,
-    [batch.map((e) => e.globalPosition), batch.map((e) => e.eventId), batch.map((e) => e.streamId), batch.map((e) => e.streamVersion),
-      batch.map((e) => e.type), batch.map((e) => e.schemaVersion), batch.map((e) => JSON.stringify(e.data)), batch.map((e) => JSON.stringify(e.metadata)),
-      batch.map((e) => e.actor), batch.map((e) => e.correlationId), batch.map((e) => e.causationId), batch.map((e) => e.recordedAt), batch.map((e) => e.hash)],
+    [
+      batch.map((e) => e.globalPosition),
+      batch.map((e) => e.eventId),
+      batch.map((e) => e.streamId),
+      batch.map((e) => e.streamVersion),
+      batch.map((e) => e.type),
+      batch.map((e) => e.schemaVersion),
+      batch.map((e) => JSON.stringify(e.data)),
+      batch.map((e) => JSON.stringify(e.metadata)),
+      batch.map((e) => e.actor),
+      batch.map((e) => e.correlationId),
+      batch.map((e) => e.causationId),
+      batch.map((e) => e.recordedAt),
+      batch.map((e) => e.hash),
+    ],
   );
 }
 
@@ -646,10 +734,26 @@ function appendQuery(streamId: string, mode: string, expected: number, prepared:
     return {
       name: 'rectify_append_one',
       text: APPEND_ONE_SQL,
-      values: [streamId, mode, expected, p.id, p.type, p.schemaVersion, p.data, p.metadata, p.actor, p.correlationId, p.causationId],
+      values: [
+        streamId,
+        mode,
+        expected,
+        p.id,
+        p.type,
+        p.schemaVersion,
+        p.data,
+        p.metadata,
+        p.actor,
+        p.correlationId,
+        p.causationId,
+      ],
     };
   }
-  return { name: 'rectify_append_many', text: APPEND_MANY_SQL, values: appendValues(streamId, mode, expected, prepared) };
+  return {
+    name: 'rectify_append_many',
+    text: APPEND_MANY_SQL,
+    values: appendValues(streamId, mode, expected, prepared),
+  };
 }
 
 function appendValues(streamId: string, mode: string, expected: number, prepared: PreparedEvent[]): unknown[] {

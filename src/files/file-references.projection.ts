@@ -4,12 +4,19 @@ import { consumed, Projection } from '../projections/projection';
 import type { EvaluationSubmitted, SelfEvaluationEvent } from '../cross-check/self-evaluation.decider';
 import type { InspectionEvent, OrderRectified } from '../enforcement/inspection.decider';
 import type { CaseRecorded, TypicalCaseEvent } from '../reporting/typical-case.decider';
-import type { CommitmentSigned, ProblemRectified, SelfInspectionEvent } from '../self-correction/self-inspection.decider';
+import type {
+  CommitmentSigned,
+  ProblemRectified,
+  SelfInspectionEvent,
+} from '../self-correction/self-inspection.decider';
 import type { SummaryReportEvent, SummarySubmitted } from '../summary/summary-report.decider';
 import type { FileRef } from '../domain';
 
 /** The events that cite files (each decider's own type), and where in their data: a download's scope reads them. */
-type CitingEvent = Extract<SelfInspectionEvent | InspectionEvent | SelfEvaluationEvent | TypicalCaseEvent | SummaryReportEvent, { type: keyof typeof CITING }>;
+type CitingEvent = Extract<
+  SelfInspectionEvent | InspectionEvent | SelfEvaluationEvent | TypicalCaseEvent | SummaryReportEvent,
+  { type: keyof typeof CITING }
+>;
 type Cited = [field: string, file: FileRef][];
 const each = (field: string, files: FileRef[] | undefined): Cited => (files ?? []).map((f) => [field, f]);
 const one = (field: string, file: FileRef | undefined): Cited => (file ? [[field, file]] : []);
@@ -17,7 +24,10 @@ export const CITING = {
   'self-inspection.problem-rectified': (d: ProblemRectified['data']) => each('evidence.files', d.evidence.files),
   'inspection.order-rectified': (d: OrderRectified['data']) => each('evidence.files', d.evidence.files),
   'self-inspection.commitment-signed': (d: CommitmentSigned['data']) => one('scan', d.scan),
-  'self-evaluation.submitted': (d: EvaluationSubmitted['data']) => [...one('stampedScan', d.stampedScan), ...one('electronicFile', d.electronicFile)],
+  'self-evaluation.submitted': (d: EvaluationSubmitted['data']) => [
+    ...one('stampedScan', d.stampedScan),
+    ...one('electronicFile', d.electronicFile),
+  ],
   'typical-case.recorded': (d: CaseRecorded['data']) => each('materials', d.materials),
   'summary-report.submitted': (d: SummarySubmitted['data']) => one('report', d.report),
 } as const;

@@ -74,7 +74,10 @@ export class PgFileStore extends FileStore {
       const sha256 = hash.digest('hex');
       await inTransaction(this.pool, async (tx) => {
         // one upload of these bytes wins; the others drop their copy
-        const created = await tx.query('INSERT INTO file_blobs (sha256, size, media_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [sha256, size, type]);
+        const created = await tx.query(
+          'INSERT INTO file_blobs (sha256, size, media_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+          [sha256, size, type],
+        );
         if (created.rowCount) {
           const moved = await tx.query('UPDATE file_chunks SET blob = $2 WHERE blob = $1', [staging, sha256]);
           // its staged chunks removed meanwhile (abandon): fail rather than keep a blob without its bytes
@@ -114,7 +117,10 @@ export class PgFileStore extends FileStore {
   }
 
   async list(after: string, limit: number): Promise<StoredBlob[]> {
-    const { rows } = await this.pool.query('SELECT sha256, size FROM file_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2', [after, limit]);
+    const { rows } = await this.pool.query(
+      'SELECT sha256, size FROM file_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2',
+      [after, limit],
+    );
     return rows.map((r) => ({ sha256: r.sha256, size: Number(r.size) }));
   }
 
@@ -127,7 +133,9 @@ export class PgFileStore extends FileStore {
   }
 
   async staged(): Promise<number> {
-    const { rows } = await this.pool.query(`SELECT count(DISTINCT blob)::int AS n FROM file_chunks WHERE blob LIKE 'upload:%'`);
+    const { rows } = await this.pool.query(
+      `SELECT count(DISTINCT blob)::int AS n FROM file_chunks WHERE blob LIKE 'upload:%'`,
+    );
     return rows[0].n;
   }
 }

@@ -18,7 +18,12 @@ const FILE_NAME_RULE = 'name must be 1 to 255 characters with no control charact
 
 export class UploadQuery {
   /** the file's name as the uploader knows it (UTF-8, e.g. 承诺书（盖章）.pdf); a multipart upload may give it as the part's filename */
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(255) @Matches(FILE_NAME, { message: FILE_NAME_RULE }) name?: string;
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  @Matches(FILE_NAME, { message: FILE_NAME_RULE })
+  name?: string;
 }
 
 /** Who may upload evidence: everyone who submits or reviews something (auditors read only). */
@@ -32,7 +37,10 @@ export function contentDisposition(name: string): string {
 }
 
 /** One `bytes=a-b` range (or `a-`, or `-n`) within `size`; null: the whole file; 'unsatisfiable' past its end. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'unsatisfiable' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | 'unsatisfiable' {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null; // several ranges or none we read: the whole file (RFC 9110 allows ignoring)
@@ -54,13 +62,23 @@ export class FilesController {
   @Post()
   @HttpCode(201)
   @Roles(...UPLOADERS)
-  async upload(@Query() q: UploadQuery, @Req() req: Request, @CurrentPrincipal() p: Principal, @Headers('if-match') ifMatch: string | undefined,
-    @Res({ passthrough: true }) res: Response): Promise<FileRef> {
+  async upload(
+    @Query() q: UploadQuery,
+    @Req() req: Request,
+    @CurrentPrincipal() p: Principal,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<FileRef> {
     // no If-Match can hold on a file that does not exist yet (RFC 9110: * needs a current resource); a malformed one is a 400
     const precondition = parseIfMatch(ifMatch);
     if (precondition !== undefined) {
       res.setHeader('Connection', 'close');
-      throw new PreconditionFailedError('files', precondition, 0, 'If-Match cannot hold on an upload: its file does not exist yet');
+      throw new PreconditionFailedError(
+        'files',
+        precondition,
+        0,
+        'If-Match cannot hold on an upload: its file does not exist yet',
+      );
     }
     const length = req.headers['content-length'];
     const declared = length !== undefined && /^\d{1,16}$/.test(length) ? Number(length) : null;
@@ -69,10 +87,16 @@ export class FilesController {
     }
     try {
       // a browser's FormData (one part, `file`), or the bytes themselves as the body
-      const form = /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '') ? await multipartFile(req, this.files.maxBytes) : null;
+      const form = /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')
+        ? await multipartFile(req, this.files.maxBytes)
+        : null;
       const name = q.name ?? form?.name;
-      if (!name) throw new ValidationProblem([{ field: 'name', rule: 'required', message: "give the file's name in ?name= (or as the part's filename)" }]);
-      if (!FILE_NAME.test(name)) throw new ValidationProblem([{ field: 'name', rule: 'matches', message: FILE_NAME_RULE }]);
+      if (!name)
+        throw new ValidationProblem([
+          { field: 'name', rule: 'required', message: "give the file's name in ?name= (or as the part's filename)" },
+        ]);
+      if (!FILE_NAME.test(name))
+        throw new ValidationProblem([{ field: 'name', rule: 'matches', message: FILE_NAME_RULE }]);
       const file = await this.files.upload(form?.bytes ?? req, name.normalize('NFC'), form ? null : declared, p);
       res.setHeader('Location', `/api/v1/files/${file.fileId}`);
       return file;
@@ -85,8 +109,13 @@ export class FilesController {
 
   @Get(':fileId')
   @Roles('city-admin', 'district-officer', 'supervisor', 'subject-user', 'auditor', 'integration')
-  async download(@Param('fileId', UuidParam) fileId: string, @CurrentPrincipal() p: Principal, @Headers('range') range: string | undefined,
-    @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() res: Response): Promise<void> {
+  async download(
+    @Param('fileId', UuidParam) fileId: string,
+    @CurrentPrincipal() p: Principal,
+    @Headers('range') range: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const file = await this.files.forDownload(fileId, p);
     const etag = `"${file.sha256}"`;
     res.setHeader('ETag', etag);

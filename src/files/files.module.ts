@@ -12,7 +12,14 @@ import { openFileStore } from './open-file-store';
 @Global()
 @Module({
   controllers: [FilesController],
-  providers: [{ provide: FileStore, inject: [PG_POOL, APP_CONFIG], useFactory: (pool: Pool, config: AppConfig) => openFileStore(pool, config.fileStore) }, FilesService],
+  providers: [
+    {
+      provide: FileStore,
+      inject: [PG_POOL, APP_CONFIG],
+      useFactory: (pool: Pool, config: AppConfig) => openFileStore(pool, config.fileStore),
+    },
+    FilesService,
+  ],
   exports: [FilesService],
 })
 export class FilesModule {}

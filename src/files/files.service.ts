@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { inTransaction } from '../infra/transaction';
@@ -65,7 +71,12 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
    * a virus in a 422 (scanned as they pass, judged before anything is kept); bytes that are none of the allowed types
    * a 415, whatever the request said they were.
    */
-  async upload(source: AsyncIterable<Buffer>, name: string, declaredBytes: number | null, p: Principal): Promise<FileRef> {
+  async upload(
+    source: AsyncIterable<Buffer>,
+    name: string,
+    declaredBytes: number | null,
+    p: Principal,
+  ): Promise<FileRef> {
     const max = this.config.fileMaxBytes;
     if (declaredBytes !== null && declaredBytes > max) throw tooLarge(max);
     let head = Buffer.alloc(0);
@@ -88,24 +99,40 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
       }
     };
     let mediaType = '';
-    const blob = await this.store.put(limited(), async () => {
-      const verdict = await scan?.verdict();
-      if (verdict && !verdict.clean) {
-        throw new ValidationProblem([{ field: 'body', rule: 'virusFree', message: `the virus scanner found ${verdict.signature}` }], 422);
-      }
-      const all = Buffer.concat(last, lastBytes);
-      const sniffed = sniff(head, all.subarray(Math.max(0, all.length - TAIL_BYTES)));
-      if (!sniffed) {
-        throw new ValidationProblem([{ field: 'body', rule: 'mediaType', message: `the bytes are not one of ${ALLOWED_MEDIA_TYPES.join(', ')}` }], 415);
-      }
-      return (mediaType = sniffed);
-    }).finally(() => scan?.abort());
+    const blob = await this.store
+      .put(limited(), async () => {
+        const verdict = await scan?.verdict();
+        if (verdict && !verdict.clean) {
+          throw new ValidationProblem(
+            [{ field: 'body', rule: 'virusFree', message: `the virus scanner found ${verdict.signature}` }],
+            422,
+          );
+        }
+        const all = Buffer.concat(last, lastBytes);
+        const sniffed = sniff(head, all.subarray(Math.max(0, all.length - TAIL_BYTES)));
+        if (!sniffed) {
+          throw new ValidationProblem(
+            [
+              {
+                field: 'body',
+                rule: 'mediaType',
+                message: `the bytes are not one of ${ALLOWED_MEDIA_TYPES.join(', ')}`,
+              },
+            ],
+            415,
+          );
+        }
+        return (mediaType = sniffed);
+      })
+      .finally(() => scan?.abort());
     const file: FileRef = { fileId: randomUUID(), sha256: blob.sha256, size: blob.size, mediaType, name };
     await inTransaction(this.pool, async (tx) => {
       await lockBlob(tx, file.sha256);
       // the same bytes, stored before and unreferenced, may have been swept while these were read
       if (!(await this.store.stat(file.sha256))) {
-        throw new ServiceUnavailableException('the same bytes were being removed as unreferenced while this upload ran; send it again');
+        throw new ServiceUnavailableException(
+          'the same bytes were being removed as unreferenced while this upload ran; send it again',
+        );
       }
       await tx.query(
         'INSERT INTO files (file_id, sha256, name, media_type, size, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, now())',
@@ -129,7 +156,10 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
   async cite(fileId: string | undefined, p: Principal, field: string): Promise<FileRef | undefined> {
     if (fileId === undefined) return undefined;
     const row = await this.readable(fileId, p);
-    if (!row) throw new ValidationProblem([{ field, rule: 'fileExists', message: `no file ${fileId} that you uploaded or may read` }]);
+    if (!row)
+      throw new ValidationProblem([
+        { field, rule: 'fileExists', message: `no file ${fileId} that you uploaded or may read` },
+      ]);
     return toRef(row);
   }
 
@@ -157,9 +187,13 @@ export class FilesService implements OnApplicationBootstrap, BeforeApplicationSh
          FROM rm_file_references r LEFT JOIN rm_subjects s ON s.id = r.subject_id WHERE r.file_id = $1`,
       [fileId],
     );
-    const may = refs.rows.some((r) => r.subject_id
-      ? r.district_code && AccessPolicy.canActOnSubject(p, r.subject_id, r.district_code)
-      : r.district_code ? p.role !== 'subject-user' && AccessPolicy.canActOnDistrict(p, r.district_code) : AccessPolicy.hasCityScope(p));
+    const may = refs.rows.some((r) =>
+      r.subject_id
+        ? r.district_code && AccessPolicy.canActOnSubject(p, r.subject_id, r.district_code)
+        : r.district_code
+          ? p.role !== 'subject-user' && AccessPolicy.canActOnDistrict(p, r.district_code)
+          : AccessPolicy.hasCityScope(p),
+    );
     return may ? row : null;
   }
 
@@ -208,8 +242,16 @@ export async function verifyFiles(pool: Pool, store: FileStore): Promise<FileVer
       const now = await rehash(store, b.sha256);
       if (now.sha256 !== b.sha256) {
         const files = await pool.query('SELECT file_id FROM files WHERE sha256 = $1 ORDER BY file_id', [b.sha256]);
-        const events = await pool.query('SELECT DISTINCT event_id FROM rm_file_references WHERE sha256 = $1 ORDER BY event_id', [b.sha256]);
-        mismatched.push({ sha256: b.sha256, found: now.sha256, fileIds: files.rows.map((r) => r.file_id), eventIds: events.rows.map((r) => r.event_id) });
+        const events = await pool.query(
+          'SELECT DISTINCT event_id FROM rm_file_references WHERE sha256 = $1 ORDER BY event_id',
+          [b.sha256],
+        );
+        mismatched.push({
+          sha256: b.sha256,
+          found: now.sha256,
+          fileIds: files.rows.map((r) => r.file_id),
+          eventIds: events.rows.map((r) => r.event_id),
+        });
       }
     }
     after = page[page.length - 1].sha256;
@@ -224,8 +266,17 @@ async function lockBlob(tx: PoolClient, sha256: string): Promise<void> {
 
 const uploaderOf = (p: Principal) => `${p.role}:${p.sub}`;
 
-const toRef = (row: QueryResultRow): FileRef => ({ fileId: row.file_id, sha256: row.sha256, size: Number(row.size), mediaType: row.media_type, name: row.name });
+const toRef = (row: QueryResultRow): FileRef => ({
+  fileId: row.file_id,
+  sha256: row.sha256,
+  size: Number(row.size),
+  mediaType: row.media_type,
+  name: row.name,
+});
 
 function tooLarge(max: number): ValidationProblem {
-  return new ValidationProblem([{ field: 'body', rule: 'maxBytes', message: `a file may have at most ${max} bytes` }], 413);
+  return new ValidationProblem(
+    [{ field: 'body', rule: 'maxBytes', message: `a file may have at most ${max} bytes` }],
+    413,
+  );
 }

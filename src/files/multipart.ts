@@ -20,7 +20,11 @@ export function multipartFile(req: IncomingMessage, maxBytes: number): Promise<M
   return new Promise<MultipartFile>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fields: 0, parts: 2, fileSize: maxBytes + 1, headerPairs: 20 } });
+      parser = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8',
+        limits: { files: 1, fields: 0, parts: 2, fileSize: maxBytes + 1, headerPairs: 20 },
+      });
     } catch (err) {
       reject(problem('Content-Type', 'multipart', `not a multipart/form-data body: ${(err as Error).message}`));
       return;
@@ -30,7 +34,9 @@ export function multipartFile(req: IncomingMessage, maxBytes: number): Promise<M
     for (const limit of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const) parser.on(limit, () => (extra = true));
     const closed = new Promise<void>((done, fail) => {
       parser.on('close', done);
-      parser.on('error', (err: Error) => fail(problem('body', 'multipart', `the multipart body is malformed: ${err.message}`)));
+      parser.on('error', (err: Error) =>
+        fail(problem('body', 'multipart', `the multipart body is malformed: ${err.message}`)),
+      );
     });
     closed.then(() => reject(problem('file', 'required', 'send the file as a part named file')), reject);
     parser.on('file', (field: string, stream: Readable, info: busboy.FileInfo) => {

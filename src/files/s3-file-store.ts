@@ -59,13 +59,15 @@ export class S3FileStore extends FileStore {
       const sha256 = hash.digest('hex');
       if (!(await this.stat(sha256))) {
         // two uploads of the same bytes may both copy: the object is the same either way
-        await this.s3.send(new CopyObjectCommand({
-          Bucket: this.at.bucket,
-          Key: this.blobKey(sha256),
-          CopySource: `${this.at.bucket}/${encodeURI(staging)}`,
-          ContentType: type,
-          MetadataDirective: 'REPLACE',
-        }));
+        await this.s3.send(
+          new CopyObjectCommand({
+            Bucket: this.at.bucket,
+            Key: this.blobKey(sha256),
+            CopySource: `${this.at.bucket}/${encodeURI(staging)}`,
+            ContentType: type,
+            MetadataDirective: 'REPLACE',
+          }),
+        );
       }
       return { sha256, size };
     } finally {
@@ -79,7 +81,9 @@ export class S3FileStore extends FileStore {
     const last = Math.min(end, blob.size - 1);
     let body: Readable;
     try {
-      const got = await this.s3.send(new GetObjectCommand({ Bucket: this.at.bucket, Key: this.blobKey(sha256), Range: `bytes=${start}-${last}` }));
+      const got = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.at.bucket, Key: this.blobKey(sha256), Range: `bytes=${start}-${last}` }),
+      );
       body = got.Body as Readable;
     } catch (err) {
       if (isMissing(err)) return;
@@ -115,12 +119,14 @@ export class S3FileStore extends FileStore {
 
   async list(after: string, limit: number): Promise<StoredBlob[]> {
     const prefix = `${this.at.prefix}blobs/`;
-    const page = await this.s3.send(new ListObjectsV2Command({
-      Bucket: this.at.bucket,
-      Prefix: prefix,
-      StartAfter: after ? prefix + after : undefined,
-      MaxKeys: limit,
-    }));
+    const page = await this.s3.send(
+      new ListObjectsV2Command({
+        Bucket: this.at.bucket,
+        Prefix: prefix,
+        StartAfter: after ? prefix + after : undefined,
+        MaxKeys: limit,
+      }),
+    );
     return (page.Contents ?? []).map((o) => ({ sha256: o.Key!.slice(prefix.length), size: Number(o.Size ?? 0) }));
   }
 
@@ -128,7 +134,9 @@ export class S3FileStore extends FileStore {
     const prefix = `${this.at.prefix}staging/`;
     let removed = 0;
     for (let token: string | undefined; ;) {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const o of page.Contents ?? []) {
         if (o.LastModified && o.LastModified < before) {
           await this.s3.send(new DeleteObjectCommand({ Bucket: this.at.bucket, Key: o.Key! }));
@@ -148,7 +156,9 @@ export class S3FileStore extends FileStore {
       const page = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.at.bucket, Prefix: prefix }));
       for (const u of page.Uploads ?? []) {
         if (u.Initiated && u.Initiated < before) {
-          await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.at.bucket, Key: u.Key!, UploadId: u.UploadId! }));
+          await this.s3.send(
+            new AbortMultipartUploadCommand({ Bucket: this.at.bucket, Key: u.Key!, UploadId: u.UploadId! }),
+          );
           aborted++;
         }
       }
@@ -160,7 +170,9 @@ export class S3FileStore extends FileStore {
   }
 
   async staged(): Promise<number> {
-    const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: `${this.at.prefix}staging/` }));
+    const page = await this.s3.send(
+      new ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: `${this.at.prefix}staging/` }),
+    );
     return page.KeyCount ?? (page.Contents ?? []).length;
   }
 

@@ -20,11 +20,14 @@ export function parseS3Url(raw: string): S3Location | string {
   } catch {
     return 'FILE_STORE_URL must be a URL such as s3://bucket/prefix?endpoint=https://s3.example.gov.cn&region=cn-north-1';
   }
-  if (u.protocol !== 's3:' || !u.hostname) return 'FILE_STORE_URL must be s3://bucket[/prefix][?endpoint=…&region=…&pathStyle=true]';
+  if (u.protocol !== 's3:' || !u.hostname)
+    return 'FILE_STORE_URL must be s3://bucket[/prefix][?endpoint=…&region=…&pathStyle=true]';
   const known = new Set(['endpoint', 'region', 'pathStyle']);
-  for (const k of u.searchParams.keys()) if (!known.has(k)) return `FILE_STORE_URL has an unknown parameter "${k}" (known: ${[...known].join(', ')})`;
+  for (const k of u.searchParams.keys())
+    if (!known.has(k)) return `FILE_STORE_URL has an unknown parameter "${k}" (known: ${[...known].join(', ')})`;
   const endpoint = u.searchParams.get('endpoint') ?? undefined;
-  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) return 'FILE_STORE_URL: endpoint must be an http(s) URL';
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint))
+    return 'FILE_STORE_URL: endpoint must be an http(s) URL';
   const pathStyle = u.searchParams.get('pathStyle') ?? 'false';
   if (!['true', 'false'].includes(pathStyle)) return 'FILE_STORE_URL: pathStyle must be true or false';
   const path = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
@@ -35,7 +38,14 @@ export function parseS3Url(raw: string): S3Location | string {
       region: u.searchParams.get('region') ?? 'us-east-1',
       endpoint,
       forcePathStyle: pathStyle === 'true',
-      ...(u.username ? { credentials: { accessKeyId: decodeURIComponent(u.username), secretAccessKey: decodeURIComponent(u.password) } } : {}),
+      ...(u.username
+        ? {
+            credentials: {
+              accessKeyId: decodeURIComponent(u.username),
+              secretAccessKey: decodeURIComponent(u.password),
+            },
+          }
+        : {}),
       // checksums only where S3 requires them: S3-compatible stores differ in which of the newer ones they accept
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',

@@ -21,7 +21,11 @@ const startsWith = (b: Buffer, sig: number[]) => b.length >= sig.length && sig.e
 export function zipEntryNames(head: Buffer, tail: Buffer): string[] {
   const names: string[] = [];
   // central directory file headers: PK\x01\x02, name length at 28, extra at 30, comment at 32, name at 46
-  for (let i = tail.indexOf('PK\u0001\u0002', 0, 'latin1'); i >= 0 && i + 46 <= tail.length; i = tail.indexOf('PK\u0001\u0002', i + 4, 'latin1')) {
+  for (
+    let i = tail.indexOf('PK\u0001\u0002', 0, 'latin1');
+    i >= 0 && i + 46 <= tail.length;
+    i = tail.indexOf('PK\u0001\u0002', i + 4, 'latin1')
+  ) {
     const n = tail.readUInt16LE(i + 28);
     if (i + 46 + n <= tail.length) names.push(tail.subarray(i + 46, i + 46 + n).toString('utf8'));
   }

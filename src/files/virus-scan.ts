@@ -14,7 +14,8 @@ export function parseClamdUrl(raw: string): ClamdAddress | string {
     return problem;
   }
   if (u.protocol === 'unix:' && u.pathname.length > 1) return { path: decodeURIComponent(u.pathname) };
-  if (u.protocol === 'tcp:' && u.hostname && u.port) return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) };
+  if (u.protocol === 'tcp:' && u.hostname && u.port)
+    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) };
   return problem;
 }
 

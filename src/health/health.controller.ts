@@ -72,7 +72,11 @@ export class HealthController implements OnModuleInit {
   @Public()
   @Header('Content-Type', registry.contentType)
   async metrics(): Promise<string> {
-    await Promise.all([this.projections.refreshLagMetrics(), ...[...scrapeHooks].map((refresh) => refresh())].map((p) => p.catch(() => undefined)));
+    await Promise.all(
+      [this.projections.refreshLagMetrics(), ...[...scrapeHooks].map((refresh) => refresh())].map((p) =>
+        p.catch(() => undefined),
+      ),
+    );
     return registry.metrics();
   }
 }

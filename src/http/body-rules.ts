@@ -39,7 +39,8 @@ export function jsonDepthLimit(req: Request, res: Response, next: NextFunction):
 
 /** Whether a route handler reads a body (a @Body() parameter, or the raw request for bodies of its own). */
 function takesBody(handler: object, controller: object): boolean {
-  const args: Record<string, { index: number }> = Reflect.getMetadata(ROUTE_ARGS_METADATA, controller.constructor, (handler as { name: string }).name) ?? {};
+  const args: Record<string, { index: number }> =
+    Reflect.getMetadata(ROUTE_ARGS_METADATA, controller.constructor, (handler as { name: string }).name) ?? {};
   return Object.keys(args).some((key) => {
     const type = Number(key.split(':')[0]);
     return type === RouteParamtypes.BODY || type === RouteParamtypes.REQUEST;
@@ -64,12 +65,18 @@ export class NoBodyGuard implements CanActivate {
     }
     if (!takes) {
       const body = context.switchToHttp().getRequest<Request>().body;
-      const empty = body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
+      const empty =
+        body === undefined ||
+        (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
       if (!empty) {
         const fields = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
         throw new ValidationProblem(
           fields.length
-            ? fields.map((f) => ({ field: f, rule: 'unknown-field', message: `${f} is not a known field: this route takes no body` }))
+            ? fields.map((f) => ({
+                field: f,
+                rule: 'unknown-field',
+                message: `${f} is not a known field: this route takes no body`,
+              }))
             : [{ field: 'body', rule: 'noBody', message: 'this route takes no body' }],
         );
       }

@@ -20,7 +20,14 @@ export async function executeWithEtag<C>(
   alongside?: Alongside<any, any>,
 ): Promise<CommandResult> {
   const result = await commands.execute(
-    new ExecuteDecider(decider as Decider<unknown, DomainEvent, unknown>, streamId, command, ctx, parseIfMatch(ifMatch ?? ctx.ifMatch), alongside),
+    new ExecuteDecider(
+      decider as Decider<unknown, DomainEvent, unknown>,
+      streamId,
+      command,
+      ctx,
+      parseIfMatch(ifMatch ?? ctx.ifMatch),
+      alongside,
+    ),
   );
   res.setHeader('ETag', etagOf(result.version));
   return result;

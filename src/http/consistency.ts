@@ -125,7 +125,8 @@ export class ConsistencyInterceptor implements NestInterceptor {
         map((body) => {
           if (!c || c.reached === null) return body;
           if (!res.headersSent) res.setHeader(LOG_POSITION_HEADER, String(c.reached));
-          if (body && typeof body === 'object' && !Array.isArray(body) && req.method !== 'GET') return { ...body, logPosition: c.reached };
+          if (body && typeof body === 'object' && !Array.isArray(body) && req.method !== 'GET')
+            return { ...body, logPosition: c.reached };
           return body;
         }),
       );

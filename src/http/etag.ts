@@ -38,7 +38,12 @@ export function notModified(header: string | undefined, etag: string): boolean {
 }
 
 /** A GET of a versioned resource: sets its ETag, and answers 304 (no body) when the client's copy is current. */
-export function conditionalGet<T>(res: Response, version: number, ifNoneMatch: string | undefined, body: T): T | undefined {
+export function conditionalGet<T>(
+  res: Response,
+  version: number,
+  ifNoneMatch: string | undefined,
+  body: T,
+): T | undefined {
   const etag = etagOf(version);
   res.setHeader('ETag', etag);
   if (!notModified(ifNoneMatch, etag)) return body;

@@ -55,9 +55,14 @@ export function idempotencyMiddleware(pool: Pool, keys: JwtKeys, ttlHours: numbe
     if (req.method !== 'POST' || key === undefined || !req.path.startsWith('/api/')) return next();
     if (Array.isArray(key) || !KEY.test(key)) {
       return sendProblem(res, {
-        type: problemType('bad-request'), title: 'Bad Request', status: 400, instance: req.originalUrl,
+        type: problemType('bad-request'),
+        title: 'Bad Request',
+        status: 400,
+        instance: req.originalUrl,
         detail: 'Idempotency-Key must be one value of 1-255 visible ASCII characters (a UUID, say)',
-        errors: [{ field: 'Idempotency-Key', rule: 'idempotencyKey', message: 'must be 1-255 visible ASCII characters' }],
+        errors: [
+          { field: 'Idempotency-Key', rule: 'idempotencyKey', message: 'must be 1-255 visible ASCII characters' },
+        ],
       });
     }
     const principal = principalOf(req, keys);
@@ -74,15 +79,22 @@ export function idempotencyMiddleware(pool: Pool, keys: JwtKeys, ttlHours: numbe
         if (claimed === 'ours') return record(pool, principal, key, res, next);
         if (claimed === 'reused') {
           return sendProblem(res, {
-            type: problemType('idempotency-key-reused'), title: 'Unprocessable Content', status: 422, instance: req.originalUrl,
-            detail: 'this Idempotency-Key was used for another request (another route or another body); use a new key for a new request',
+            type: problemType('idempotency-key-reused'),
+            title: 'Unprocessable Content',
+            status: 422,
+            instance: req.originalUrl,
+            detail:
+              'this Idempotency-Key was used for another request (another route or another body); use a new key for a new request',
           });
         }
         if (claimed !== 'running') return replay(res, claimed);
         if (Date.now() > deadline) {
           res.setHeader('Retry-After', '1');
           return sendProblem(res, {
-            type: problemType('idempotency-key-in-use'), title: 'Conflict', status: 409, instance: req.originalUrl,
+            type: problemType('idempotency-key-in-use'),
+            title: 'Conflict',
+            status: 409,
+            instance: req.originalUrl,
             detail: 'a request with this Idempotency-Key is still running; retry for its answer',
           });
         }
@@ -115,7 +127,13 @@ function fingerprintOf(req: Request): Buffer {
 }
 
 /** Takes the key for this request, or says what holds it: the answer kept, another request, or one still running. */
-async function claim(pool: Pool, principal: string, key: string, fingerprint: Buffer, ttlHours: number): Promise<'ours' | 'reused' | 'running' | Kept> {
+async function claim(
+  pool: Pool,
+  principal: string,
+  key: string,
+  fingerprint: Buffer,
+  ttlHours: number,
+): Promise<'ours' | 'reused' | 'running' | Kept> {
   const { rows } = await pool.query(
     `INSERT INTO idempotency_keys (principal, key, fingerprint, locked_until, expires_at)
      VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', now() + $5 * interval '1 hour')
@@ -128,7 +146,10 @@ async function claim(pool: Pool, principal: string, key: string, fingerprint: Bu
     [principal, key, fingerprint, LEASE_MS, ttlHours],
   );
   if (rows.length) return 'ours';
-  const held = await pool.query('SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE principal = $1 AND key = $2', [principal, key]);
+  const held = await pool.query(
+    'SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE principal = $1 AND key = $2',
+    [principal, key],
+  );
   const row = held.rows[0];
   if (!row) return 'running'; // let go meanwhile: claim again
   if (!fingerprint.equals(row.fingerprint)) return 'reused';
@@ -144,7 +165,9 @@ function record(pool: Pool, principal: string, key: string, res: Response, next:
   const end = res.end.bind(res) as (...args: unknown[]) => Response;
   const take = (chunk: unknown, encoding?: unknown) => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
     size += buf.length;
     if (size <= MAX_BODY) chunks.push(buf);
   };
@@ -167,12 +190,20 @@ function record(pool: Pool, principal: string, key: string, res: Response, next:
   const settle = () => {
     const body = Buffer.concat(chunks);
     const keep = size <= MAX_BODY && keepable(res.statusCode, body);
-    const headers = Object.fromEntries(Object.entries(res.getHeaders()).filter(([name, v]) => v !== undefined && !NOT_KEPT.test(name))
-      .map(([name, v]) => [name, Array.isArray(v) ? v : String(v)]));
+    const headers = Object.fromEntries(
+      Object.entries(res.getHeaders())
+        .filter(([name, v]) => v !== undefined && !NOT_KEPT.test(name))
+        .map(([name, v]) => [name, Array.isArray(v) ? v : String(v)]),
+    );
     const done = keep
-      ? pool.query('UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE principal = $1 AND key = $2',
-        [principal, key, res.statusCode, JSON.stringify(headers), body])
-      : pool.query('DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND status IS NULL', [principal, key]);
+      ? pool.query(
+          'UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE principal = $1 AND key = $2',
+          [principal, key, res.statusCode, JSON.stringify(headers), body],
+        )
+      : pool.query('DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND status IS NULL', [
+          principal,
+          key,
+        ]);
     done.catch(() => undefined); // past its lease a key held by a lost write is taken again
   };
   next();

@@ -43,8 +43,14 @@ export function decodeCursor(raw: string | undefined, columns: number, field = '
   } catch {
     values = null;
   }
-  if (!Array.isArray(values) || values.length !== columns || !values.every((v) => typeof v === 'string' && v.length <= 500 && !v.includes('\u0000'))) {
-    throw new ValidationProblem([{ field, rule: 'cursor', message: `${field} must be a nextCursor this list returned` }]);
+  if (
+    !Array.isArray(values) ||
+    values.length !== columns ||
+    !values.every((v) => typeof v === 'string' && v.length <= 500 && !v.includes('\u0000'))
+  ) {
+    throw new ValidationProblem([
+      { field, rule: 'cursor', message: `${field} must be a nextCursor this list returned` },
+    ]);
   }
   return values;
 }
@@ -72,7 +78,9 @@ export async function pageOf<T>(pool: Pool, q: PageQuery, map: (row: QueryResult
   const capped = `(SELECT count(*)::int FROM (SELECT 1 FROM ${q.from} ${filter} LIMIT ${COUNT_CAP + 1}) x)`;
   const params = [...q.params];
   const after = q.keyset?.after;
-  const where = after ? [...q.where, `(${q.keyset!.columns.join(', ')}) > (${after.map((v) => `$${params.push(v)}`).join(', ')})`] : q.where;
+  const where = after
+    ? [...q.where, `(${q.keyset!.columns.join(', ')}) > (${after.map((v) => `$${params.push(v)}`).join(', ')})`]
+    : q.where;
   const { rows } = await pool.query(
     `SELECT ${capped} AS "__capped", page.* FROM (SELECT ${q.select ?? '*'} FROM ${q.from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${q.orderBy} LIMIT $${params.length + 1} OFFSET $${params.length + 2}) page`,
@@ -84,10 +92,21 @@ export async function pageOf<T>(pool: Pool, q: PageQuery, map: (row: QueryResult
     page.nextCursor = rows.length === limit ? encodeCursor(q.keyset.columns.map((c) => last[c])) : null;
   }
   // a page that is not full ends the list: its own rows say the total (a page past the end, or after a cursor, does not)
-  if (rows.length < limit && !after && (offset === 0 || rows.length > 0)) return { ...page, total: offset + rows.length, totalExact: true };
-  const n = rows.length ? (rows[0].__capped as number) : (await pool.query(`SELECT ${capped} AS n`, q.params)).rows[0].n as number;
+  if (rows.length < limit && !after && (offset === 0 || rows.length > 0))
+    return { ...page, total: offset + rows.length, totalExact: true };
+  const n = rows.length
+    ? (rows[0].__capped as number)
+    : ((await pool.query(`SELECT ${capped} AS n`, q.params)).rows[0].n as number);
   if (n <= COUNT_CAP) return { ...page, total: n, totalExact: true };
-  return { ...page, total: Math.max(COUNT_CAP + 1, offset + rows.length, await estimate(pool, `SELECT 1 FROM ${q.from} ${filter}`, q.params)), totalExact: false };
+  return {
+    ...page,
+    total: Math.max(
+      COUNT_CAP + 1,
+      offset + rows.length,
+      await estimate(pool, `SELECT 1 FROM ${q.from} ${filter}`, q.params),
+    ),
+    totalExact: false,
+  };
 }
 
 async function estimate(pool: Pool, sql: string, params: unknown[]): Promise<number> {

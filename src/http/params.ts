@@ -4,7 +4,6 @@ import { UUID_RE } from '../shared/ids';
 import { CODE, KEY } from '../shared/patterns';
 import { ValidationProblem } from './problem';
 
-
 function refuse(meta: ArgumentMetadata, rule: string, message: string): never {
   throw new ValidationProblem([{ field: meta.data ?? 'path', rule, message }]);
 }
@@ -20,7 +19,8 @@ export class UuidParam implements PipeTransform<string, string> {
 @Injectable()
 export class PhaseParam implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
-    if (!(PHASES as readonly string[]).includes(value)) refuse(meta, 'isIn', `${meta.data} must be one of ${PHASES.join(', ')}`);
+    if (!(PHASES as readonly string[]).includes(value))
+      refuse(meta, 'isIn', `${meta.data} must be one of ${PHASES.join(', ')}`);
     return value;
   }
 }
@@ -38,7 +38,8 @@ export class KeyParam implements PipeTransform<string, string> {
 @Injectable()
 export class SubjectTypeParam implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
-    if (!(SUBJECT_TYPES as readonly string[]).includes(value)) refuse(meta, 'isIn', `${meta.data} must be one of ${SUBJECT_TYPES.join(', ')}`);
+    if (!(SUBJECT_TYPES as readonly string[]).includes(value))
+      refuse(meta, 'isIn', `${meta.data} must be one of ${SUBJECT_TYPES.join(', ')}`);
     return value;
   }
 }
@@ -46,7 +47,8 @@ export class SubjectTypeParam implements PipeTransform<string, string> {
 @Injectable()
 export class DistrictParam implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
-    if (!CODE.test(value)) refuse(meta, 'matches', `${meta.data} must be a GB/T 2260 code or a product code (letters, digits, -)`);
+    if (!CODE.test(value))
+      refuse(meta, 'matches', `${meta.data} must be a GB/T 2260 code or a product code (letters, digits, -)`);
     return value;
   }
 }
@@ -71,7 +73,8 @@ export class PositiveIntParam implements PipeTransform<string, number> {
 @Injectable()
 export class DottedIdParam implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(value)) refuse(meta, 'matches', `${meta.data} must be 1-200 ASCII letters, digits, . _ -`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(value))
+      refuse(meta, 'matches', `${meta.data} must be 1-200 ASCII letters, digits, . _ -`);
     return value;
   }
 }
@@ -79,7 +82,8 @@ export class DottedIdParam implements PipeTransform<string, string> {
 /** A stream id as the event store accepts it: `<aggregate>-<id>`, ASCII letters, digits, . _ @ -. */
 export class StreamIdParam implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/.test(value)) refuse(meta, 'matches', `${meta.data} must be a stream id (1-200 ASCII letters, digits, . _ @ -)`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/.test(value))
+      refuse(meta, 'matches', `${meta.data} must be a stream id (1-200 ASCII letters, digits, . _ @ -)`);
     return value;
   }
 }

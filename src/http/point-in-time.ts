@@ -11,7 +11,9 @@ export class PointInTimeQuery {
 
 export function pointInTime(q: PointInTimeQuery): PointInTime | undefined {
   if (q.asOf !== undefined && q.version !== undefined) {
-    throw new ValidationProblem([{ field: 'version', rule: 'exclusiveWith', message: 'give asOf or version, not both' }]);
+    throw new ValidationProblem([
+      { field: 'version', rule: 'exclusiveWith', message: 'give asOf or version, not both' },
+    ]);
   }
   if (q.asOf !== undefined) return { asOf: new Date(q.asOf) };
   if (q.version !== undefined) return { version: q.version };

@@ -44,7 +44,8 @@ export function toProblem(err: unknown, instance?: string): Problem {
     detail,
     ...(instance ? { instance } : {}),
   });
-  if (err instanceof RowsRejected) return { ...base(422, err.message, 'rows-rejected'), rows: err.rows, errors: err.errors };
+  if (err instanceof RowsRejected)
+    return { ...base(422, err.message, 'rows-rejected'), rows: err.rows, errors: err.errors };
   if (err instanceof ValidationProblem) return { ...base(err.status, err.message, 'validation'), errors: err.errors };
   if (err instanceof DomainError) {
     switch (err.kind) {
@@ -64,11 +65,15 @@ export function toProblem(err: unknown, instance?: string): Problem {
   if (err instanceof PreconditionFailedError) {
     return { ...base(412, err.message), currentVersion: err.actual };
   }
-  if (err instanceof WrongExpectedVersionError) return { ...base(409, err.message, 'concurrency'), currentVersion: err.actual };
+  if (err instanceof WrongExpectedVersionError)
+    return { ...base(409, err.message, 'concurrency'), currentVersion: err.actual };
   if (err instanceof ConcurrencyConflictError) return base(409, err.message, 'concurrency');
   if (err instanceof EventIdConflictError) return base(409, err.message, 'event-id-reused');
   if (err instanceof InvalidEventError) {
-    return { ...base(400, err.message, 'validation'), errors: [{ field: err.field, rule: 'invalid', message: err.rule }] };
+    return {
+      ...base(400, err.message, 'validation'),
+      errors: [{ field: err.field, rule: 'invalid', message: err.rule }],
+    };
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
@@ -85,10 +90,13 @@ export function toProblem(err: unknown, instance?: string): Problem {
   const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
   const status = e.status ?? e.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const detail = e.type === 'entity.parse.failed' ? `request body is not valid JSON: ${e.message}` : (e.message ?? 'bad request');
+    const detail =
+      e.type === 'entity.parse.failed' ? `request body is not valid JSON: ${e.message}` : (e.message ?? 'bad request');
     return {
       ...base(status, detail, e.type === 'entity.parse.failed' ? 'malformed-json' : SLUGS[status]),
-      ...(e.type === 'entity.parse.failed' ? { errors: [{ field: 'body', rule: 'json', message: 'must be valid JSON' }] } : {}),
+      ...(e.type === 'entity.parse.failed'
+        ? { errors: [{ field: 'body', rule: 'json', message: 'must be valid JSON' }] }
+        : {}),
     };
   }
   return base(HttpStatus.INTERNAL_SERVER_ERROR, 'an unexpected error occurred; it has been logged');

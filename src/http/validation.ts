@@ -2,7 +2,17 @@ import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/commo
 import { FieldError, ValidationProblem } from './problem';
 
 /** Rules on a value's type: when one fails, the rules on its content (length, range, pattern) say nothing more. */
-const TYPE_RULES = new Set(['isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isDateString', 'whitelistValidation']);
+const TYPE_RULES = new Set([
+  'isDefined',
+  'isString',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'isDateString',
+  'whitelistValidation',
+]);
 
 /**
  * The failures worth reporting for one field: its type rule alone when that failed (`title: 1` is "must be a
@@ -18,7 +28,11 @@ function ruleThatFailed(constraints: Record<string, string>): [string, string][]
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
-    const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
+    const field = parent
+      ? /^\d+$/.test(e.property)
+        ? `${parent}[${e.property}]`
+        : `${parent}.${e.property}`
+      : e.property;
     for (const [rule, message] of ruleThatFailed(e.constraints ?? {})) {
       const unknown = rule === 'whitelistValidation';
       out.push({

@@ -59,7 +59,18 @@ export class CoreModule implements OnApplicationBootstrap, OnApplicationShutdown
         ReadModelMemo,
         { provide: SHUTDOWN_HOOK, useValue: deps.onShutdown ?? (async () => undefined) },
       ],
-      exports: [APP_CONFIG, PG_POOL, Clock, EventStore, ProjectionRunner, QueueFactory, CommandExecutor, AggregateReader, TimeTravel, ReadModelMemo],
+      exports: [
+        APP_CONFIG,
+        PG_POOL,
+        Clock,
+        EventStore,
+        ProjectionRunner,
+        QueueFactory,
+        CommandExecutor,
+        AggregateReader,
+        TimeTravel,
+        ReadModelMemo,
+      ],
     };
   }
 

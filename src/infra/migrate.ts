@@ -22,7 +22,9 @@ export async function migrate(pool: Pool): Promise<string[]> {
       (await client.query('SELECT name, checksum FROM schema_migrations')).rows.map((r) => [r.name, r.checksum]),
     );
     const dir = migrationsDir();
-    for (const file of readdirSync(dir).filter((f) => /^\d+_.+\.sql$/.test(f)).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => /^\d+_.+\.sql$/.test(f))
+      .sort()) {
       const sql = readFileSync(join(dir, file), 'utf8');
       const checksum = createHash('sha256').update(sql).digest('hex');
       const previous = done.get(file);

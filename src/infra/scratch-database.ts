@@ -1,7 +1,10 @@
 import { Client } from 'pg';
 
 /** A throwaway database on the server of `baseUrl` (tests, benchmarks): created here, dropped by drop(). */
-export async function scratchDatabase(baseUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function scratchDatabase(
+  baseUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${Date.now()}_${process.pid}`;
   const admin = new Client({ connectionString: baseUrl });
   await admin.connect();

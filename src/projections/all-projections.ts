@@ -8,5 +8,14 @@ import { webhookSubscriptionsProjection } from '../webhooks/subscriptions.projec
 import { documentsProjection } from './documents.projection';
 import { Projection } from './projection';
 
-export const ALL_PROJECTIONS: Projection[] = [campaignsProjection, subjectsProjection, subjectTimelineProjection, rectificationProjection, documentsProjection,
-  obligationsProjection, remindersProjection, webhookSubscriptionsProjection, fileReferencesProjection];
+export const ALL_PROJECTIONS: Projection[] = [
+  campaignsProjection,
+  subjectsProjection,
+  subjectTimelineProjection,
+  rectificationProjection,
+  documentsProjection,
+  obligationsProjection,
+  remindersProjection,
+  webhookSubscriptionsProjection,
+  fileReferencesProjection,
+];

@@ -20,10 +20,26 @@ interface Folding {
   evolve(s: never, e: never): object;
 }
 type Documented = { campaignId: string; districtCode?: string | null };
-interface DocumentRow { stream_id: string; kind: string; campaign_id: string; district_code: string | null; state: Documented; version: number; updated_at: Date }
+interface DocumentRow {
+  stream_id: string;
+  kind: string;
+  campaign_id: string;
+  district_code: string | null;
+  state: Documented;
+  version: number;
+  updated_at: Date;
+}
 const DOCUMENT_ROWS: TableSpec<DocumentRow> = {
   table: 'rm_documents',
-  columns: { stream_id: 'text', kind: 'text', campaign_id: 'uuid', district_code: 'text', state: 'jsonb', version: 'bigint', updated_at: 'timestamptz' },
+  columns: {
+    stream_id: 'text',
+    kind: 'text',
+    campaign_id: 'uuid',
+    district_code: 'text',
+    state: 'jsonb',
+    version: 'bigint',
+    updated_at: 'timestamptz',
+  },
   key: ['stream_id'],
   onConflict: ['district_code', 'state', 'version', 'updated_at'],
 };
@@ -70,16 +86,31 @@ export const documentsProjection: Projection = {
     for (const [decider] of DOCUMENTS) {
       const mine = events.filter((e) => BY_TYPE.get(e.type) === decider);
       if (!mine.length) continue;
-      const fold = decider as unknown as { initialState: Documented; evolve(s: Documented, e: DomainEvent): Documented };
-      const states = await foldRows(tx, { table: 'rm_documents', key: 'stream_id', state: stateColumn<Documented> }, fold,
-        mine.map((e) => ({ key: e.streamId, event: { type: e.type, data: e.data }, first: e.streamVersion === 1 })));
+      const fold = decider as unknown as {
+        initialState: Documented;
+        evolve(s: Documented, e: DomainEvent): Documented;
+      };
+      const states = await foldRows(
+        tx,
+        { table: 'rm_documents', key: 'stream_id', state: stateColumn<Documented> },
+        fold,
+        mine.map((e) => ({ key: e.streamId, event: { type: e.type, data: e.data }, first: e.streamVersion === 1 })),
+      );
       mine.forEach((event, i) => {
         const { after: next, created } = states[i];
         if (!next) return;
-        out.upsert({
-          stream_id: event.streamId, kind: decider.aggregate, campaign_id: next.campaignId, district_code: next.districtCode ?? null, state: next,
-          version: event.streamVersion, updated_at: event.recordedAt,
-        }, created);
+        out.upsert(
+          {
+            stream_id: event.streamId,
+            kind: decider.aggregate,
+            campaign_id: next.campaignId,
+            district_code: next.districtCode ?? null,
+            state: next,
+            version: event.streamVersion,
+            updated_at: event.recordedAt,
+          },
+          created,
+        );
       });
     }
     await out.flush(tx);
@@ -87,6 +118,8 @@ export const documentsProjection: Projection = {
 };
 
 /** A document row as the API shows it: its state without the fold's bookkeeping, its version and update time. */
-export function rowToDocument<S extends { exists?: boolean }>(row: QueryResultRow): Omit<S, 'exists'> & { version: number; updatedAt: string } {
+export function rowToDocument<S extends { exists?: boolean }>(
+  row: QueryResultRow,
+): Omit<S, 'exists'> & { version: number; updatedAt: string } {
   return { ...withoutExists(row.state as S), version: Number(row.version), updatedAt: row.updated_at.toISOString() };
 }

@@ -72,7 +72,7 @@ export async function foldStreams<S, E>(
     for (const [stream, version, type, data] of rows) {
       const before = states.get(stream);
       // a stream folds from its first version; a stream whose start is missing from the log has no state
-      const start = Number(version) === 1 ? decider.initialState : before ?? null;
+      const start = Number(version) === 1 ? decider.initialState : (before ?? null);
       states.set(stream, start === null ? null : decider.evolve(start, { type, data } as E));
     }
   }
@@ -80,7 +80,12 @@ export async function foldStreams<S, E>(
 }
 
 /** Folds the batch's steps in memory, from the states its streams stood at before it (`states`, changed in place). */
-function foldSteps<S, E>(decider: { initialState: S; evolve(s: S, e: E): S }, steps: Step<E>[], states: Map<string, S | null>, created: Set<string>): Folded<S>[] {
+function foldSteps<S, E>(
+  decider: { initialState: S; evolve(s: S, e: E): S },
+  steps: Step<E>[],
+  states: Map<string, S | null>,
+  created: Set<string>,
+): Folded<S>[] {
   return steps.map((s) => {
     const stored = states.get(s.key) ?? null;
     const start = s.first ? decider.initialState : stored;

@@ -50,7 +50,12 @@ export async function applyEvents(tx: PoolClient, projection: Projection, events
  * Reads the committed log after `after` page by page, handing each page to `handle` while the next one is read;
  * returns the number of events handed on.
  */
-async function readPages(store: EventStore, after: number, limit: number, handle: (events: ProjectedEvent[]) => Promise<void>): Promise<number> {
+async function readPages(
+  store: EventStore,
+  after: number,
+  limit: number,
+  handle: (events: ProjectedEvent[]) => Promise<void>,
+): Promise<number> {
   let total = 0;
   let next = store.readProjected(after, limit);
   for (;;) {
@@ -224,7 +229,10 @@ export class ProjectionRunner {
     const started = process.hrtime.bigint();
     const names = projections.map((p) => p.name);
     await inTransaction(this.pool, async (tx) => {
-      await tx.query('SELECT position FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE', [names]);
+      await tx.query(
+        'SELECT position FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
+        [names],
+      );
       const tables = projections.flatMap((p) => p.tables);
       if (tables.length) await tx.query(`TRUNCATE ${tables.join(', ')}`);
       await tx.query(
@@ -238,14 +246,18 @@ export class ProjectionRunner {
     const strays: Projection[] = [];
     const sizes = { page: this.batchSize, window: this.options.rebuildWindow ?? REBUILD_WINDOW };
     const events = await readWindows(this.store, 0, sizes, async (window) => {
-      await Promise.all(projections.filter((p) => at.has(p.name)).map(async (p) => {
-        if ((await this.applyPage(p, window, at.get(p.name)!, false)) < 0) {
-          at.delete(p.name);
-          strays.push(p);
-        } else {
-          at.set(p.name, window[window.length - 1].globalPosition);
-        }
-      }));
+      await Promise.all(
+        projections
+          .filter((p) => at.has(p.name))
+          .map(async (p) => {
+            if ((await this.applyPage(p, window, at.get(p.name)!, false)) < 0) {
+              at.delete(p.name);
+              strays.push(p);
+            } else {
+              at.set(p.name, window[window.length - 1].globalPosition);
+            }
+          }),
+      );
     });
     for (const p of strays) await this.catchUp(p);
     const rebuilt = projections.flatMap((p) => p.tables);
@@ -262,10 +274,12 @@ export class ProjectionRunner {
   /** Prometheus lag, read at scrape time: committed events past each checkpoint (counted up to a million). */
   async refreshLagMetrics(): Promise<void> {
     const res = await this.pool.query('SELECT name, position FROM projection_checkpoints');
-    await Promise.all(res.rows.map(async (row) => {
-      projectionPosition.set({ projection: row.name }, Number(row.position));
-      projectionLag.set({ projection: row.name }, await this.store.countAfter(Number(row.position), 1_000_000));
-    }));
+    await Promise.all(
+      res.rows.map(async (row) => {
+        projectionPosition.set({ projection: row.name }, Number(row.position));
+        projectionLag.set({ projection: row.name }, await this.store.countAfter(Number(row.position), 1_000_000));
+      }),
+    );
   }
 
   /** One batch: the events after the checkpoint we last saw, applied (-1: the checkpoint moved meanwhile; re-read). */
@@ -282,15 +296,19 @@ export class ProjectionRunner {
    * if the checkpoint is no longer at `seen` (another process, a rebuild) nothing is applied and -1 returned.
    */
   /** `analyze`: keep statistics fresh as it goes (a rebuild analyses once, at its end, instead). */
-  private async applyPage(projection: Projection, events: ProjectedEvent[], seen: number, analyze = true): Promise<number> {
+  private async applyPage(
+    projection: Projection,
+    events: ProjectedEvent[],
+    seen: number,
+    analyze = true,
+  ): Promise<number> {
     const client = await this.pool.connect();
     let broken: unknown;
     try {
       await client.query('BEGIN');
-      const locked = await client.query(
-        'SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE',
-        [projection.name],
-      );
+      const locked = await client.query('SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE', [
+        projection.name,
+      ]);
       const current = locked.rows.length ? Number(locked.rows[0].position) : 0;
       if (current !== seen) {
         await client.query('ROLLBACK');
@@ -454,25 +472,27 @@ export class ProjectionRunner {
     this.failing.add(projection.name);
     const retry = new Wake();
     const unsubscribe = this.onStop(() => retry.poke());
-    this.loops.push((async () => {
-      let failures = 1;
-      while (this.running) {
-        await retry.sleep(backoff(failures), this.running);
-        if (!this.running) break;
-        try {
-          await this.catchUp(projection);
-          break;
-        } catch (err) {
-          failures++;
-          projectionErrors.inc({ projection: projection.name });
-          this.options.onError?.(projection.name, err);
+    this.loops.push(
+      (async () => {
+        let failures = 1;
+        while (this.running) {
+          await retry.sleep(backoff(failures), this.running);
+          if (!this.running) break;
+          try {
+            await this.catchUp(projection);
+            break;
+          } catch (err) {
+            failures++;
+            projectionErrors.inc({ projection: projection.name });
+            this.options.onError?.(projection.name, err);
+          }
         }
-      }
-      unsubscribe();
-      this.failing.delete(projection.name);
-      this.positions.delete(projection.name);
-      this.wake.poke();
-    })());
+        unsubscribe();
+        this.failing.delete(projection.name);
+        this.positions.delete(projection.name);
+        this.wake.poke();
+      })(),
+    );
   }
 }
 

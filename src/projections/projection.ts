@@ -24,7 +24,8 @@ export interface Projection {
  * A stored event as a projection reads it, typed by the union of domain events it consumes: `switch (e.type)`
  * narrows `e.data` to that event's own shape. Distributes over the union.
  */
-export type Projected<E extends DomainEvent> = E extends DomainEvent<infer T, infer D> ? Omit<ProjectedEvent, 'type' | 'data'> & { type: T; data: D } : never;
+export type Projected<E extends DomainEvent> =
+  E extends DomainEvent<infer T, infer D> ? Omit<ProjectedEvent, 'type' | 'data'> & { type: T; data: D } : never;
 
 /**
  * The events a projection reads, narrowed to the union it was written for. `types` is checked against the union

@@ -29,7 +29,9 @@ export class ReadModelMemo {
 
   /** Where every projection stands: one short row per projection. */
   async version(): Promise<string> {
-    const { rows } = await this.pool.query(`SELECT string_agg(name || ':' || position, ',' ORDER BY name) AS v FROM projection_checkpoints`);
+    const { rows } = await this.pool.query(
+      `SELECT string_agg(name || ':' || position, ',' ORDER BY name) AS v FROM projection_checkpoints`,
+    );
     return rows[0].v ?? '';
   }
 

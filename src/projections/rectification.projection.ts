@@ -7,7 +7,11 @@ import { PROBLEMS } from '../checklists/problem-list';
 import { FINDINGS, INSPECTIONS, PENALTIES, projectInspection } from '../enforcement/inspection.read-model';
 import { INSPECTION_EVENT_TYPES, InspectionEvent, inspectionDecider } from '../enforcement/inspection.decider';
 import { projectSelfInspection, SELF_INSPECTIONS } from '../self-correction/self-inspection.read-model';
-import { SELF_INSPECTION_EVENT_TYPES, SelfInspectionEvent, selfInspectionDecider } from '../self-correction/self-inspection.decider';
+import {
+  SELF_INSPECTION_EVENT_TYPES,
+  SelfInspectionEvent,
+  selfInspectionDecider,
+} from '../self-correction/self-inspection.decider';
 
 /**
  * The two phases' read models (self-correction/self-inspection.read-model.ts, enforcement/inspection.read-model.ts),
@@ -28,20 +32,41 @@ export const rectificationProjection: Projection = {
   },
   async applyBatch(tx: PoolClient, events: ProjectedEvent[]): Promise<void> {
     const out = {
-      self: new RowBuffer(SELF_INSPECTIONS), inspections: new RowBuffer(INSPECTIONS), problems: new RowBuffer(PROBLEMS),
-      findings: new RowBuffer(FINDINGS), penalties: new RowBuffer(PENALTIES),
+      self: new RowBuffer(SELF_INSPECTIONS),
+      inspections: new RowBuffer(INSPECTIONS),
+      problems: new RowBuffer(PROBLEMS),
+      findings: new RowBuffer(FINDINGS),
+      penalties: new RowBuffer(PENALTIES),
     };
     const selfEvents = events.filter((e) => e.type.startsWith('self-inspection.'));
     const inspectionEvents = events.filter((e) => !e.type.startsWith('self-inspection.'));
-    const selfStates = await foldStreams(tx, selfInspectionDecider, selfEvents.map((event) => {
-      const e = { type: event.type, data: event.data } as SelfInspectionEvent;
-      return { key: event.streamId, version: event.streamVersion, event: e, first: e.type === 'self-inspection.started' };
-    }));
+    const selfStates = await foldStreams(
+      tx,
+      selfInspectionDecider,
+      selfEvents.map((event) => {
+        const e = { type: event.type, data: event.data } as SelfInspectionEvent;
+        return {
+          key: event.streamId,
+          version: event.streamVersion,
+          event: e,
+          first: e.type === 'self-inspection.started',
+        };
+      }),
+    );
     selfEvents.forEach((event, i) => projectSelfInspection(out, event, selfStates[i]));
-    const inspectionStates = await foldStreams(tx, inspectionDecider, inspectionEvents.map((event) => {
-      const e = { type: event.type, data: event.data } as InspectionEvent;
-      return { key: event.streamId, version: event.streamVersion, event: e, first: e.type === 'inspection.scheduled' };
-    }));
+    const inspectionStates = await foldStreams(
+      tx,
+      inspectionDecider,
+      inspectionEvents.map((event) => {
+        const e = { type: event.type, data: event.data } as InspectionEvent;
+        return {
+          key: event.streamId,
+          version: event.streamVersion,
+          event: e,
+          first: e.type === 'inspection.scheduled',
+        };
+      }),
+    );
     inspectionEvents.forEach((event, i) => projectInspection(out, event, inspectionStates[i]));
     for (const buffer of Object.values(out)) await buffer.flush(tx);
   },

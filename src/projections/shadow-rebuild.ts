@@ -77,10 +77,14 @@ export async function verifiedRebuild(
     const livePositions = rows.map((r) => Number(r.position));
     const live = livePositions.length === projections.length ? Math.min(...livePositions) : 0;
     if (livePositions.some((p) => p !== live)) {
-      throw new Error(`the live projections stand at different positions (${rows.map((r) => `${r.name} ${r.position}`).join(', ')}); verify them one at a time`);
+      throw new Error(
+        `the live projections stand at different positions (${rows.map((r) => `${r.name} ${r.position}`).join(', ')}); verify them one at a time`,
+      );
     }
     if (live < position) {
-      throw new Error(`the live projections are behind the log (at ${live}, the log at ${position}): start the service (or rebuild them) and verify again`);
+      throw new Error(
+        `the live projections are behind the log (at ${live}, the log at ${position}): start the service (or rebuild them) and verify again`,
+      );
     }
     // what was committed since, up to exactly the live position, inside this transaction
     while (position < live) {
@@ -101,7 +105,10 @@ export async function verifiedRebuild(
         await tx.query(`TRUNCATE public.${t}`);
         await tx.query(`INSERT INTO public.${t} SELECT * FROM ${SHADOW_SCHEMA}.${t}`);
       }
-      await tx.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = ANY($1::text[])', [projections.map((p) => p.name), position]);
+      await tx.query(
+        'UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = ANY($1::text[])',
+        [projections.map((p) => p.name), position],
+      );
       swapped = true;
     }
     await tx.query(`DROP SCHEMA ${SHADOW_SCHEMA} CASCADE`);
@@ -130,7 +137,13 @@ async function compareTable(tx: PoolClient, table: string): Promise<TableCompari
   const live = await tableChecksum(tx, `public.${table}`);
   const shadow = await tableChecksum(tx, `${SHADOW_SCHEMA}.${table}`);
   const count = async (a: string, b: string) =>
-    Number((await tx.query(`SELECT count(*)::int AS n FROM (SELECT * FROM ${a}.${table} EXCEPT ALL SELECT * FROM ${b}.${table}) d`)).rows[0].n);
+    Number(
+      (
+        await tx.query(
+          `SELECT count(*)::int AS n FROM (SELECT * FROM ${a}.${table} EXCEPT ALL SELECT * FROM ${b}.${table}) d`,
+        )
+      ).rows[0].n,
+    );
   const onlyLive = await count('public', SHADOW_SCHEMA);
   const onlyShadow = await count(SHADOW_SCHEMA, 'public');
   return {

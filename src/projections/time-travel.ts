@@ -20,7 +20,12 @@ export class TimeTravel {
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
-  async row(projection: Projection, streamId: string, at: PointInTime, select: { sql: string; params: unknown[] }): Promise<QueryResultRow> {
+  async row(
+    projection: Projection,
+    streamId: string,
+    at: PointInTime,
+    select: { sql: string; params: unknown[] },
+  ): Promise<QueryResultRow> {
     const events = await this.store.readStream(streamId, { toVersion: at.version, asOf: at.asOf });
     const version = events.length ? events[events.length - 1].streamVersion : 0;
     if (at.version !== undefined && version < at.version) throw notFound(`${streamId} has no version ${at.version}`);
@@ -28,7 +33,8 @@ export class TimeTravel {
     const client: PoolClient = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      for (const t of projection.tables) await client.query(`CREATE TEMPORARY TABLE ${t} (LIKE public.${t} INCLUDING ALL) ON COMMIT DROP`);
+      for (const t of projection.tables)
+        await client.query(`CREATE TEMPORARY TABLE ${t} (LIKE public.${t} INCLUDING ALL) ON COMMIT DROP`);
       await applyEvents(client, projection, events);
       const { rows } = await client.query(select.sql, select.params);
       if (!rows.length) throw notFound(`${streamId} did not exist then`);

@@ -70,7 +70,10 @@ export class QueueFactory {
   /** Close a worker now: gracefully (its running jobs finish) for up to 5 s, then by force (a cut connection may never let it finish). */
   async closeWorker(w: Worker): Promise<void> {
     this.discard(w);
-    const graceful = w.close().then(() => true, () => true);
+    const graceful = w.close().then(
+      () => true,
+      () => true,
+    );
     const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000).unref());
     if (!(await Promise.race([graceful, timedOut]))) await w.close(true).catch(() => undefined);
   }
@@ -93,8 +96,15 @@ export class QueueFactory {
    * process with an unhandled 'error'. Every client of its pool gets one; the failed query still reports.
    */
   private guardPgClients(item: object): void {
-    const pool = (item as { backend?: { connection?: { pool?: { on?(event: 'connect', fn: (c: { on(e: 'error', f: () => void): void }) => void): void } } } })
-      .backend?.connection?.pool;
+    const pool = (
+      item as {
+        backend?: {
+          connection?: {
+            pool?: { on?(event: 'connect', fn: (c: { on(e: 'error', f: () => void): void }) => void): void };
+          };
+        };
+      }
+    ).backend?.connection?.pool;
     pool?.on?.('connect', (client) => client.on('error', () => undefined));
   }
 

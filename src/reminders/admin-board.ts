@@ -16,13 +16,22 @@ export function adminBoardAuth(config: AppConfig) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const query = typeof req.query?.token === 'string' ? req.query.token : undefined;
-    const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${COOKIE}=`))?.slice(COOKIE.length + 1);
+    const cookie = (req.headers.cookie ?? '')
+      .split(/;\s*/)
+      .find((c) => c.startsWith(`${COOKIE}=`))
+      ?.slice(COOKIE.length + 1);
     const token = header ?? query ?? cookie;
     try {
-      if (!token) throw new UnauthorizedException(`a city-admin bearer token is required (Authorization header, or ?token= once in a browser)`);
+      if (!token)
+        throw new UnauthorizedException(
+          `a city-admin bearer token is required (Authorization header, or ?token= once in a browser)`,
+        );
       let role: string;
       try {
-        role = verifyToken(decodeURIComponent(token), { secret: config.jwtSecret, publicKey: config.jwtPublicKey }).role;
+        role = verifyToken(decodeURIComponent(token), {
+          secret: config.jwtSecret,
+          publicKey: config.jwtPublicKey,
+        }).role;
       } catch (err) {
         if (err instanceof InvalidTokenError) throw new UnauthorizedException(`invalid token: ${err.message}`);
         throw err;
@@ -33,7 +42,10 @@ export function adminBoardAuth(config: AppConfig) {
       return;
     }
     if (query && !header) {
-      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(query)}; Path=${ADMIN_QUEUES_ROUTE}; HttpOnly; SameSite=Strict`);
+      res.setHeader(
+        'Set-Cookie',
+        `${COOKIE}=${encodeURIComponent(query)}; Path=${ADMIN_QUEUES_ROUTE}; HttpOnly; SameSite=Strict`,
+      );
       res.redirect(303, req.baseUrl || ADMIN_QUEUES_ROUTE);
       return;
     }

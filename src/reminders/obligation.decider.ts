@@ -72,13 +72,28 @@ export interface ReminderData {
 type E<T extends string, D> = DomainEvent<T, D>;
 export type ReminderSent = E<'reminder.sent', ReminderData>;
 export type ObligationOverdue = E<'obligation.overdue', ReminderData>;
-export type ReminderRead = E<'reminder.read', { obligationId: string; reminderId: string; party: PartyKey; readAt: string }>;
+export type ReminderRead = E<
+  'reminder.read',
+  { obligationId: string; reminderId: string; party: PartyKey; readAt: string }
+>;
 export type FulfilmentDeclared = E<
   'obligation.fulfilment-declared',
-  { obligationId: string; campaignId: string; party: PartyKey; note: string; reference: string | null; declaredAt: string }
+  {
+    obligationId: string;
+    campaignId: string;
+    party: PartyKey;
+    note: string;
+    reference: string | null;
+    declaredAt: string;
+  }
 >;
 export type ObligationEvent = ReminderSent | ObligationOverdue | ReminderRead | FulfilmentDeclared;
-export const OBLIGATION_EVENT_TYPES: ObligationEvent['type'][] = ['reminder.sent', 'obligation.overdue', 'reminder.read', 'obligation.fulfilment-declared'];
+export const OBLIGATION_EVENT_TYPES: ObligationEvent['type'][] = [
+  'reminder.sent',
+  'obligation.overdue',
+  'reminder.read',
+  'obligation.fulfilment-declared',
+];
 
 export interface ObligationStreamState {
   exists: boolean;
@@ -88,7 +103,12 @@ export interface ObligationStreamState {
   /** the district the obligation's party belongs to (null: the city's), as its reminders say */
   districtCode: string | null;
 }
-export const initialObligationStreamState: ObligationStreamState = { exists: false, reminders: {}, declared: false, districtCode: null };
+export const initialObligationStreamState: ObligationStreamState = {
+  exists: false,
+  reminders: {},
+  declared: false,
+  districtCode: null,
+};
 
 export const obligationStream = (obligationId: string) => `obligation-${obligationId}`;
 
@@ -100,7 +120,8 @@ export function supervisorOf(party: PartyKey, districtCode: string | null): Part
 }
 
 /** Deadlines discharged by a report of the product; a declaration cannot stand in for them. */
-export const DISCHARGED_BY_REPORT = /^(self-correction-report|self-evaluation|typical-cases|summary-report|monthly-report-\d{4}-\d{2})$/;
+export const DISCHARGED_BY_REPORT =
+  /^(self-correction-report|self-evaluation|typical-cases|summary-report|monthly-report-\d{4}-\d{2})$/;
 
 function decide(c: ObligationCommand, s: ObligationStreamState, ctx: { now: Date }): ObligationEvent[] {
   const now = ctx.now.toISOString();
@@ -112,8 +133,19 @@ function decide(c: ObligationCommand, s: ObligationStreamState, ctx: { now: Date
       const supervisor = supervisorOf(o.party, o.districtCode);
       const recipients = c.reminderKind === 'overdue' && supervisor ? [o.party, supervisor] : [o.party];
       const data: ReminderData = {
-        obligationId: o.id, reminderId: c.reminderId, campaignId: o.campaignId, obligationKind: o.kind, ref: o.ref, title: o.title,
-        party: o.party, districtCode: o.districtCode, due: o.due, offset: c.offset, fireAt: c.fireAt, sentAt: now, recipients,
+        obligationId: o.id,
+        reminderId: c.reminderId,
+        campaignId: o.campaignId,
+        obligationKind: o.kind,
+        ref: o.ref,
+        title: o.title,
+        party: o.party,
+        districtCode: o.districtCode,
+        due: o.due,
+        offset: c.offset,
+        fireAt: c.fireAt,
+        sentAt: now,
+        recipients,
       };
       return [c.reminderKind === 'overdue' ? { type: 'obligation.overdue', data } : { type: 'reminder.sent', data }];
     }
@@ -122,21 +154,41 @@ function decide(c: ObligationCommand, s: ObligationStreamState, ctx: { now: Date
       if (!r) throw notFound(`reminder ${c.reminderId} was not sent`);
       const mine = c.parties.filter((p) => r.recipients.includes(p));
       if (!mine.length) throw new DomainError('forbidden', `reminder ${c.reminderId} was not sent to you`);
-      return mine.filter((p) => !r.readBy.includes(p)).map((party) => ({
-        type: 'reminder.read' as const,
-        data: { obligationId: c.obligationId, reminderId: c.reminderId, party, readAt: now },
-      }));
+      return mine
+        .filter((p) => !r.readBy.includes(p))
+        .map((party) => ({
+          type: 'reminder.read' as const,
+          data: { obligationId: c.obligationId, reminderId: c.reminderId, party, readAt: now },
+        }));
     }
     case 'DeclareFulfilment': {
       const o = c.obligation;
-      if (o.kind !== 'deadline') throw conflict(`a ${o.kind} is discharged by its own events, not by a declaration`, 'discharged-by-its-own-events');
-      if (DISCHARGED_BY_REPORT.test(o.ref)) throw conflict(`${o.ref} is discharged by submitting the report itself`, 'discharged-by-its-own-report');
-      if (o.status !== 'open' || s.declared) throw conflict(`obligation ${o.id} is already ${o.status === 'cancelled' ? 'cancelled' : 'fulfilled'}`, 'not-open');
+      if (o.kind !== 'deadline')
+        throw conflict(
+          `a ${o.kind} is discharged by its own events, not by a declaration`,
+          'discharged-by-its-own-events',
+        );
+      if (DISCHARGED_BY_REPORT.test(o.ref))
+        throw conflict(`${o.ref} is discharged by submitting the report itself`, 'discharged-by-its-own-report');
+      if (o.status !== 'open' || s.declared)
+        throw conflict(
+          `obligation ${o.id} is already ${o.status === 'cancelled' ? 'cancelled' : 'fulfilled'}`,
+          'not-open',
+        );
       if (!c.note.trim()) throw invalid('note', 'isNotEmpty');
-      return [{
-        type: 'obligation.fulfilment-declared',
-        data: { obligationId: o.id, campaignId: o.campaignId, party: o.party, note: c.note, reference: c.reference, declaredAt: now },
-      }];
+      return [
+        {
+          type: 'obligation.fulfilment-declared',
+          data: {
+            obligationId: o.id,
+            campaignId: o.campaignId,
+            party: o.party,
+            note: c.note,
+            reference: c.reference,
+            declaredAt: now,
+          },
+        },
+      ];
     }
   }
 }
@@ -145,10 +197,17 @@ function evolve(s: ObligationStreamState, e: ObligationEvent): ObligationStreamS
   switch (e.type) {
     case 'reminder.sent':
     case 'obligation.overdue':
-      return { ...s, exists: true, districtCode: e.data.districtCode, reminders: { ...s.reminders, [e.data.reminderId]: { recipients: e.data.recipients, readBy: [] } } };
+      return {
+        ...s,
+        exists: true,
+        districtCode: e.data.districtCode,
+        reminders: { ...s.reminders, [e.data.reminderId]: { recipients: e.data.recipients, readBy: [] } },
+      };
     case 'reminder.read': {
       const r = s.reminders[e.data.reminderId];
-      return r ? { ...s, reminders: { ...s.reminders, [e.data.reminderId]: { ...r, readBy: [...r.readBy, e.data.party] } } } : s;
+      return r
+        ? { ...s, reminders: { ...s.reminders, [e.data.reminderId]: { ...r, readBy: [...r.readBy, e.data.party] } } }
+        : s;
     }
     case 'obligation.fulfilment-declared':
       return { ...s, exists: true, declared: true };

@@ -29,7 +29,8 @@ export const subjectParty = (id: string) => `subject:${id}`;
 
 /** Deterministic ids (also the streams' and queue jobs' stems: no ':'). */
 export const obligationIds = {
-  deadline: (campaignId: string, key: string, party: string) => `deadline.${campaignId}.${key}.${party.replace(':', '-')}`,
+  deadline: (campaignId: string, key: string, party: string) =>
+    `deadline.${campaignId}.${key}.${party.replace(':', '-')}`,
   problem: (problemId: string) => `problem.${problemId}`,
   order: (orderId: string) => `order.${orderId}`,
   tip: (tipId: string) => `tip.${tipId}`,
@@ -53,14 +54,44 @@ const nextMonth = (month: string) => {
 };
 
 /** The three tables' rows as stored. */
-interface CampaignRow { campaign_id: string; districts: string[]; deadlines: Deadline[]; schedule: object }
-interface SubjectRow { subject_id: string; campaign_id: string; subject_type: string; district_code: string; active: boolean }
+interface CampaignRow {
+  campaign_id: string;
+  districts: string[];
+  deadlines: Deadline[];
+  schedule: object;
+}
+interface SubjectRow {
+  subject_id: string;
+  campaign_id: string;
+  subject_type: string;
+  district_code: string;
+  active: boolean;
+}
 /** Whether the report that discharges a deadline obligation stands, and since when (kept before the row exists). */
-interface DischargeRow { id: string; campaign_id: string; subject_id: string | null; discharged: boolean; at: Date }
+interface DischargeRow {
+  id: string;
+  campaign_id: string;
+  subject_id: string | null;
+  discharged: boolean;
+  at: Date;
+}
 interface ObligationRow {
-  id: string; campaign_id: string; kind: ObligationKind; ref: string; title: string; party: string; district_code: string | null;
-  subject_id: string | null; due: string; status: 'open' | 'fulfilled' | 'cancelled'; fulfilled_at: Date | null; sent: string[]; revision: number;
-  source_event_id: string; created_at: Date; updated_at: Date;
+  id: string;
+  campaign_id: string;
+  kind: ObligationKind;
+  ref: string;
+  title: string;
+  party: string;
+  district_code: string | null;
+  subject_id: string | null;
+  due: string;
+  status: 'open' | 'fulfilled' | 'cancelled';
+  fulfilled_at: Date | null;
+  sent: string[];
+  revision: number;
+  source_event_id: string;
+  created_at: Date;
+  updated_at: Date;
 }
 
 const CAMPAIGN_ROWS: TableSpec<CampaignRow> = {
@@ -83,37 +114,103 @@ const DISCHARGE_ROWS: TableSpec<DischargeRow> = {
 };
 const OBLIGATION_ROWS: TableSpec<ObligationRow> = {
   table: 'rm_obligations',
-  columns: { id: 'text', campaign_id: 'uuid', kind: 'text', ref: 'text', title: 'text', party: 'text', district_code: 'text', subject_id: 'uuid',
-    due: 'date', status: 'text', fulfilled_at: 'timestamptz', sent: 'text[]', revision: 'integer', source_event_id: 'uuid', created_at: 'timestamptz',
-    updated_at: 'timestamptz' },
+  columns: {
+    id: 'text',
+    campaign_id: 'uuid',
+    kind: 'text',
+    ref: 'text',
+    title: 'text',
+    party: 'text',
+    district_code: 'text',
+    subject_id: 'uuid',
+    due: 'date',
+    status: 'text',
+    fulfilled_at: 'timestamptz',
+    sent: 'text[]',
+    revision: 'integer',
+    source_event_id: 'uuid',
+    created_at: 'timestamptz',
+    updated_at: 'timestamptz',
+  },
   key: ['id'],
-  onConflict: ['campaign_id', 'kind', 'ref', 'title', 'party', 'district_code', 'subject_id', 'due', 'status', 'fulfilled_at', 'sent', 'revision',
-    'source_event_id', 'created_at', 'updated_at'],
+  onConflict: [
+    'campaign_id',
+    'kind',
+    'ref',
+    'title',
+    'party',
+    'district_code',
+    'subject_id',
+    'due',
+    'status',
+    'fulfilled_at',
+    'sent',
+    'revision',
+    'source_event_id',
+    'created_at',
+    'updated_at',
+  ],
 };
 
 /** Every event the obligations projection reads, checked against the deciders' unions. */
 const OBLIGATION_EVENT_TYPES = [
-  'campaign.launched', 'campaign.deadline-added', 'campaign.deadline-amended', 'campaign.reminder-schedule-set',
-  'subject.registered', 'subject.amended', 'subject.deactivated',
-  'self-inspection.submitted', 'self-inspection.returned', 'self-inspection.problem-listed', 'self-inspection.problem-verified',
-  'inspection.order-issued', 'inspection.order-verified',
-  'monthly-report.submitted', 'self-evaluation.submitted', 'typical-case.recorded', 'summary-report.submitted', 'summary-report.returned',
-  'tip.received', 'tip.assigned', 'tip.closed',
-  'reminder.sent', 'obligation.overdue', 'obligation.fulfilment-declared',
+  'campaign.launched',
+  'campaign.deadline-added',
+  'campaign.deadline-amended',
+  'campaign.reminder-schedule-set',
+  'subject.registered',
+  'subject.amended',
+  'subject.deactivated',
+  'self-inspection.submitted',
+  'self-inspection.returned',
+  'self-inspection.problem-listed',
+  'self-inspection.problem-verified',
+  'inspection.order-issued',
+  'inspection.order-verified',
+  'monthly-report.submitted',
+  'self-evaluation.submitted',
+  'typical-case.recorded',
+  'summary-report.submitted',
+  'summary-report.returned',
+  'tip.received',
+  'tip.assigned',
+  'tip.closed',
+  'reminder.sent',
+  'obligation.overdue',
+  'obligation.fulfilment-declared',
 ] as const satisfies readonly ObligationInput['type'][];
-type ObligationInput = CampaignEvent | SubjectEvent | SelfInspectionEvent | InspectionEvent | MonthlyReportEvent | SelfEvaluationEvent | TypicalCaseEvent
-  | SummaryReportEvent | TipEvent | ObligationEvent;
+type ObligationInput =
+  | CampaignEvent
+  | SubjectEvent
+  | SelfInspectionEvent
+  | InspectionEvent
+  | MonthlyReportEvent
+  | SelfEvaluationEvent
+  | TypicalCaseEvent
+  | SummaryReportEvent
+  | TipEvent
+  | ObligationEvent;
 /** An event of the log as this projection reads it: `switch (e.type)` narrows its data. */
 type ObligationRead = Extract<ObligationInput, { type: (typeof OBLIGATION_EVENT_TYPES)[number] }>;
 type Read = Projected<ObligationRead>;
 type DistrictReport = Extract<Read, { type: keyof typeof DISTRICT_REPORTS }>;
 
 /** The campaign events that act on every obligation (or subject) of their campaign. */
-const CAMPAIGN_WIDE = new Set(['campaign.launched', 'campaign.deadline-added', 'campaign.deadline-amended', 'campaign.reminder-schedule-set']);
+const CAMPAIGN_WIDE = new Set([
+  'campaign.launched',
+  'campaign.deadline-added',
+  'campaign.deadline-amended',
+  'campaign.reminder-schedule-set',
+]);
 /** The events that name a subject whose rows they read or change. */
 const ABOUT_SUBJECT = new Set([
-  'subject.registered', 'subject.amended', 'subject.deactivated', 'self-inspection.submitted', 'self-inspection.returned',
-  'self-inspection.problem-listed', 'inspection.order-issued',
+  'subject.registered',
+  'subject.amended',
+  'subject.deactivated',
+  'self-inspection.submitted',
+  'self-inspection.returned',
+  'self-inspection.problem-listed',
+  'inspection.order-issued',
 ]);
 
 /** A district's report and the deadline it meets (or, returned, owes again). */
@@ -123,11 +220,17 @@ const DISTRICT_REPORTS = {
   'typical-case.recorded': { key: 'typical-cases' },
   'summary-report.submitted': { key: 'summary-report' },
   'summary-report.returned': { key: 'summary-report', reopens: true },
-} as const satisfies Partial<Record<(typeof OBLIGATION_EVENT_TYPES)[number], { key: string | ((d: { month: string }) => string); reopens?: true }>>;
+} as const satisfies Partial<
+  Record<(typeof OBLIGATION_EVENT_TYPES)[number], { key: string | ((d: { month: string }) => string); reopens?: true }>
+>;
 const isDistrictReport = (e: Read): e is DistrictReport => e.type in DISTRICT_REPORTS;
 const districtDeadline = (e: DistrictReport) => {
   const { key } = DISTRICT_REPORTS[e.type];
-  return obligationIds.deadline(e.data.campaignId, typeof key === 'string' ? key : key(e.data as { month: string }), districtParty(e.data.districtCode));
+  return obligationIds.deadline(
+    e.data.campaignId,
+    typeof key === 'string' ? key : key(e.data as { month: string }),
+    districtParty(e.data.districtCode),
+  );
 };
 
 /** The obligation a single event names by id, if any. */
@@ -235,17 +338,38 @@ class Working {
     }
     const w = new Working();
     if (campaigns.size) {
-      w.campaigns.load((await tx.query('SELECT * FROM rm_obligation_campaigns WHERE campaign_id = ANY($1::uuid[])', [[...campaigns]])).rows);
+      w.campaigns.load(
+        (await tx.query('SELECT * FROM rm_obligation_campaigns WHERE campaign_id = ANY($1::uuid[])', [[...campaigns]]))
+          .rows,
+      );
     }
     if (subjects.size || wide.size) {
-      w.subjects.load((await tx.query('SELECT * FROM rm_obligation_subjects WHERE subject_id = ANY($1::uuid[]) OR campaign_id = ANY($2::uuid[])',
-        [[...subjects], [...wide]])).rows);
+      w.subjects.load(
+        (
+          await tx.query(
+            'SELECT * FROM rm_obligation_subjects WHERE subject_id = ANY($1::uuid[]) OR campaign_id = ANY($2::uuid[])',
+            [[...subjects], [...wide]],
+          )
+        ).rows,
+      );
     }
     if (ids.size || subjects.size || wide.size) {
-      w.discharges.load((await tx.query('SELECT * FROM rm_obligation_discharges WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
-        [[...ids], [...subjects], [...wide]])).rows);
-      w.obligations.load((await tx.query('SELECT * FROM rm_obligations WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
-        [[...ids], [...subjects], [...wide]])).rows);
+      w.discharges.load(
+        (
+          await tx.query(
+            'SELECT * FROM rm_obligation_discharges WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
+            [[...ids], [...subjects], [...wide]],
+          )
+        ).rows,
+      );
+      w.obligations.load(
+        (
+          await tx.query(
+            'SELECT * FROM rm_obligations WHERE id = ANY($1::text[]) OR subject_id = ANY($2::uuid[]) OR campaign_id = ANY($3::uuid[])',
+            [[...ids], [...subjects], [...wide]],
+          )
+        ).rows,
+      );
     }
     return w;
   }
@@ -266,9 +390,22 @@ class Working {
       const discharge = r.kind === 'deadline' ? this.discharges.get(r.id) : undefined;
       const done = discharge?.discharged === true;
       this.obligations.add({
-        id: r.id, campaign_id: r.campaignId, kind: r.kind, ref: r.ref, title: r.title, party: r.party, district_code: r.districtCode,
-        subject_id: r.subjectId, due: r.due, status: done ? 'fulfilled' : 'open', fulfilled_at: done ? discharge!.at : null, sent: [], revision: 1,
-        source_event_id: e.eventId, created_at: e.recordedAt, updated_at: e.recordedAt,
+        id: r.id,
+        campaign_id: r.campaignId,
+        kind: r.kind,
+        ref: r.ref,
+        title: r.title,
+        party: r.party,
+        district_code: r.districtCode,
+        subject_id: r.subjectId,
+        due: r.due,
+        status: done ? 'fulfilled' : 'open',
+        fulfilled_at: done ? discharge!.at : null,
+        sent: [],
+        revision: 1,
+        source_event_id: e.eventId,
+        created_at: e.recordedAt,
+        updated_at: e.recordedAt,
       });
     }
   }
@@ -289,7 +426,12 @@ class Working {
   }
 
   /** The same, for the one obligation with this id. */
-  updateOne(id: string, match: (row: ObligationRow) => boolean, change: (row: ObligationRow) => void, e: ProjectedEvent): void {
+  updateOne(
+    id: string,
+    match: (row: ObligationRow) => boolean,
+    change: (row: ObligationRow) => void,
+    e: ProjectedEvent,
+  ): void {
     const row = this.obligations.get(id);
     if (!row || !match(row)) return;
     this.obligations.change(id, (r) => {
@@ -301,26 +443,45 @@ class Working {
   }
 
   fulfil(id: string, e: ProjectedEvent): void {
-    this.updateOne(id, (r) => r.status === 'open', (r) => {
-      r.status = 'fulfilled';
-      r.fulfilled_at = e.recordedAt;
-    }, e);
+    this.updateOne(
+      id,
+      (r) => r.status === 'open',
+      (r) => {
+        r.status = 'fulfilled';
+        r.fulfilled_at = e.recordedAt;
+      },
+      e,
+    );
   }
 
   reopen(id: string, e: ProjectedEvent): void {
-    this.updateOne(id, (r) => r.status === 'fulfilled', (r) => {
-      r.status = 'open';
-      r.fulfilled_at = null;
-    }, e);
+    this.updateOne(
+      id,
+      (r) => r.status === 'fulfilled',
+      (r) => {
+        r.status = 'open';
+        r.fulfilled_at = null;
+      },
+      e,
+    );
   }
 
   /** The rows a deadline implies: one per district bureau, one for the city, or one per active subject of the type. */
   deadlineRows(campaignId: string, d: Deadline): NewObligation[] {
     const row = (party: string, districtCode: string | null, subjectId: string | null): NewObligation => ({
-      id: obligationIds.deadline(campaignId, d.key, party), campaignId, kind: 'deadline', ref: d.key, title: d.title, party, districtCode, subjectId, due: d.due,
+      id: obligationIds.deadline(campaignId, d.key, party),
+      campaignId,
+      kind: 'deadline',
+      ref: d.key,
+      title: d.title,
+      party,
+      districtCode,
+      subjectId,
+      due: d.due,
     });
     if (d.owedBy === 'city') return [row(cityParty, null, null)];
-    if (d.owedBy === 'district-bureau') return (this.campaigns.get(campaignId)?.districts ?? []).map((code) => row(districtParty(code), code, null));
+    if (d.owedBy === 'district-bureau')
+      return (this.campaigns.get(campaignId)?.districts ?? []).map((code) => row(districtParty(code), code, null));
     return [...this.subjects.values()]
       .filter((s) => s.campaign_id === campaignId && s.subject_type === d.owedBy && s.active)
       .map((s) => row(subjectParty(s.subject_id), s.district_code, s.subject_id));
@@ -330,7 +491,12 @@ class Working {
 function apply(w: Working, e: Read): void {
   switch (e.type) {
     case 'campaign.launched': {
-      w.campaigns.add({ campaign_id: e.data.campaignId, districts: e.data.districts.map((x: { code: string }) => x.code), deadlines: e.data.deadlines, schedule: DEFAULT_SCHEDULE });
+      w.campaigns.add({
+        campaign_id: e.data.campaignId,
+        districts: e.data.districts.map((x: { code: string }) => x.code),
+        deadlines: e.data.deadlines,
+        schedule: DEFAULT_SCHEDULE,
+      });
       for (const deadline of e.data.deadlines as Deadline[]) w.insert(w.deadlineRows(e.data.campaignId, deadline), e);
       return;
     }
@@ -344,27 +510,55 @@ function apply(w: Working, e: Read): void {
     }
     case 'campaign.deadline-amended':
       w.campaigns.change(e.data.campaignId, (c) => {
-        c.deadlines = c.deadlines.map((x) => (x.key === e.data.key ? { ...x, due: e.data.due, title: e.data.title } : x));
+        c.deadlines = c.deadlines.map((x) =>
+          x.key === e.data.key ? { ...x, due: e.data.due, title: e.data.title } : x,
+        );
       });
-      w.update((o) => o.campaign_id === e.data.campaignId && o.kind === 'deadline' && o.ref === e.data.key, (o) => {
-        o.due = e.data.due;
-        o.title = e.data.title;
-      }, e);
+      w.update(
+        (o) => o.campaign_id === e.data.campaignId && o.kind === 'deadline' && o.ref === e.data.key,
+        (o) => {
+          o.due = e.data.due;
+          o.title = e.data.title;
+        },
+        e,
+      );
       return;
     case 'campaign.reminder-schedule-set':
       w.campaigns.change(e.data.campaignId, (c) => {
         c.schedule = { daysBefore: e.data.daysBefore, overdueAfterDays: e.data.overdueAfterDays, at: e.data.at };
       });
       // the schedule is read with the row; bumping the open rows makes the scheduler re-plan them
-      w.update((o) => o.campaign_id === e.data.campaignId && o.status === 'open', () => undefined, e);
+      w.update(
+        (o) => o.campaign_id === e.data.campaignId && o.status === 'open',
+        () => undefined,
+        e,
+      );
       return;
     case 'subject.registered': {
-      w.subjects.add({ subject_id: e.data.subjectId, campaign_id: e.data.campaignId, subject_type: e.data.type, district_code: e.data.districtCode, active: true });
+      w.subjects.add({
+        subject_id: e.data.subjectId,
+        campaign_id: e.data.campaignId,
+        subject_type: e.data.type,
+        district_code: e.data.districtCode,
+        active: true,
+      });
       const party = subjectParty(e.data.subjectId);
-      w.insert((w.campaigns.get(e.data.campaignId)?.deadlines ?? []).filter((x) => x.owedBy === e.data.type).map((x) => ({
-        id: obligationIds.deadline(e.data.campaignId, x.key, party), campaignId: e.data.campaignId, kind: 'deadline' as const, ref: x.key, title: x.title,
-        party, districtCode: e.data.districtCode, subjectId: e.data.subjectId, due: x.due,
-      })), e);
+      w.insert(
+        (w.campaigns.get(e.data.campaignId)?.deadlines ?? [])
+          .filter((x) => x.owedBy === e.data.type)
+          .map((x) => ({
+            id: obligationIds.deadline(e.data.campaignId, x.key, party),
+            campaignId: e.data.campaignId,
+            kind: 'deadline' as const,
+            ref: x.key,
+            title: x.title,
+            party,
+            districtCode: e.data.districtCode,
+            subjectId: e.data.subjectId,
+            due: x.due,
+          })),
+        e,
+      );
       return;
     }
     case 'subject.amended': {
@@ -376,18 +570,26 @@ function apply(w: Working, e: Read): void {
       w.subjects.change(e.data.subjectId, (s) => {
         s.district_code = code;
       });
-      w.update((o) => o.subject_id === e.data.subjectId && o.kind === 'deadline' && o.status === 'open', (o) => {
-        o.district_code = code;
-      }, e);
+      w.update(
+        (o) => o.subject_id === e.data.subjectId && o.kind === 'deadline' && o.status === 'open',
+        (o) => {
+          o.district_code = code;
+        },
+        e,
+      );
       return;
     }
     case 'subject.deactivated':
       w.subjects.change(e.data.subjectId, (s) => {
         s.active = false;
       });
-      w.update((o) => o.subject_id === e.data.subjectId && o.status === 'open', (o) => {
-        o.status = 'cancelled';
-      }, e);
+      w.update(
+        (o) => o.subject_id === e.data.subjectId && o.status === 'open',
+        (o) => {
+          o.status = 'cancelled';
+        },
+        e,
+      );
       return;
     case 'self-inspection.submitted':
     case 'self-inspection.returned': {
@@ -402,10 +604,22 @@ function apply(w: Working, e: Read): void {
       const s = w.subjects.get(e.data.subjectId);
       if (!s) return;
       const order = e.type === 'inspection.order-issued';
-      w.insert([{
-        id: namedObligation(e)!, campaignId: s.campaign_id, kind: order ? 'order' : 'problem', ref: order ? e.data.orderId : e.data.problemId,
-        title: order ? e.data.measure : e.data.description, party: subjectParty(e.data.subjectId), districtCode: s.district_code, subjectId: e.data.subjectId, due: e.data.deadline,
-      }], e);
+      w.insert(
+        [
+          {
+            id: namedObligation(e)!,
+            campaignId: s.campaign_id,
+            kind: order ? 'order' : 'problem',
+            ref: order ? e.data.orderId : e.data.problemId,
+            title: order ? e.data.measure : e.data.description,
+            party: subjectParty(e.data.subjectId),
+            districtCode: s.district_code,
+            subjectId: e.data.subjectId,
+            due: e.data.deadline,
+          },
+        ],
+        e,
+      );
       return;
     }
     case 'self-inspection.problem-verified':
@@ -420,25 +634,47 @@ function apply(w: Working, e: Read): void {
       w.discharge(districtDeadline(e), e.data.campaignId, null, !('reopens' in DISTRICT_REPORTS[e.type]), e);
       return;
     case 'tip.received':
-      w.insert([{
-        id: namedObligation(e)!, campaignId: e.data.campaignId, kind: 'tip', ref: e.data.tipId, title: `举报线索核查处理（${e.data.channel}）`,
-        party: cityParty, districtCode: null, subjectId: null, due: e.data.handlingDue,
-      }], e);
+      w.insert(
+        [
+          {
+            id: namedObligation(e)!,
+            campaignId: e.data.campaignId,
+            kind: 'tip',
+            ref: e.data.tipId,
+            title: `举报线索核查处理（${e.data.channel}）`,
+            party: cityParty,
+            districtCode: null,
+            subjectId: null,
+            due: e.data.handlingDue,
+          },
+        ],
+        e,
+      );
       return;
     case 'tip.assigned':
-      w.updateOne(namedObligation(e)!, () => true, (o) => {
-        o.party = districtParty(e.data.districtCode);
-        o.district_code = e.data.districtCode;
-      }, e);
+      w.updateOne(
+        namedObligation(e)!,
+        () => true,
+        (o) => {
+          o.party = districtParty(e.data.districtCode);
+          o.district_code = e.data.districtCode;
+        },
+        e,
+      );
       return;
     case 'tip.closed':
       w.fulfil(namedObligation(e)!, e);
       return;
     case 'reminder.sent':
     case 'obligation.overdue':
-      w.updateOne(e.data.obligationId, (o) => !o.sent.includes(e.data.reminderId), (o) => {
-        o.sent = [...o.sent, e.data.reminderId];
-      }, e);
+      w.updateOne(
+        e.data.obligationId,
+        (o) => !o.sent.includes(e.data.reminderId),
+        (o) => {
+          o.sent = [...o.sent, e.data.reminderId];
+        },
+        e,
+      );
       return;
     case 'obligation.fulfilment-declared':
       w.fulfil(e.data.obligationId, e);
@@ -463,19 +699,21 @@ export const obligationsProjection: Projection = {
 };
 
 /** An rm_obligations row as the API and the deciders see it. */
-export function rowToObligation(row: QueryResultRow): ObligationView & { subjectId: string | null; sent: string[]; fulfilledAt: string | null } {
+export function rowToObligation(
+  row: QueryResultRow,
+): ObligationView & { subjectId: string | null; sent: string[]; fulfilledAt: string | null } {
   return {
-  id: row.id,
-  campaignId: row.campaign_id,
-  kind: row.kind,
-  ref: row.ref,
-  title: row.title,
-  party: row.party,
-  districtCode: row.district_code,
-  subjectId: row.subject_id,
-  due: row.due,
-  status: row.status,
-  sent: row.sent,
-  fulfilledAt: row.fulfilled_at ? row.fulfilled_at.toISOString() : null,
+    id: row.id,
+    campaignId: row.campaign_id,
+    kind: row.kind,
+    ref: row.ref,
+    title: row.title,
+    party: row.party,
+    districtCode: row.district_code,
+    subjectId: row.subject_id,
+    due: row.due,
+    status: row.status,
+    sent: row.sent,
+    fulfilledAt: row.fulfilled_at ? row.fulfilled_at.toISOString() : null,
   };
 }

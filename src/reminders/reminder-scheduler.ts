@@ -78,7 +78,12 @@ export class ReminderScheduler {
   private plan(row: QueryResultRow): { job: Job; id: string }[] {
     const schedule: ReminderSchedule = row.schedule;
     const now = this.clock.now();
-    return nextReminder({ id: row.id, status: row.status, due: row.due, sent: row.sent }, schedule, now, this.graceMs).map((p) => {
+    return nextReminder(
+      { id: row.id, status: row.status, due: row.due, sent: row.sent },
+      schedule,
+      now,
+      this.graceMs,
+    ).map((p) => {
       const id = ReminderScheduler.jobId(p, schedule);
       return { id, job: this.job(p, id, now) };
     });
@@ -91,7 +96,14 @@ export class ReminderScheduler {
       attempts: 8,
       backoff: { type: 'exponential', delay: 2000 },
     };
-    const data: ReminderJobData = { obligationId: p.obligationId, reminderId: p.reminderId, kind: p.kind, offset: p.offset, due: p.due, fireAt: p.fireAt.toISOString() };
+    const data: ReminderJobData = {
+      obligationId: p.obligationId,
+      reminderId: p.reminderId,
+      kind: p.kind,
+      offset: p.offset,
+      due: p.due,
+      fireAt: p.fireAt.toISOString(),
+    };
     return { name: p.kind, data, opts };
   }
 

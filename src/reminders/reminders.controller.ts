@@ -48,28 +48,61 @@ export class RemindersController {
     if (q.status === 'read') where.push('read_at IS NOT NULL');
     if (q.kind) where.push(`kind = $${params.push(q.kind)}`);
     if (q.campaignId) where.push(`campaign_id = $${params.push(q.campaignId.toLowerCase())}`);
-    return pageOf(this.pool, { from: 'rm_reminders', where, params, orderBy: 'sent_at DESC, reminder_id, recipient', limit: q.limit, offset: q.offset }, (r) => ({
-      reminderId: r.reminder_id,
-      recipient: r.recipient,
-      kind: r.kind,
-      offset: r.offset,
-      campaignId: r.campaign_id,
-      obligation: { id: r.obligation_id, kind: r.obligation_kind, ref: r.ref, title: r.title, party: r.party, districtCode: r.district_code, due: r.due },
-      sentAt: r.sent_at.toISOString(),
-      readAt: r.read_at ? r.read_at.toISOString() : null,
-    }));
+    return pageOf(
+      this.pool,
+      {
+        from: 'rm_reminders',
+        where,
+        params,
+        orderBy: 'sent_at DESC, reminder_id, recipient',
+        limit: q.limit,
+        offset: q.offset,
+      },
+      (r) => ({
+        reminderId: r.reminder_id,
+        recipient: r.recipient,
+        kind: r.kind,
+        offset: r.offset,
+        campaignId: r.campaign_id,
+        obligation: {
+          id: r.obligation_id,
+          kind: r.obligation_kind,
+          ref: r.ref,
+          title: r.title,
+          party: r.party,
+          districtCode: r.district_code,
+          due: r.due,
+        },
+        sentAt: r.sent_at.toISOString(),
+        readAt: r.read_at ? r.read_at.toISOString() : null,
+      }),
+    );
   }
 
   @Post('reminders/:reminderId/read')
   @HttpCode(200)
   @Roles('city-admin', 'district-officer', 'subject-user')
-  async markRead(@Param('reminderId', DottedIdParam) reminderId: string, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    const { rows } = await this.pool.query('SELECT obligation_id, recipient FROM rm_reminders WHERE reminder_id = $1', [reminderId]);
+  async markRead(
+    @Param('reminderId', DottedIdParam) reminderId: string,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { rows } = await this.pool.query('SELECT obligation_id, recipient FROM rm_reminders WHERE reminder_id = $1', [
+      reminderId,
+    ]);
     if (!rows.length) throw notFound(`reminder ${reminderId} not found`);
     const mine = AccessPolicy.heldParties(ctx.principal).filter((party) => rows.some((r) => r.recipient === party));
     if (!mine.length) throw new ForbiddenException(`reminder ${reminderId} was not sent to a party you answer for`);
     const obligationId = rows[0].obligation_id;
-    const result = await executeWithEtag(this.commands, obligationDecider, obligationStream(obligationId), { kind: 'MarkRead', obligationId, reminderId, parties: mine }, ctx, undefined, res);
+    const result = await executeWithEtag(
+      this.commands,
+      obligationDecider,
+      obligationStream(obligationId),
+      { kind: 'MarkRead', obligationId, reminderId, parties: mine },
+      ctx,
+      undefined,
+      res,
+    );
     return { reminderId, readBy: mine, changed: result.events.length > 0 };
   }
 
@@ -94,24 +127,45 @@ export class RemindersController {
     } else if (q.status) {
       where.push(`status = $${params.push(q.status)}`);
     }
-    return pageOf(this.pool, { from: 'rm_obligations', where, params, orderBy: 'due, id', limit: q.limit, offset: q.offset }, (row) => {
-      const o = rowToObligation(row);
-      return { ...o, overdue: o.status === 'open' && now.getTime() >= lateFrom(o.due).getTime() };
-    });
+    return pageOf(
+      this.pool,
+      { from: 'rm_obligations', where, params, orderBy: 'due, id', limit: q.limit, offset: q.offset },
+      (row) => {
+        const o = rowToObligation(row);
+        return { ...o, overdue: o.status === 'open' && now.getTime() >= lateFrom(o.due).getTime() };
+      },
+    );
   }
 
   /** For deadlines no report of the product discharges (an implementation plan, say): the party declares it met. */
   @Post('obligations/:obligationId/fulfilment')
   @HttpCode(201)
   @Roles('city-admin', 'district-officer', 'subject-user')
-  async declare(@Param('obligationId', DottedIdParam) id: string, @Body() body: DeclareFulfilmentDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async declare(
+    @Param('obligationId', DottedIdParam) id: string,
+    @Body() body: DeclareFulfilmentDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const { rows } = await this.pool.query('SELECT * FROM rm_obligations WHERE id = $1', [id]);
     if (!rows.length) throw notFound(`obligation ${id} not found`);
     const obligation = rowToObligation(rows[0]);
-    if (!AccessPolicy.heldParties(ctx.principal).includes(obligation.party)) throw new ForbiddenException(`obligation ${id} is owed by ${obligation.party}, not by you`);
-    const result = await executeWithEtag(this.commands, obligationDecider, obligationStream(id), {
-      kind: 'DeclareFulfilment', obligation, note: body.note, reference: body.reference ?? null,
-    }, ctx, undefined, res);
+    if (!AccessPolicy.heldParties(ctx.principal).includes(obligation.party))
+      throw new ForbiddenException(`obligation ${id} is owed by ${obligation.party}, not by you`);
+    const result = await executeWithEtag(
+      this.commands,
+      obligationDecider,
+      obligationStream(id),
+      {
+        kind: 'DeclareFulfilment',
+        obligation,
+        note: body.note,
+        reference: body.reference ?? null,
+      },
+      ctx,
+      undefined,
+      res,
+    );
     return { obligationId: id, status: 'fulfilled', version: result.version };
   }
 }

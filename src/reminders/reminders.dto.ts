@@ -3,7 +3,8 @@ import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, Ma
 import { CODE, CODE_MSG } from '../shared/patterns';
 
 /** `city`, `district:<code>` or `subject:<uuid>` */
-export const PARTY = /^(city|district:[0-9A-Za-z][0-9A-Za-z-]{1,31}|subject:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+export const PARTY =
+  /^(city|district:[0-9A-Za-z][0-9A-Za-z-]{1,31}|subject:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 const PARTY_MSG = { message: 'party must be city, district:<code> or subject:<uuid>' };
 
 class PageQuery {

@@ -13,7 +13,11 @@ import { RemindersService } from './reminders.service';
   imports: [
     BullBoardModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ route: ADMIN_QUEUES_ROUTE, adapter: ExpressAdapter, middleware: adminBoardAuth(config) }),
+      useFactory: (config: AppConfig) => ({
+        route: ADMIN_QUEUES_ROUTE,
+        adapter: ExpressAdapter,
+        middleware: adminBoardAuth(config),
+      }),
     }),
   ],
   controllers: [RemindersController],

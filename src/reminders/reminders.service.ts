@@ -20,7 +20,11 @@ import { obligationsProjection, rowToObligation } from './obligations.projection
 import { REMINDER_QUEUE, ReminderJobData, ReconcileReport, ReminderScheduler } from './reminder-scheduler';
 
 /** The actor of events the reminder jobs append. */
-export const REMINDER_SYSTEM: Principal = { sub: 'system:reminders', role: 'system' as Principal['role'], districts: [] };
+export const REMINDER_SYSTEM: Principal = {
+  sub: 'system:reminders',
+  role: 'system' as Principal['role'],
+  districts: [],
+};
 
 /**
  * Runs the reminders: the scheduler follows the obligations projection (re-planning what changed after each of
@@ -105,14 +109,19 @@ export class RemindersService implements OnApplicationBootstrap, BeforeApplicati
     this.kicked = true;
     setImmediate(() => {
       this.kicked = false;
-      this.scheduler.syncChanged().catch((err) => this.logger.warn({ err: (err as Error).message }, 'reminder scheduling failed; retried on the next change'));
+      this.scheduler
+        .syncChanged()
+        .catch((err) =>
+          this.logger.warn({ err: (err as Error).message }, 'reminder scheduling failed; retried on the next change'),
+        );
     });
   }
 
   private async fire(job: Job<ReminderJobData>): Promise<string> {
     // The obligation must be read as of everything committed now: a fulfilment that just committed wins.
     const { safe } = await this.store.positions();
-    if (!(await this.projections.waitFor(safe, 10_000, [obligationsProjection.name]))) throw new Error('the obligations read model is behind the log; retrying');
+    if (!(await this.projections.waitFor(safe, 10_000, [obligationsProjection.name])))
+      throw new Error('the obligations read model is behind the log; retrying');
     const { rows } = await this.pool.query('SELECT * FROM rm_obligations WHERE id = $1', [job.data.obligationId]);
     const command: SendReminder = {
       kind: 'SendReminder',

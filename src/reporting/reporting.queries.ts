@@ -18,7 +18,10 @@ export class ReportingQueries {
 
   /** Every monthly report of the campaign, as its stream folds. */
   async monthlyReports(campaignId: string): Promise<MonthlyReportState[]> {
-    const { rows } = await this.pool.query('SELECT state FROM rm_documents WHERE campaign_id = $1 AND kind = $2', [campaignId, DOC.monthlyReport]);
+    const { rows } = await this.pool.query('SELECT state FROM rm_documents WHERE campaign_id = $1 AND kind = $2', [
+      campaignId,
+      DOC.monthlyReport,
+    ]);
     return rows.map((r) => r.state);
   }
 
@@ -28,15 +31,27 @@ export class ReportingQueries {
     const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
     const args = [campaignId, district, startOfCstDay(`${month}-01`), startOfCstDay(`${next}-01`)];
     const [insp, pen, cases] = await Promise.all([
-      this.pool.query(`SELECT count(*)::int AS n FROM rm_inspections WHERE campaign_id = $1 AND district_code = $2 AND completed_at >= $3 AND completed_at < $4`, args),
+      this.pool.query(
+        `SELECT count(*)::int AS n FROM rm_inspections WHERE campaign_id = $1 AND district_code = $2 AND completed_at >= $3 AND completed_at < $4`,
+        args,
+      ),
       this.pool.query(
         `SELECT count(*)::int AS n, coalesce(sum(amount_cny), 0)::float8 AS fines FROM rm_penalties
-          WHERE campaign_id = $1 AND district_code = $2 AND recorded_at >= $3 AND recorded_at < $4`, args),
+          WHERE campaign_id = $1 AND district_code = $2 AND recorded_at >= $3 AND recorded_at < $4`,
+        args,
+      ),
       this.pool.query(
         `SELECT count(*)::int AS n FROM rm_documents WHERE campaign_id = $1 AND district_code = $2 AND kind = '${DOC.typicalCase}'
-            AND (state->>'recordedAt')::timestamptz >= $3 AND (state->>'recordedAt')::timestamptz < $4`, args),
+            AND (state->>'recordedAt')::timestamptz >= $3 AND (state->>'recordedAt')::timestamptz < $4`,
+        args,
+      ),
     ]);
-    return { inspections: insp.rows[0].n, penalties: pen.rows[0].n, finesCny: Number(pen.rows[0].fines), cases: cases.rows[0].n };
+    return {
+      inspections: insp.rows[0].n,
+      penalties: pen.rows[0].n,
+      finesCny: Number(pen.rows[0].fines),
+      cases: cases.rows[0].n,
+    };
   }
 
   /** The campaign's typical cases the caller may see, filtered by district and adoption, in the order recorded. */
@@ -45,10 +60,14 @@ export class ReportingQueries {
     const where = ['campaign_id = $1', 'kind = $2'];
     if (q.district) where.push(`district_code = $${params.push(q.district)}`);
     if (q.adopted === 'any') where.push(`jsonb_array_length(state->'adoptions') > 0`);
-    else if (q.adopted) where.push(`state->'adoptions' @> $${params.push(JSON.stringify([{ level: q.adopted }]))}::jsonb`);
+    else if (q.adopted)
+      where.push(`state->'adoptions' @> $${params.push(JSON.stringify([{ level: q.adopted }]))}::jsonb`);
     const scope = AccessPolicy.sqlScope(p, params, 'district_code', `(state->'subject'->>'subjectId')::uuid`);
     if (scope) where.push(scope);
-    const { rows } = await this.pool.query(`SELECT * FROM rm_documents WHERE ${where.join(' AND ')} ORDER BY state->>'recordedAt', stream_id`, params);
+    const { rows } = await this.pool.query(
+      `SELECT * FROM rm_documents WHERE ${where.join(' AND ')} ORDER BY state->>'recordedAt', stream_id`,
+      params,
+    );
     return { items: rows.map((r) => rowToDocument<TypicalCaseState>(r)) };
   }
 
@@ -62,7 +81,10 @@ export class ReportingQueries {
     // users do not read tips, hence no subject column)
     const scope = AccessPolicy.sqlScope(p, params, 'district_code', `NULL::uuid`);
     if (scope) where.push(scope);
-    const { rows } = await this.pool.query(`SELECT * FROM rm_documents WHERE ${where.join(' AND ')} ORDER BY state->>'receivedAt', stream_id`, params);
+    const { rows } = await this.pool.query(
+      `SELECT * FROM rm_documents WHERE ${where.join(' AND ')} ORDER BY state->>'receivedAt', stream_id`,
+      params,
+    );
     const items = rows
       .map((r) => ({ ...rowToDocument<TipState>(r), overdue: tipOverdue(r.state, now) }))
       .filter((t) => q.status !== 'overdue' || t.overdue);
@@ -70,8 +92,16 @@ export class ReportingQueries {
   }
 
   /** Whether an inspection or a penalty of this campaign belongs to the district. */
-  async inDistrict(table: 'rm_inspections' | 'rm_penalties', rowId: string, campaignId: string, district: string | null): Promise<boolean> {
-    const { rows } = await this.pool.query(`SELECT 1 FROM ${table} WHERE id = $1 AND campaign_id = $2 AND district_code = $3`, [rowId, campaignId, district]);
+  async inDistrict(
+    table: 'rm_inspections' | 'rm_penalties',
+    rowId: string,
+    campaignId: string,
+    district: string | null,
+  ): Promise<boolean> {
+    const { rows } = await this.pool.query(
+      `SELECT 1 FROM ${table} WHERE id = $1 AND campaign_id = $2 AND district_code = $3`,
+      [rowId, campaignId, district],
+    );
     return rows.length > 0;
   }
 }

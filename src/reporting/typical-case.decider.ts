@@ -44,7 +44,11 @@ export type CaseRecorded = E<'typical-case.recorded', Omit<RecordCase, 'kind' | 
 export type CaseAdopted = E<'typical-case.adopted', { level: AdoptionLevel; adoptedOn: string; note: string | null }>;
 export type CaseExposed = E<'typical-case.exposed', { exposedOn: string; outlet: string; url: string | null }>;
 export type TypicalCaseEvent = CaseRecorded | CaseAdopted | CaseExposed;
-export const TYPICAL_CASE_EVENT_TYPES: TypicalCaseEvent['type'][] = ['typical-case.recorded', 'typical-case.adopted', 'typical-case.exposed'];
+export const TYPICAL_CASE_EVENT_TYPES: TypicalCaseEvent['type'][] = [
+  'typical-case.recorded',
+  'typical-case.adopted',
+  'typical-case.exposed',
+];
 
 export interface TypicalCaseState extends CaseBody {
   exists: boolean;
@@ -57,17 +61,27 @@ export interface TypicalCaseState extends CaseBody {
   exposures: { exposedOn: string; outlet: string; url: string | null }[];
 }
 export const initialTypicalCaseState: TypicalCaseState = {
-  exists: false, caseId: '', campaignId: '', districtCode: '', subject: null, title: '', violation: '', penalty: '', summary: '', recordedAt: '',
-  adoptions: [], exposures: [],
+  exists: false,
+  caseId: '',
+  campaignId: '',
+  districtCode: '',
+  subject: null,
+  title: '',
+  violation: '',
+  penalty: '',
+  summary: '',
+  recordedAt: '',
+  adoptions: [],
+  exposures: [],
 };
 
 export const typicalCaseStream = (caseId: string) => `typical-case-${caseId}`;
 
-
 function decide(c: TypicalCaseCommand, s: TypicalCaseState, ctx: DecideContext): TypicalCaseEvent[] {
   if (c.kind === 'RecordCase') {
     if (s.exists) throw conflict(`case ${c.caseId} is already recorded`, 'already-exists');
-    for (const f of ['title', 'violation', 'penalty', 'summary'] as const) if (!c[f].trim()) throw invalid(f, 'must not be blank');
+    for (const f of ['title', 'violation', 'penalty', 'summary'] as const)
+      if (!c[f].trim()) throw invalid(f, 'must not be blank');
     const { kind: _k, caseId, ...rest } = c;
     return [{ type: 'typical-case.recorded', data: { caseId, ...rest, recordedAt: ctx.now.toISOString() } }];
   }
@@ -75,13 +89,24 @@ function decide(c: TypicalCaseCommand, s: TypicalCaseState, ctx: DecideContext):
   switch (c.kind) {
     case 'AdoptCase':
       requirePastDay(c.adoptedOn, 'adoptedOn', ctx.now);
-      if (s.adoptions.some((a) => a.level === c.level)) throw conflict(`the case is already adopted at ${c.level} level`, 'already-adopted');
-      return [{ type: 'typical-case.adopted', data: { caseId: s.caseId, level: c.level, adoptedOn: c.adoptedOn, note: c.note ?? null } }];
+      if (s.adoptions.some((a) => a.level === c.level))
+        throw conflict(`the case is already adopted at ${c.level} level`, 'already-adopted');
+      return [
+        {
+          type: 'typical-case.adopted',
+          data: { caseId: s.caseId, level: c.level, adoptedOn: c.adoptedOn, note: c.note ?? null },
+        },
+      ];
     case 'ExposeCase':
       requirePastDay(c.exposedOn, 'exposedOn', ctx.now);
       if (!c.outlet.trim()) throw invalid('outlet', 'must not be blank');
       if (s.exposures.some((x) => x.outlet === c.outlet && x.exposedOn === c.exposedOn)) return [];
-      return [{ type: 'typical-case.exposed', data: { caseId: s.caseId, exposedOn: c.exposedOn, outlet: c.outlet, url: c.url ?? null } }];
+      return [
+        {
+          type: 'typical-case.exposed',
+          data: { caseId: s.caseId, exposedOn: c.exposedOn, outlet: c.outlet, url: c.url ?? null },
+        },
+      ];
   }
 }
 

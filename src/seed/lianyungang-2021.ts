@@ -29,9 +29,24 @@ export const lianyungang2021: LaunchCampaign = {
     { id: 'summary', start: '2022-10-01', end: '2022-10-31' },
   ],
   deadlines: [
-    { key: 'implementation-plan', title: '专项整治实施方案及联系人报市应急管理局', due: '2022-01-05', owedBy: 'district-bureau' },
-    { key: 'self-correction-report', title: '安全培训机构自查自改报告（主要负责人签字承诺）', due: '2022-03-25', owedBy: 'training-institution' },
-    { key: 'self-correction-summary', title: '生产经营单位自查自改情况汇总', due: '2022-04-10', owedBy: 'district-bureau' },
+    {
+      key: 'implementation-plan',
+      title: '专项整治实施方案及联系人报市应急管理局',
+      due: '2022-01-05',
+      owedBy: 'district-bureau',
+    },
+    {
+      key: 'self-correction-report',
+      title: '安全培训机构自查自改报告（主要负责人签字承诺）',
+      due: '2022-03-25',
+      owedBy: 'training-institution',
+    },
+    {
+      key: 'self-correction-summary',
+      title: '生产经营单位自查自改情况汇总',
+      due: '2022-04-10',
+      owedBy: 'district-bureau',
+    },
     ...['05', '06', '07', '08'].map((m) => ({
       key: `monthly-report-2022-${m}`,
       title: `上月执法检查、行政处罚、典型案例情况（2022年${Number(m)}月报送）`,

@@ -94,17 +94,42 @@ export type SelfInspectionCommand =
 type E<T extends string, D> = DomainEvent<T, { subjectId: string } & D>;
 export type SelfInspectionStarted = E<
   'self-inspection.started',
-  { campaignId: string; subjectType: SubjectType; districtCode: string; templateId: string; templateVersion: number; itemCodes: string[]; startedAt: string }
+  {
+    campaignId: string;
+    subjectType: SubjectType;
+    districtCode: string;
+    templateId: string;
+    templateVersion: number;
+    itemCodes: string[];
+    startedAt: string;
+  }
 >;
 export type SelfInspectionAnswered = E<'self-inspection.answered', { answers: Answer[] }>;
 export type ProblemListed = E<
   'self-inspection.problem-listed',
-  { problemId: string; itemCode: string; description: string; measure: string; deadline: string; responsible: string; listedAt: string }
+  {
+    problemId: string;
+    itemCode: string;
+    description: string;
+    measure: string;
+    deadline: string;
+    responsible: string;
+    listedAt: string;
+  }
 >;
-export type ProblemRectified = E<'self-inspection.problem-rectified', { problemId: string; evidence: Evidence; rectifiedAt: string }>;
-export type ProblemVerified = E<'self-inspection.problem-verified', { problemId: string; verifiedAt: string } & Verification>;
+export type ProblemRectified = E<
+  'self-inspection.problem-rectified',
+  { problemId: string; evidence: Evidence; rectifiedAt: string }
+>;
+export type ProblemVerified = E<
+  'self-inspection.problem-verified',
+  { problemId: string; verifiedAt: string } & Verification
+>;
 export type CommitmentSigned = E<'self-inspection.commitment-signed', { name: string; date: string; scan?: FileRef }>;
-export type SelfInspectionSubmitted = E<'self-inspection.submitted', { submittedAt: string; due: string | null; late: boolean }>;
+export type SelfInspectionSubmitted = E<
+  'self-inspection.submitted',
+  { submittedAt: string; due: string | null; late: boolean }
+>;
 export type SelfInspectionAccepted = E<'self-inspection.accepted', { acceptedAt: string; comment?: string }>;
 export type SelfInspectionReturned = E<'self-inspection.returned', { returnedAt: string; reason: string }>;
 export type SelfInspectionEvent =
@@ -184,12 +209,14 @@ const requireOpen = (c: SelfCorrectionPhase) => requirePhaseOpen('self-correctio
 const requireStarted = (c: SelfCorrectionPhase) => requirePhaseStarted('self-correction', c.phase);
 function requireEditable(s: SelfInspectionState): void {
   if (!s.exists) throw notFound('self-inspection not started');
-  if (s.status === 'submitted') throw conflict('the report is submitted and awaits review; it can change only if returned', 'submitted');
+  if (s.status === 'submitted')
+    throw conflict('the report is submitted and awaits review; it can change only if returned', 'submitted');
   if (s.status === 'accepted') throw conflict('the report is accepted and final', 'accepted');
 }
 function requireSubmitted(s: SelfInspectionState, what: string): void {
   if (!s.exists) throw notFound('self-inspection not started');
-  if (s.status !== 'submitted') throw conflict(`only a submitted report can be ${what}; this one is ${s.status}`, 'not-submitted');
+  if (s.status !== 'submitted')
+    throw conflict(`only a submitted report can be ${what}; this one is ${s.status}`, 'not-submitted');
 }
 
 function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideContext): SelfInspectionEvent[] {
@@ -200,7 +227,10 @@ function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideCon
       requireOpen(c);
       if (s.exists) throw conflict('the self-inspection is already started', 'already-started');
       if (!c.template) {
-        throw conflict(`the campaign has no checklist for ${c.subjectType} subjects; a city admin chooses one first`, 'no-checklist');
+        throw conflict(
+          `the campaign has no checklist for ${c.subjectType} subjects; a city admin chooses one first`,
+          'no-checklist',
+        );
       }
       return [
         {
@@ -224,7 +254,10 @@ function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideCon
       checkAnswers(s.itemCodes, c.answers);
       c.answers.forEach((a, i) => {
         if (!a.problemPresent && s.problems.some((p) => p.itemCode === a.itemCode)) {
-          throw conflict(`answers[${i}]: problems are listed against ${a.itemCode}, so it cannot be answered "no"`, 'problem-listed');
+          throw conflict(
+            `answers[${i}]: problems are listed against ${a.itemCode}, so it cannot be answered "no"`,
+            'problem-listed',
+          );
         }
       });
       const changed = changedAnswers(s.answers, c.answers);
@@ -233,14 +266,19 @@ function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideCon
     case 'ListProblem': {
       requireOpen(c);
       requireEditable(s);
-      if (!s.itemCodes.includes(c.itemCode)) throw invalid('itemCode', 'must be an item of the form', `${c.itemCode} is not an item of this form`);
+      if (!s.itemCodes.includes(c.itemCode))
+        throw invalid('itemCode', 'must be an item of the form', `${c.itemCode} is not an item of this form`);
       if (s.answers[c.itemCode]?.problemPresent !== true) {
-        throw conflict(`answer ${c.itemCode} "problem present" before listing a problem against it`, 'item-not-found-present');
+        throw conflict(
+          `answer ${c.itemCode} "problem present" before listing a problem against it`,
+          'item-not-found-present',
+        );
       }
       if (!c.description.trim()) throw invalid('description', 'must not be blank');
       if (!c.responsible.trim()) throw invalid('responsible', 'must not be blank');
       checkMeasureAndDeadline(c.measure, c.deadline);
-      if (s.problems.some((p) => p.id === c.problemId)) throw conflict(`problem ${c.problemId} is already listed`, 'already-listed');
+      if (s.problems.some((p) => p.id === c.problemId))
+        throw conflict(`problem ${c.problemId} is already listed`, 'already-listed');
       const { kind: _k, phase: _p, ...p } = c;
       return [{ type: 'self-inspection.problem-listed', data: { subjectId, ...p, listedAt: now } }];
     }
@@ -248,7 +286,12 @@ function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideCon
       requireStarted(c);
       if (!s.exists) throw notFound('self-inspection not started');
       checkRectification(s.problems, c.problemId, c.evidence, 'problem');
-      return [{ type: 'self-inspection.problem-rectified', data: { subjectId, problemId: c.problemId, evidence: c.evidence, rectifiedAt: now } }];
+      return [
+        {
+          type: 'self-inspection.problem-rectified',
+          data: { subjectId, problemId: c.problemId, evidence: c.evidence, rectifiedAt: now },
+        },
+      ];
     }
     case 'VerifyProblem': {
       requireStarted(c);
@@ -266,29 +309,59 @@ function decide(c: SelfInspectionCommand, s: SelfInspectionState, ctx: DecideCon
       requireEditable(s);
       if (!c.name.trim()) throw invalid('name', 'must not be blank');
       if (c.name.trim() !== c.principalName.trim()) {
-        throw invalid('name', "must be the subject's principal", `the commitment is signed by the principal (主要负责人) ${c.principalName}, not ${c.name}`);
+        throw invalid(
+          'name',
+          "must be the subject's principal",
+          `the commitment is signed by the principal (主要负责人) ${c.principalName}, not ${c.name}`,
+        );
       }
       requirePastDay(c.date, 'date', ctx.now);
-      if (s.commitment && s.commitment.name === c.name && s.commitment.date === c.date && s.commitment.scan?.fileId === c.scan?.fileId) return [];
-      return [{ type: 'self-inspection.commitment-signed', data: { subjectId, name: c.name, date: c.date, ...(c.scan ? { scan: c.scan } : {}) } }];
+      if (
+        s.commitment &&
+        s.commitment.name === c.name &&
+        s.commitment.date === c.date &&
+        s.commitment.scan?.fileId === c.scan?.fileId
+      )
+        return [];
+      return [
+        {
+          type: 'self-inspection.commitment-signed',
+          data: { subjectId, name: c.name, date: c.date, ...(c.scan ? { scan: c.scan } : {}) },
+        },
+      ];
     }
     case 'SubmitSelfInspection': {
       requireOpen(c);
       requireEditable(s);
       const missing = unanswered(s.itemCodes, s.answers);
-      if (missing.length) throw conflict(`every item must be answered before submission; unanswered: ${missing.join(', ')}`, 'unanswered-items');
-      const unlisted = s.itemCodes.filter((code) => s.answers[code].problemPresent && !s.problems.some((p) => p.itemCode === code));
+      if (missing.length)
+        throw conflict(
+          `every item must be answered before submission; unanswered: ${missing.join(', ')}`,
+          'unanswered-items',
+        );
+      const unlisted = s.itemCodes.filter(
+        (code) => s.answers[code].problemPresent && !s.problems.some((p) => p.itemCode === code),
+      );
       if (unlisted.length) {
-        throw conflict(`every problem found goes on the list (清单) with a measure, a deadline and a responsible person; none listed for ${unlisted.join(', ')}`, 'problems-not-listed');
+        throw conflict(
+          `every problem found goes on the list (清单) with a measure, a deadline and a responsible person; none listed for ${unlisted.join(', ')}`,
+          'problems-not-listed',
+        );
       }
-      if (!s.commitment) throw conflict('the principal must sign the commitment before submission', 'commitment-unsigned');
+      if (!s.commitment)
+        throw conflict('the principal must sign the commitment before submission', 'commitment-unsigned');
       const late = c.due !== null && ctx.now.getTime() >= lateFrom(c.due).getTime();
       return [{ type: 'self-inspection.submitted', data: { subjectId, submittedAt: now, due: c.due, late } }];
     }
     case 'AcceptSelfInspection': {
       requireStarted(c);
       requireSubmitted(s, 'accepted');
-      return [{ type: 'self-inspection.accepted', data: { subjectId, acceptedAt: now, ...(c.comment ? { comment: c.comment } : {}) } }];
+      return [
+        {
+          type: 'self-inspection.accepted',
+          data: { subjectId, acceptedAt: now, ...(c.comment ? { comment: c.comment } : {}) },
+        },
+      ];
     }
     case 'ReturnSelfInspection': {
       requireStarted(c);
@@ -312,13 +385,25 @@ function evolve(s: SelfInspectionState, e: SelfInspectionEvent): SelfInspectionS
       return { ...s, problems: [...s.problems, { id: problemId, ...p, status: 'open' }] };
     }
     case 'self-inspection.problem-rectified':
-      return { ...s, problems: withRectified(s.problems, e.data.problemId, e.data.evidence, e.data.rectifiedAt) as SelfProblem[] };
+      return {
+        ...s,
+        problems: withRectified(s.problems, e.data.problemId, e.data.evidence, e.data.rectifiedAt) as SelfProblem[],
+      };
     case 'self-inspection.problem-verified':
       return { ...s, problems: withVerified(s.problems, e.data.problemId, e.data, e.data.verifiedAt) as SelfProblem[] };
     case 'self-inspection.commitment-signed':
-      return { ...s, commitment: { name: e.data.name, date: e.data.date, ...(e.data.scan ? { scan: e.data.scan } : {}) } };
+      return {
+        ...s,
+        commitment: { name: e.data.name, date: e.data.date, ...(e.data.scan ? { scan: e.data.scan } : {}) },
+      };
     case 'self-inspection.submitted':
-      return { ...s, status: 'submitted', submittedAt: e.data.submittedAt, late: e.data.late, submissions: s.submissions + 1 };
+      return {
+        ...s,
+        status: 'submitted',
+        submittedAt: e.data.submittedAt,
+        late: e.data.late,
+        submissions: s.submissions + 1,
+      };
     case 'self-inspection.accepted':
       return { ...s, status: 'accepted', acceptedAt: e.data.acceptedAt };
     case 'self-inspection.returned':

@@ -4,7 +4,6 @@ import { SUBJECT_TYPES } from '../domain';
 import type { SubjectType } from '../domain';
 import { CODE, CODE_MSG, DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
 
-
 export class StartSelfInspectionDto {
   @IsUUID() subjectId: string;
 }

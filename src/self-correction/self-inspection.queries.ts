@@ -25,8 +25,19 @@ export class SelfInspectionQueries {
     if (q.status) where.push(`status = $${params.push(q.status)}`);
     if (q.late) where.push(`late = $${params.push(q.late === 'true')}`);
     const orderBy = 'district_code, started_at, subject_id';
-    const page = await pageOf(this.pool, { from: 'rm_self_inspections', select: 'subject_id, version', where, params, orderBy, limit: q.limit, offset: q.offset },
-      (r) => ({ streamId: selfInspectionStream(r.subject_id), version: Number(r.version) }));
+    const page = await pageOf(
+      this.pool,
+      {
+        from: 'rm_self_inspections',
+        select: 'subject_id, version',
+        where,
+        params,
+        orderBy,
+        limit: q.limit,
+        offset: q.offset,
+      },
+      (r) => ({ streamId: selfInspectionStream(r.subject_id), version: Number(r.version) }),
+    );
     return { ...page, items: (await this.reader.loadMany(selfInspectionDecider, page.items)).map(selfInspectionView) };
   }
 
@@ -35,9 +46,17 @@ export class SelfInspectionQueries {
    * there is none or the caller may not see it.
    */
   async get(campaignId: string, subjectId: string, p: Principal, at?: PointInTime) {
-    const { rows } = await this.pool.query('SELECT district_code, version FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2', [subjectId, campaignId]);
-    if (!rows.length || !AccessPolicy.canActOnSubject(p, subjectId, rows[0].district_code)) throw notFound(`no self-inspection of subject ${subjectId}`);
-    const form = await this.reader.loadRecorded(selfInspectionDecider, selfInspectionStream(subjectId), at ?? { version: Number(rows[0].version) });
+    const { rows } = await this.pool.query(
+      'SELECT district_code, version FROM rm_self_inspections WHERE subject_id = $1 AND campaign_id = $2',
+      [subjectId, campaignId],
+    );
+    if (!rows.length || !AccessPolicy.canActOnSubject(p, subjectId, rows[0].district_code))
+      throw notFound(`no self-inspection of subject ${subjectId}`);
+    const form = await this.reader.loadRecorded(
+      selfInspectionDecider,
+      selfInspectionStream(subjectId),
+      at ?? { version: Number(rows[0].version) },
+    );
     return { version: form.version, view: selfInspectionView(form) };
   }
 }

@@ -21,7 +21,14 @@ import type { SubjectState } from '../subjects/subject.decider';
 import { selfInspectionDecider, selfInspectionStream } from './self-inspection.decider';
 import type { SelfInspectionCommand } from './self-inspection.decider';
 import { SelfInspectionQueries } from './self-inspection.queries';
-import { AcceptDto, CommitmentDto, ListProblemDto, ListSelfInspectionsQuery, ReturnDto, StartSelfInspectionDto } from './self-inspection.dto';
+import {
+  AcceptDto,
+  CommitmentDto,
+  ListProblemDto,
+  ListSelfInspectionsQuery,
+  ReturnDto,
+  StartSelfInspectionDto,
+} from './self-inspection.dto';
 
 const SUBJECT_SIDE = ['district-officer', 'subject-user'] as const;
 
@@ -38,7 +45,12 @@ export class SelfInspectionsController {
 
   @Post()
   @Roles(...SUBJECT_SIDE)
-  async start(@Param('id', UuidParam) id: string, @Body() body: StartSelfInspectionDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async start(
+    @Param('id', UuidParam) id: string,
+    @Body() body: StartSelfInspectionDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const subjectId = body.subjectId.toLowerCase();
     const out = await this.command(id, subjectId, ctx, undefined, res, (c, s) => ({
       kind: 'StartSelfInspection',
@@ -75,17 +87,37 @@ export class SelfInspectionsController {
 
   @Put(':subjectId/answers')
   @Roles(...SUBJECT_SIDE)
-  async answer(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: AnswersDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({ kind: 'AnswerSelfInspection', phase: this.phase(c), answers: body.answers }));
+  async answer(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @Body() body: AnswersDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({
+      kind: 'AnswerSelfInspection',
+      phase: this.phase(c),
+      answers: body.answers,
+    }));
   }
 
   @Post(':subjectId/problems')
   @Roles(...SUBJECT_SIDE)
-  async listProblem(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: ListProblemDto,
-    @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async listProblem(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @Body() body: ListProblemDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const problemId = randomUUID();
-    const out = await this.command(id, subjectId, ctx, undefined, res, (c) => ({ kind: 'ListProblem', phase: this.phase(c), problemId, ...body }));
+    const out = await this.command(id, subjectId, ctx, undefined, res, (c) => ({
+      kind: 'ListProblem',
+      phase: this.phase(c),
+      problemId,
+      ...body,
+    }));
     res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/problems/${problemId}`);
     return { ...out, problemId };
   }
@@ -93,35 +125,74 @@ export class SelfInspectionsController {
   @Post(':subjectId/problems/:problemId/rectification')
   @HttpCode(200)
   @Roles(...SUBJECT_SIDE)
-  async rectify(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Param('problemId', UuidParam) problemId: string,
-    @Body() body: RectificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async rectify(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @Param('problemId', UuidParam) problemId: string,
+    @Body() body: RectificationDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const evidence = await this.files.evidence(body.evidence, ctx.principal);
-    return this.command(id, subjectId, ctx, undefined, res, (c) => ({ kind: 'RectifyProblem', phase: this.phase(c), problemId, evidence }));
+    return this.command(id, subjectId, ctx, undefined, res, (c) => ({
+      kind: 'RectifyProblem',
+      phase: this.phase(c),
+      problemId,
+      evidence,
+    }));
   }
 
   @Post(':subjectId/problems/:problemId/verification')
   @HttpCode(200)
   @Roles('district-officer')
-  async verify(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Param('problemId', UuidParam) problemId: string,
-    @Body() body: VerificationDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, subjectId, ctx, undefined, res, (c) => ({ kind: 'VerifyProblem', phase: this.phase(c), problemId, ...body }));
+  async verify(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @Param('problemId', UuidParam) problemId: string,
+    @Body() body: VerificationDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, subjectId, ctx, undefined, res, (c) => ({
+      kind: 'VerifyProblem',
+      phase: this.phase(c),
+      problemId,
+      ...body,
+    }));
   }
 
   @Put(':subjectId/commitment')
   @Roles(...SUBJECT_SIDE)
-  async sign(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: CommitmentDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async sign(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @Body() body: CommitmentDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const { scan, ...signed } = body;
     const cited = await this.files.cite(scan, ctx.principal, 'scan');
     const scanned = cited ? { scan: cited } : {};
-    return this.command(id, subjectId, ctx, ifMatch, res, (c, s) => ({ kind: 'SignCommitment', phase: this.phase(c), ...signed, ...scanned, principalName: s.principal!.name }));
+    return this.command(id, subjectId, ctx, ifMatch, res, (c, s) => ({
+      kind: 'SignCommitment',
+      phase: this.phase(c),
+      ...signed,
+      ...scanned,
+      principalName: s.principal!.name,
+    }));
   }
 
   @Post(':subjectId/submit')
   @HttpCode(200)
   @Roles(...SUBJECT_SIDE)
-  async submit(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async submit(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.command(id, subjectId, ctx, ifMatch, res, (c, s) => {
       const deadline = c.deadlines.find((d) => d.key === 'self-correction-report' && d.owedBy === s.type);
       return { kind: 'SubmitSelfInspection', phase: this.phase(c), due: deadline?.due ?? null };
@@ -131,17 +202,37 @@ export class SelfInspectionsController {
   @Post(':subjectId/accept')
   @HttpCode(200)
   @Roles('district-officer')
-  async accept(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: AcceptDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({ kind: 'AcceptSelfInspection', phase: this.phase(c), ...body }));
+  async accept(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @Body() body: AcceptDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({
+      kind: 'AcceptSelfInspection',
+      phase: this.phase(c),
+      ...body,
+    }));
   }
 
   @Post(':subjectId/return')
   @HttpCode(200)
   @Roles('district-officer')
-  async return(@Param('id', UuidParam) id: string, @Param('subjectId', UuidParam) subjectId: string, @Body() body: ReturnDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({ kind: 'ReturnSelfInspection', phase: this.phase(c), reason: body.reason }));
+  async return(
+    @Param('id', UuidParam) id: string,
+    @Param('subjectId', UuidParam) subjectId: string,
+    @Body() body: ReturnDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, subjectId, ctx, ifMatch, res, (c) => ({
+      kind: 'ReturnSelfInspection',
+      phase: this.phase(c),
+      reason: body.reason,
+    }));
   }
 
   private phase(c: CampaignState) {
@@ -159,7 +250,15 @@ export class SelfInspectionsController {
     const campaign = await this.campaigns.get(campaignId);
     const subject = await this.subjects.getInScope(subjectId, ctx.principal, campaignId);
     const command = build(campaign, subject);
-    const result = await executeWithEtag(this.commands, selfInspectionDecider, selfInspectionStream(subjectId), command, ctx, ifMatch, res);
+    const result = await executeWithEtag(
+      this.commands,
+      selfInspectionDecider,
+      selfInspectionStream(subjectId),
+      command,
+      ctx,
+      ifMatch,
+      res,
+    );
     return { subjectId, version: result.version };
   }
 }

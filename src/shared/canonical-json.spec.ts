@@ -2,7 +2,9 @@ import { canonicalJson, NonCanonicalValueError } from './canonical-json';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"x":2,"y":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[2,{"x":2,"y":1}]},"b":1}',
+    );
   });
 
   it('keeps Chinese text as it is', () => {

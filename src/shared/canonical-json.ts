@@ -3,7 +3,10 @@
  * JSON.stringify does). The event hash chain is computed over this text, so writer and verifier must agree.
  */
 export class NonCanonicalValueError extends Error {
-  constructor(readonly path: string, readonly rule: string) {
+  constructor(
+    readonly path: string,
+    readonly rule: string,
+  ) {
     super(`${path || 'value'}: ${rule}`);
   }
 }
@@ -18,7 +21,8 @@ function write(value: unknown, path: string): string {
     case 'string':
       if (value.includes('\u0000')) throw new NonCanonicalValueError(path, 'must not contain the NUL character');
       // jsonb refuses lone surrogates: refused here, where the caller learns which field, not by the database
-      if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) throw new NonCanonicalValueError(path, 'must be well-formed Unicode (no lone surrogate)');
+      if (!(value as string & { isWellFormed(): boolean }).isWellFormed())
+        throw new NonCanonicalValueError(path, 'must be well-formed Unicode (no lone surrogate)');
       return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new NonCanonicalValueError(path, 'must be a finite number');

@@ -1,8 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { EventStore, EventToAppend, RecordedEvent, StreamAppend, WrongExpectedVersionError } from '../event-store/event-store';
+import {
+  EventStore,
+  EventToAppend,
+  RecordedEvent,
+  StreamAppend,
+  WrongExpectedVersionError,
+} from '../event-store/event-store';
 import { Clock } from './clock';
 import { Decider, DecideContext, districtsOf, DomainEvent, fold } from './decider';
-import { Alongside, CommandContext, CommandResult, ConcurrencyConflictError, ExecuteDecider, ifMatchHolds, PreconditionFailedError } from './execute-decider.command';
+import {
+  Alongside,
+  CommandContext,
+  CommandResult,
+  ConcurrencyConflictError,
+  ExecuteDecider,
+  ifMatchHolds,
+  PreconditionFailedError,
+} from './execute-decider.command';
 
 const MAX_ATTEMPTS = 4;
 
@@ -34,26 +48,43 @@ export class CommandExecutor {
       const ctx: DecideContext = { now: this.clock.now(), principal: context.principal };
       const history = await this.store.readStream(streamId);
       const version = history.length ? history[history.length - 1].streamVersion : 0;
-      if (cmd.ifMatch !== undefined && !ifMatchHolds(cmd.ifMatch, version)) throw new PreconditionFailedError(streamId, cmd.ifMatch, version);
+      if (cmd.ifMatch !== undefined && !ifMatchHolds(cmd.ifMatch, version))
+        throw new PreconditionFailedError(streamId, cmd.ifMatch, version);
       // the aggregate alongside decides first: its refusal (the rule that spans both) is the answer
       const second = cmd.alongside ? await this.decideAlongside(cmd.alongside, ctx, context) : null;
       const first = decideOn(decider, streamId, history, stateOf(decider, history), cmd.command, ctx, context);
       if (first.toAppend.length === 0 && !second?.toAppend.length) {
         const position = history.length ? history[history.length - 1].globalPosition : 0;
         context.consistency?.note(position);
-        return { streamId, version, events: [], position, state: first.state, createdAt: history[0]?.recordedAt ?? null, updatedAt: history[history.length - 1]?.recordedAt ?? null };
+        return {
+          streamId,
+          version,
+          events: [],
+          position,
+          state: first.state,
+          createdAt: history[0]?.recordedAt ?? null,
+          updatedAt: history[history.length - 1]?.recordedAt ?? null,
+        };
       }
       try {
-        const appends: StreamAppend[] = [first, ...(second?.toAppend.length ? [second] : [])].filter((d) => d.toAppend.length)
+        const appends: StreamAppend[] = [first, ...(second?.toAppend.length ? [second] : [])]
+          .filter((d) => d.toAppend.length)
           .map((d) => ({ streamId: d.streamId, events: d.toAppend, expectedVersion: d.version }));
-        const results = appends.length === 1
-          ? [await this.store.appendToStream(appends[0].streamId, appends[0].events, { expectedVersion: appends[0].expectedVersion })]
-          : await this.store.appendToStreams(appends);
+        const results =
+          appends.length === 1
+            ? [
+                await this.store.appendToStream(appends[0].streamId, appends[0].events, {
+                  expectedVersion: appends[0].expectedVersion,
+                }),
+              ]
+            : await this.store.appendToStreams(appends);
         // No wait for the read models: the caller reads its own writes by handing this position back (minPosition).
         const position = Math.max(...results.map((r) => r.lastPosition));
         context.consistency?.note(position);
         const own = first.toAppend.length ? results[0] : null;
-        const recordedAt = own ? own.events[own.events.length - 1].recordedAt : history[history.length - 1]?.recordedAt ?? null;
+        const recordedAt = own
+          ? own.events[own.events.length - 1].recordedAt
+          : (history[history.length - 1]?.recordedAt ?? null);
         return {
           streamId,
           version: own ? own.nextExpectedVersion : version,
@@ -66,7 +97,8 @@ export class CommandExecutor {
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw err;
         // the version the precondition held at has moved on: it no longer holds (with `*`, the resource still exists)
-        if (err.streamId === streamId && cmd.ifMatch !== undefined && cmd.ifMatch !== '*') throw new PreconditionFailedError(streamId, cmd.ifMatch, err.actual);
+        if (err.streamId === streamId && cmd.ifMatch !== undefined && cmd.ifMatch !== '*')
+          throw new PreconditionFailedError(streamId, cmd.ifMatch, err.actual);
         if (attempt >= MAX_ATTEMPTS) throw new ConcurrencyConflictError(err.streamId);
       }
     }
@@ -80,16 +112,30 @@ export class CommandExecutor {
 }
 
 const stateOf = (decider: Decider<unknown, DomainEvent, unknown>, history: RecordedEvent[]) =>
-  fold(decider, history.map((e) => ({ type: e.type, data: e.data })));
+  fold(
+    decider,
+    history.map((e) => ({ type: e.type, data: e.data })),
+  );
 
 /** Decides the command on the stream's state, and readies its events with their metadata. */
-function decideOn(decider: Decider<unknown, DomainEvent, unknown>, streamId: string, history: RecordedEvent[], folded: unknown, command: unknown,
-  ctx: DecideContext, context: CommandContext): Decided {
+function decideOn(
+  decider: Decider<unknown, DomainEvent, unknown>,
+  streamId: string,
+  history: RecordedEvent[],
+  folded: unknown,
+  command: unknown,
+  ctx: DecideContext,
+  context: CommandContext,
+): Decided {
   const version = history.length ? history[history.length - 1].streamVersion : 0;
   let state = folded;
   const decided = decider.decide(command, state, ctx);
   const { principal } = context;
-  const metadata = { actor: { id: principal.sub, role: principal.role }, correlationId: context.correlationId, causationId: context.causationId ?? null };
+  const metadata = {
+    actor: { id: principal.sub, role: principal.role },
+    correlationId: context.correlationId,
+    causationId: context.causationId ?? null,
+  };
   // each event records the districts it concerns (district-scoped webhooks deliver by them)
   const toAppend = decided.map((e) => {
     const next = decider.evolve(state, e);

@@ -12,7 +12,14 @@ export interface Principal {
   subjectId?: string;
 }
 
-export const ROLES = ['city-admin', 'district-officer', 'supervisor', 'subject-user', 'auditor', 'integration'] as const;
+export const ROLES = [
+  'city-admin',
+  'district-officer',
+  'supervisor',
+  'subject-user',
+  'auditor',
+  'integration',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface DecideContext {
@@ -40,7 +47,12 @@ export const CAMPAIGN_WIDE = '*';
  * after it (a subject moved concerns both), the one its payload names, a district party's. None found: the whole
  * campaign for a campaign-wide aggregate (`['*']`), else the city alone (`[]`: an unassigned tip).
  */
-export function districtsOf(decider: { campaignWide?: boolean }, before: unknown, after: unknown, event: DomainEvent): string[] {
+export function districtsOf(
+  decider: { campaignWide?: boolean },
+  before: unknown,
+  after: unknown,
+  event: DomainEvent,
+): string[] {
   const found = new Set<string>();
   const add = (v: unknown) => {
     if (typeof v === 'string' && v !== '') found.add(v);

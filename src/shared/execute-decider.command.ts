@@ -73,11 +73,11 @@ export class PreconditionFailedError extends Error {
   ) {
     super(
       message ??
-      (expected === '*'
-        ? `If-Match: * but ${streamId} does not exist`
-        : expected.length === 0
-          ? `If-Match names no strong ETag: a weak one never matches (the resource is at version ${actual})`
-          : `If-Match ${expected.map((v) => `"${v}"`).join(', ')} is stale: the resource is at version ${actual}`),
+        (expected === '*'
+          ? `If-Match: * but ${streamId} does not exist`
+          : expected.length === 0
+            ? `If-Match names no strong ETag: a weak one never matches (the resource is at version ${actual})`
+            : `If-Match ${expected.map((v) => `"${v}"`).join(', ')} is stale: the resource is at version ${actual}`),
     );
   }
 }

@@ -2,7 +2,11 @@ import { CsvError, parseCsv } from './csv';
 
 describe('parseCsv', () => {
   it('reads header and rows with CRLF or LF, and drops a BOM and blank lines', () => {
-    expect(parseCsv('\ufeffa,b\r\n1,2\n\n3,\n')).toEqual([['a', 'b'], ['1', '2'], ['3', '']]);
+    expect(parseCsv('\ufeffa,b\r\n1,2\n\n3,\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', ''],
+    ]);
   });
 
   it('keeps Chinese text, commas, quotes and line breaks inside quoted fields', () => {

@@ -23,10 +23,18 @@ export const MAX_IMPORT_ROWS = 10_000;
 
 /** CSV columns; principal and contact are flattened. */
 export const CSV_COLUMNS = [
-  'type', 'name', 'uscc', 'districtCode', 'industry', 'principalName', 'principalPhone', 'contactName', 'contactPhone', 'contactAddress',
+  'type',
+  'name',
+  'uscc',
+  'districtCode',
+  'industry',
+  'principalName',
+  'principalPhone',
+  'contactName',
+  'contactPhone',
+  'contactAddress',
 ] as const;
 const REQUIRED_COLUMNS = ['type', 'name', 'uscc', 'districtCode', 'industry', 'principalName'];
-
 
 export interface ImportResult {
   imported: number;
@@ -43,13 +51,18 @@ function csvToRows(text: string): unknown[] {
     if (err instanceof CsvError) throw new ValidationProblem([{ field: 'body', rule: 'csv', message: err.message }]);
     throw err;
   }
-  if (records.length === 0) throw new ValidationProblem([{ field: 'body', rule: 'csv', message: 'the CSV has no header row' }]);
+  if (records.length === 0)
+    throw new ValidationProblem([{ field: 'body', rule: 'csv', message: 'the CSV has no header row' }]);
   const header = records[0].map((h) => h.trim());
   const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
   const missing = REQUIRED_COLUMNS.filter((h) => !header.includes(h));
   if (unknown.length || missing.length) {
     throw new ValidationProblem([
-      ...unknown.map((h) => ({ field: `header.${h}`, rule: 'unknown-field', message: `column ${h} is not known; columns are ${CSV_COLUMNS.join(', ')}` })),
+      ...unknown.map((h) => ({
+        field: `header.${h}`,
+        rule: 'unknown-field',
+        message: `column ${h} is not known; columns are ${CSV_COLUMNS.join(', ')}`,
+      })),
       ...missing.map((h) => ({ field: `header.${h}`, rule: 'required', message: `column ${h} is required` })),
     ]);
   }
@@ -86,27 +99,56 @@ export class SubjectImportService {
   ) {}
 
   parse(body: unknown, contentType: string | undefined): unknown[] {
-    if (typeof body === 'string' || /^text\/csv/i.test(contentType ?? '')) return csvToRows(typeof body === 'string' ? body : '');
+    if (typeof body === 'string' || /^text\/csv/i.test(contentType ?? ''))
+      return csvToRows(typeof body === 'string' ? body : '');
     if (!Array.isArray(body)) {
-      throw new ValidationProblem([{ field: 'body', rule: 'isArray', message: 'the body must be a JSON array of subjects, or text/csv' }]);
+      throw new ValidationProblem([
+        { field: 'body', rule: 'isArray', message: 'the body must be a JSON array of subjects, or text/csv' },
+      ]);
     }
     return body;
   }
 
-  async run(campaign: CampaignState, rows: unknown[], ctx: CommandContext, now: Date, dryRun: boolean): Promise<ImportResult> {
-    if (rows.length === 0) throw new ValidationProblem([{ field: 'body', rule: 'arrayMinSize', message: 'there are no rows to import' }]);
+  async run(
+    campaign: CampaignState,
+    rows: unknown[],
+    ctx: CommandContext,
+    now: Date,
+    dryRun: boolean,
+  ): Promise<ImportResult> {
+    if (rows.length === 0)
+      throw new ValidationProblem([{ field: 'body', rule: 'arrayMinSize', message: 'there are no rows to import' }]);
     if (rows.length > MAX_IMPORT_ROWS) {
-      throw new ValidationProblem([{ field: 'body', rule: 'arrayMaxSize', message: `at most ${MAX_IMPORT_ROWS} rows per import; this has ${rows.length}` }], 413);
+      throw new ValidationProblem(
+        [
+          {
+            field: 'body',
+            rule: 'arrayMaxSize',
+            message: `at most ${MAX_IMPORT_ROWS} rows per import; this has ${rows.length}`,
+          },
+        ],
+        413,
+      );
     }
     // the rows name subjects not registered yet: no If-Match can hold on them (RFC 9110: * needs a current resource)
     const ifMatch = parseIfMatch(ctx.ifMatch);
-    if (ifMatch !== undefined) throw new PreconditionFailedError('subjects', ifMatch, 0, 'If-Match cannot hold on an import: its subjects do not exist yet');
+    if (ifMatch !== undefined)
+      throw new PreconditionFailedError(
+        'subjects',
+        ifMatch,
+        0,
+        'If-Match cannot hold on an import: its subjects do not exist yet',
+      );
     const scope = campaignScopeOf(campaign);
     const errors: RowError[] = [];
     const appends: StreamAppend[] = [];
     const accepted: ImportResult['subjects'] = [];
     const seen = new Map<string, number>();
-    const metadata = { actor: { id: ctx.principal.sub, role: ctx.principal.role }, correlationId: ctx.correlationId, causationId: null };
+    const metadata = {
+      actor: { id: ctx.principal.sub, role: ctx.principal.role },
+      correlationId: ctx.correlationId,
+      causationId: null,
+    };
 
     for (let i = 0; i < rows.length; i++) {
       // 10,000 rows take the event loop for about a second: let other requests through every few milliseconds
@@ -118,18 +160,32 @@ export class SubjectImportService {
         continue;
       }
       const dto = plainToInstance(SubjectFieldsDto, raw);
-      const invalidFields = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+      const invalidFields = validateSync(dto, {
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        forbidUnknownValues: true,
+      });
       if (invalidFields.length) {
         for (const f of flattenValidationErrors(invalidFields)) errors.push({ row, ...f });
         continue;
       }
       if (!AccessPolicy.canActOnDistrict(ctx.principal, dto.districtCode)) {
-        errors.push({ row, field: 'districtCode', rule: 'outside-your-districts', message: `district ${dto.districtCode} is outside your districts` });
+        errors.push({
+          row,
+          field: 'districtCode',
+          rule: 'outside-your-districts',
+          message: `district ${dto.districtCode} is outside your districts`,
+        });
         continue;
       }
       const earlier = seen.get(dto.uscc);
       if (earlier !== undefined) {
-        errors.push({ row, field: 'uscc', rule: 'duplicate-in-file', message: `USCC ${dto.uscc} is also on row ${earlier}` });
+        errors.push({
+          row,
+          field: 'uscc',
+          rule: 'duplicate-in-file',
+          message: `USCC ${dto.uscc} is also on row ${earlier}`,
+        });
         continue;
       }
       seen.set(dto.uscc, row);
@@ -145,7 +201,11 @@ export class SubjectImportService {
         appends.push({
           streamId: subjectStream(subjectId),
           expectedVersion: 'no-stream',
-          events: events.map((e) => ({ type: e.type, data: e.data as object, metadata: { ...metadata, districts: [dto.districtCode] } })),
+          events: events.map((e) => ({
+            type: e.type,
+            data: e.data as object,
+            metadata: { ...metadata, districts: [dto.districtCode] },
+          })),
         });
         accepted.push({ row, id: subjectId, uscc: dto.uscc });
       } catch (err) {
@@ -167,7 +227,11 @@ export class SubjectImportService {
       const registered = new Set(existing.map((r) => r.uscc));
       for (const a of accepted) if (registered.has(a.uscc)) errors.push(alreadyRegistered(a.row, a.uscc));
     }
-    if (errors.length) throw new RowsRejected(errors.sort((a, b) => a.row - b.row), rows.length);
+    if (errors.length)
+      throw new RowsRejected(
+        errors.sort((a, b) => a.row - b.row),
+        rows.length,
+      );
     if (dryRun) return { imported: 0, dryRun, subjects: accepted };
 
     try {
@@ -186,5 +250,10 @@ export class SubjectImportService {
 }
 
 function alreadyRegistered(row: number, uscc: string): RowError {
-  return { row, field: 'uscc', rule: 'already-registered', message: `a subject with USCC ${uscc} is already registered in this campaign` };
+  return {
+    row,
+    field: 'uscc',
+    rule: 'already-registered',
+    message: `a subject with USCC ${uscc} is already registered in this campaign`,
+  };
 }

@@ -2,8 +2,15 @@ import { fold } from '../shared/decider';
 import { refusalOf } from '../shared/decider.testing';
 import { RegisterSubject, SubjectCommand, subjectDecider, SubjectEvent, subjectIdFor } from './subject.decider';
 
-const ctx = { now: new Date('2022-01-10T00:00:00Z'), principal: { sub: 'o', role: 'district-officer' as const, districts: ['500103'] } };
-const campaign = { campaignId: 'c1', districtCodes: ['500103', '500104'], subjectTypes: ['training-institution', 'production-unit'] as const };
+const ctx = {
+  now: new Date('2022-01-10T00:00:00Z'),
+  principal: { sub: 'o', role: 'district-officer' as const, districts: ['500103'] },
+};
+const campaign = {
+  campaignId: 'c1',
+  districtCodes: ['500103', '500104'],
+  subjectTypes: ['training-institution', 'production-unit'] as const,
+};
 const register: RegisterSubject = {
   kind: 'RegisterSubject',
   subjectId: subjectIdFor('c1', '91350100M000100Y43'),
@@ -55,13 +62,22 @@ describe('RegisterSubject', () => {
     ['a wrong check character', { uscc: '91350100M000100Y44' }, 'uscc', 'check-character'],
     ['a short code', { uscc: '9135' }, 'uscc', 'length'],
     ['a type outside the campaign', { type: 'exam-site' }, 'type', 'must be a subject type of the campaign'],
-    ['a district outside the campaign', { districtCode: '500105' }, 'districtCode', 'must be a district of the campaign'],
+    [
+      'a district outside the campaign',
+      { districtCode: '500105' },
+      'districtCode',
+      'must be a district of the campaign',
+    ],
     ['a blank name', { name: ' ' }, 'name', 'must not be blank'],
     ['no principal name', { principal: { name: '' } }, 'principal.name', 'must not be blank'],
     ['a bad phone', { principal: { name: '张三', phone: 'call me' } }, 'principal.phone', 'must be a phone number'],
     ['an unknown industry', { industry: 'space' }, 'industry', 'isIn'],
   ])('refuses %s', (_n, change, field, rule) => {
-    expect(refusal([], { ...register, ...(change as object) } as RegisterSubject)).toMatchObject({ kind: 'invalid', field, rule });
+    expect(refusal([], { ...register, ...(change as object) } as RegisterSubject)).toMatchObject({
+      kind: 'invalid',
+      field,
+      rule,
+    });
   });
 
   it('refuses a USCC already registered in the campaign', () => {
@@ -78,21 +94,37 @@ describe('AmendSubject', () => {
     });
     expect(e).toEqual({
       type: 'subject.amended',
-      data: { subjectId: register.subjectId, changes: { industry: 'fireworks', principal: { name: '李四' } }, highRisk: true },
+      data: {
+        subjectId: register.subjectId,
+        changes: { industry: 'fireworks', principal: { name: '李四' } },
+        highRisk: true,
+      },
     });
   });
 
   it('decides nothing when nothing changes', () => {
-    expect(when([registered], { kind: 'AmendSubject', campaign: register.campaign, changes: { name: register.name } })).toEqual([]);
+    expect(
+      when([registered], { kind: 'AmendSubject', campaign: register.campaign, changes: { name: register.name } }),
+    ).toEqual([]);
   });
 
   it('refuses a district outside the campaign, an unknown subject and a deactivated one', () => {
-    expect(refusal([registered], { kind: 'AmendSubject', campaign: register.campaign, changes: { districtCode: 'x' } })).toMatchObject({
+    expect(
+      refusal([registered], { kind: 'AmendSubject', campaign: register.campaign, changes: { districtCode: 'x' } }),
+    ).toMatchObject({
       field: 'districtCode',
     });
-    expect(refusal([], { kind: 'AmendSubject', campaign: register.campaign, changes: {} })).toMatchObject({ kind: 'not-found' });
+    expect(refusal([], { kind: 'AmendSubject', campaign: register.campaign, changes: {} })).toMatchObject({
+      kind: 'not-found',
+    });
     const deactivated = when([registered], { kind: 'DeactivateSubject', reason: '停业' });
-    expect(refusal([registered, ...deactivated], { kind: 'AmendSubject', campaign: register.campaign, changes: { name: 'x' } })).toMatchObject({
+    expect(
+      refusal([registered, ...deactivated], {
+        kind: 'AmendSubject',
+        campaign: register.campaign,
+        changes: { name: 'x' },
+      }),
+    ).toMatchObject({
       kind: 'conflict',
       rule: 'inactive',
     });
@@ -104,22 +136,30 @@ describe('DeactivateSubject', () => {
     expect(when([registered], { kind: 'DeactivateSubject', reason: '已注销' })).toEqual([
       { type: 'subject.deactivated', data: { subjectId: register.subjectId, reason: '已注销' } },
     ]);
-    expect(fold(subjectDecider, [registered, ...when([registered], { kind: 'DeactivateSubject', reason: 'x' })]).active).toBe(false);
+    expect(
+      fold(subjectDecider, [registered, ...when([registered], { kind: 'DeactivateSubject', reason: 'x' })]).active,
+    ).toBe(false);
   });
 
   it('refuses twice, without a reason, or for an unknown subject', () => {
     const deactivated = when([registered], { kind: 'DeactivateSubject', reason: 'x' });
-    expect(refusal([registered, ...deactivated], { kind: 'DeactivateSubject', reason: 'x' })).toMatchObject({ rule: 'inactive' });
+    expect(refusal([registered, ...deactivated], { kind: 'DeactivateSubject', reason: 'x' })).toMatchObject({
+      rule: 'inactive',
+    });
     expect(refusal([registered], { kind: 'DeactivateSubject', reason: ' ' })).toMatchObject({ field: 'reason' });
     expect(refusal([], { kind: 'DeactivateSubject', reason: 'x' })).toMatchObject({ kind: 'not-found' });
   });
 });
 
 describe('OpenInspection (一机构一表单)', () => {
-  const open = (inspectionId: string, previous: { inspectionId: string; completed: boolean } | null = null): SubjectCommand =>
-    ({ kind: 'OpenInspection', inspectionId, previous });
-  const opened = (inspectionId: string): SubjectEvent =>
-    ({ type: 'subject.inspection-opened', data: { subjectId: register.subjectId, inspectionId, districtCode: '500103' } });
+  const open = (
+    inspectionId: string,
+    previous: { inspectionId: string; completed: boolean } | null = null,
+  ): SubjectCommand => ({ kind: 'OpenInspection', inspectionId, previous });
+  const opened = (inspectionId: string): SubjectEvent => ({
+    type: 'subject.inspection-opened',
+    data: { subjectId: register.subjectId, inspectionId, districtCode: '500103' },
+  });
 
   it('records the first inspection on the subject, with its district', () => {
     expect(when([registered], open('i1'))).toEqual([opened('i1')]);
@@ -127,16 +167,25 @@ describe('OpenInspection (一机构一表单)', () => {
 
   it('refuses a second while the last is not completed, or when what the shell found is of another inspection', () => {
     expect(refusal([registered, opened('i1')], open('i2'))).toMatchObject({ kind: 'conflict', rule: 'one-form' });
-    expect(refusal([registered, opened('i1')], open('i2', { inspectionId: 'i1', completed: false }))).toMatchObject({ rule: 'one-form' });
-    expect(refusal([registered, opened('i1')], open('i2', { inspectionId: 'i0', completed: true }))).toMatchObject({ rule: 'one-form' });
+    expect(refusal([registered, opened('i1')], open('i2', { inspectionId: 'i1', completed: false }))).toMatchObject({
+      rule: 'one-form',
+    });
+    expect(refusal([registered, opened('i1')], open('i2', { inspectionId: 'i0', completed: true }))).toMatchObject({
+      rule: 'one-form',
+    });
   });
 
   it('opens the next once the last is completed', () => {
-    expect(when([registered, opened('i1')], open('i2', { inspectionId: 'i1', completed: true }))).toEqual([opened('i2')]);
+    expect(when([registered, opened('i1')], open('i2', { inspectionId: 'i1', completed: true }))).toEqual([
+      opened('i2'),
+    ]);
   });
 
   it('refuses a deactivated or unknown subject', () => {
-    const deactivated: SubjectEvent = { type: 'subject.deactivated', data: { subjectId: register.subjectId, reason: '已注销' } };
+    const deactivated: SubjectEvent = {
+      type: 'subject.deactivated',
+      data: { subjectId: register.subjectId, reason: '已注销' },
+    };
     expect(refusal([registered, deactivated], open('i1'))).toMatchObject({ kind: 'conflict', rule: 'inactive' });
     expect(refusal([], open('i1'))).toMatchObject({ kind: 'not-found' });
   });

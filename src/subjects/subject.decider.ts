@@ -83,9 +83,17 @@ export type SubjectAmended = DomainEvent<
   { subjectId: string; changes: AmendSubject['changes']; highRisk: boolean }
 >;
 export type SubjectDeactivated = DomainEvent<'subject.deactivated', { subjectId: string; reason: string }>;
-export type SubjectInspectionOpened = DomainEvent<'subject.inspection-opened', { subjectId: string; inspectionId: string; districtCode: string }>;
+export type SubjectInspectionOpened = DomainEvent<
+  'subject.inspection-opened',
+  { subjectId: string; inspectionId: string; districtCode: string }
+>;
 export type SubjectEvent = SubjectRegistered | SubjectAmended | SubjectDeactivated | SubjectInspectionOpened;
-export const SUBJECT_EVENT_TYPES: SubjectEvent['type'][] = ['subject.registered', 'subject.amended', 'subject.deactivated', 'subject.inspection-opened'];
+export const SUBJECT_EVENT_TYPES: SubjectEvent['type'][] = [
+  'subject.registered',
+  'subject.amended',
+  'subject.deactivated',
+  'subject.inspection-opened',
+];
 
 export interface SubjectState extends Partial<SubjectDetails> {
   exists: boolean;
@@ -98,7 +106,11 @@ export interface SubjectState extends Partial<SubjectDetails> {
 }
 export const initialSubjectState: SubjectState = { exists: false, active: false };
 
-export function campaignScopeOf(c: { id: string; districts: { code: string }[]; subjectTypes: SubjectType[] }): CampaignScope {
+export function campaignScopeOf(c: {
+  id: string;
+  districts: { code: string }[];
+  subjectTypes: SubjectType[];
+}): CampaignScope {
   return { campaignId: c.id, districtCodes: c.districts.map((d) => d.code), subjectTypes: c.subjectTypes };
 }
 
@@ -129,7 +141,11 @@ function validatePerson(p: Person | undefined, field: string, required: boolean)
 
 function validateDistrict(code: string, scope: CampaignScope, field: string): void {
   if (!scope.districtCodes.includes(code)) {
-    throw invalid(field, 'must be a district of the campaign', `district ${code} is not one of the campaign's districts`);
+    throw invalid(
+      field,
+      'must be a district of the campaign',
+      `district ${code} is not one of the campaign's districts`,
+    );
   }
 }
 
@@ -138,16 +154,22 @@ function decide(c: SubjectCommand, s: SubjectState): SubjectEvent[] {
     case 'RegisterSubject': {
       const problem = usccProblem(c.uscc);
       if (problem) throw invalid('uscc', problem, `uscc ${USCC_MESSAGES[problem]}`);
-      if (s.exists) throw conflict(`a subject with USCC ${c.uscc} is already registered in this campaign`, 'duplicate-uscc');
+      if (s.exists)
+        throw conflict(`a subject with USCC ${c.uscc} is already registered in this campaign`, 'duplicate-uscc');
       if (!SUBJECT_TYPES.includes(c.type)) throw invalid('type', 'isIn');
       if (!c.campaign.subjectTypes.includes(c.type)) {
-        throw invalid('type', 'must be a subject type of the campaign', `the campaign does not cover ${c.type} subjects`);
+        throw invalid(
+          'type',
+          'must be a subject type of the campaign',
+          `the campaign does not cover ${c.type} subjects`,
+        );
       }
       if (!c.name.trim()) throw invalid('name', 'must not be blank');
       validateDistrict(c.districtCode, c.campaign, 'districtCode');
       if (!(c.industry in INDUSTRIES)) throw invalid('industry', 'isIn');
       validatePerson(c.principal, 'principal', true);
-      if (c.contact?.phone !== undefined && !PHONE.test(c.contact.phone)) throw invalid('contact.phone', 'must be a phone number');
+      if (c.contact?.phone !== undefined && !PHONE.test(c.contact.phone))
+        throw invalid('contact.phone', 'must be a phone number');
       const { kind: _k, campaign, ...details } = c;
       return [
         {
@@ -164,13 +186,22 @@ function decide(c: SubjectCommand, s: SubjectState): SubjectEvent[] {
       if (ch.industry !== undefined && !(ch.industry in INDUSTRIES)) throw invalid('industry', 'isIn');
       if (ch.districtCode !== undefined) validateDistrict(ch.districtCode, c.campaign, 'districtCode');
       if (ch.principal !== undefined) validatePerson(ch.principal, 'principal', true);
-      if (ch.contact?.phone !== undefined && !PHONE.test(ch.contact.phone)) throw invalid('contact.phone', 'must be a phone number');
+      if (ch.contact?.phone !== undefined && !PHONE.test(ch.contact.phone))
+        throw invalid('contact.phone', 'must be a phone number');
       const changes = Object.fromEntries(
-        Object.entries(ch).filter(([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify((s as unknown as Record<string, unknown>)[k])),
+        Object.entries(ch).filter(
+          ([k, v]) =>
+            v !== undefined && JSON.stringify(v) !== JSON.stringify((s as unknown as Record<string, unknown>)[k]),
+        ),
       ) as AmendSubject['changes'];
       if (Object.keys(changes).length === 0) return [];
       const industry = changes.industry ?? s.industry!;
-      return [{ type: 'subject.amended', data: { subjectId: s.subjectId!, changes, highRisk: INDUSTRIES[industry].highRisk } }];
+      return [
+        {
+          type: 'subject.amended',
+          data: { subjectId: s.subjectId!, changes, highRisk: INDUSTRIES[industry].highRisk },
+        },
+      ];
     }
     case 'DeactivateSubject': {
       if (!s.exists) throw notFound('subject not found');
@@ -182,9 +213,15 @@ function decide(c: SubjectCommand, s: SubjectState): SubjectEvent[] {
       if (!s.exists) throw notFound('subject not found');
       if (!s.active) throw conflict('the subject is deactivated', 'inactive');
       // what the shell found of another inspection than the last one says nothing of it: it counts as open
-      const lastCompleted = c.previous !== null && c.previous.inspectionId === s.lastInspectionId && c.previous.completed;
+      const lastCompleted =
+        c.previous !== null && c.previous.inspectionId === s.lastInspectionId && c.previous.completed;
       if (s.lastInspectionId && !lastCompleted) throw conflict(openInspectionMessage(s.lastInspectionId), 'one-form');
-      return [{ type: 'subject.inspection-opened', data: { subjectId: s.subjectId!, inspectionId: c.inspectionId, districtCode: s.districtCode! } }];
+      return [
+        {
+          type: 'subject.inspection-opened',
+          data: { subjectId: s.subjectId!, inspectionId: c.inspectionId, districtCode: s.districtCode! },
+        },
+      ];
     }
   }
 }

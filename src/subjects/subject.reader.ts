@@ -21,7 +21,8 @@ export class SubjectReader {
   /** For a caller whose mandate is not a district scope (a supervision group in its assigned district). */
   async get(subjectId: string, campaignId?: string): Promise<SubjectState> {
     const { state } = await this.reader.load(subjectDecider, subjectStream(subjectId));
-    if (!state.exists || (campaignId !== undefined && state.campaignId !== campaignId)) throw this.notFound(subjectId, campaignId);
+    if (!state.exists || (campaignId !== undefined && state.campaignId !== campaignId))
+      throw this.notFound(subjectId, campaignId);
     return state;
   }
 

@@ -21,11 +21,17 @@ import { SubjectImportService } from './subject-import.service';
 import { campaignScopeOf, subjectDecider, subjectIdFor, subjectStream } from './subject.decider';
 import type { SubjectCommand } from './subject.decider';
 import { SubjectReader } from './subject.reader';
-import { AmendSubjectDto, DeactivateSubjectDto, ImportQuery, ListSubjectsQuery, RegisterSubjectDto, TimelineQuery } from './subject.dto';
+import {
+  AmendSubjectDto,
+  DeactivateSubjectDto,
+  ImportQuery,
+  ListSubjectsQuery,
+  RegisterSubjectDto,
+  TimelineQuery,
+} from './subject.dto';
 import { rowToSubject, subjectsProjection } from './subjects.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { TimeTravel } from '../projections/time-travel';
-
 
 const BASE = '/api/v1/subjects';
 
@@ -44,12 +50,22 @@ export class SubjectsController {
 
   @Post()
   @Roles('city-admin', 'district-officer')
-  async register(@Body() body: RegisterSubjectDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async register(
+    @Body() body: RegisterSubjectDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     AccessPolicy.assertDistrict(ctx.principal, body.districtCode);
     const campaign = await this.campaigns.get(body.campaignId);
     const { campaignId, ...fields } = body;
     const id = subjectIdFor(campaignId, body.uscc);
-    const command: SubjectCommand = { kind: 'RegisterSubject', subjectId: id, campaign: campaignScopeOf(campaign), ...fields, contact: fields.contact ?? {} };
+    const command: SubjectCommand = {
+      kind: 'RegisterSubject',
+      subjectId: id,
+      campaign: campaignScopeOf(campaign),
+      ...fields,
+      contact: fields.contact ?? {},
+    };
     const result = await this.run(id, command, ctx, undefined, res);
     res.status(201).setHeader('Location', `${BASE}/${id}`);
     return { id, version: result.version };
@@ -87,9 +103,24 @@ export class SubjectsController {
     if (q.highRisk) where.push(`high_risk = $${params.push(q.highRisk === 'true')}`);
     if (q.active) where.push(`active = $${params.push(q.active === 'true')}`);
     if (q.q) where.push(`(strpos(name, $${params.push(q.q)}) > 0 OR uscc = upper($${params.length}))`);
-    if (q.after !== undefined && q.offset) throw new ValidationProblem([{ field: 'offset', rule: 'cursorOrOffset', message: 'offset cannot be combined with after' }]);
+    if (q.after !== undefined && q.offset)
+      throw new ValidationProblem([
+        { field: 'offset', rule: 'cursorOrOffset', message: 'offset cannot be combined with after' },
+      ]);
     const keyset = { columns: ['district_code', 'name', 'id'], after: decodeCursor(q.after, 3) };
-    return pageOf(this.pool, { from: 'rm_subjects', where, params, orderBy: 'district_code, name, id', limit: q.limit, offset: q.offset, keyset }, rowToSubject);
+    return pageOf(
+      this.pool,
+      {
+        from: 'rm_subjects',
+        where,
+        params,
+        orderBy: 'district_code, name, id',
+        limit: q.limit,
+        offset: q.offset,
+        keyset,
+      },
+      rowToSubject,
+    );
   }
 
   @Get(':id')
@@ -103,7 +134,12 @@ export class SubjectsController {
   ) {
     const at = pointInTime(q);
     const current = await this.visibleRow(id, p);
-    const row = at ? await this.timeTravel.row(subjectsProjection, subjectStream(id), at, { sql: 'SELECT * FROM rm_subjects WHERE id = $1', params: [id] }) : current;
+    const row = at
+      ? await this.timeTravel.row(subjectsProjection, subjectStream(id), at, {
+          sql: 'SELECT * FROM rm_subjects WHERE id = $1',
+          params: [id],
+        })
+      : current;
     const subject = rowToSubject(row);
     return conditionalGet(res, subject.version, ifNoneMatch, subject);
   }
@@ -120,7 +156,13 @@ export class SubjectsController {
     const subject = await this.subjects.getInScope(id, ctx.principal);
     if (body.districtCode !== undefined) AccessPolicy.assertDistrict(ctx.principal, body.districtCode);
     const campaign = await this.campaigns.get(subject.campaignId!);
-    const result = await this.run(id, { kind: 'AmendSubject', changes: body, campaign: campaignScopeOf(campaign) }, ctx, ifMatch, res);
+    const result = await this.run(
+      id,
+      { kind: 'AmendSubject', changes: body, campaign: campaignScopeOf(campaign) },
+      ctx,
+      ifMatch,
+      res,
+    );
     return { id, version: result.version, changed: result.events.length > 0 };
   }
 
@@ -160,7 +202,8 @@ export class SubjectsController {
   /** The subject's registry row, when the caller may see it (else a 404: its existence does not leak). */
   private async visibleRow(id: string, p: Principal): Promise<QueryResultRow> {
     const { rows } = await this.pool.query('SELECT * FROM rm_subjects WHERE id = $1', [id]);
-    if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code)) throw notFound(`subject ${id} not found`);
+    if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code))
+      throw notFound(`subject ${id} not found`);
     return rows[0];
   }
 

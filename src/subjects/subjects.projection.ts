@@ -38,8 +38,17 @@ export const subjectsProjection: Projection = {
              industry = coalesce($4, industry), principal = coalesce($5, principal), contact = coalesce($6, contact),
              high_risk = $7, version = $8, updated_at = $9
            WHERE id = $1`,
-          [e.data.subjectId, c.name ?? null, c.districtCode ?? null, c.industry ?? null, c.principal ? JSON.stringify(c.principal) : null,
-            c.contact ? JSON.stringify(c.contact) : null, e.data.highRisk, event.streamVersion, event.recordedAt],
+          [
+            e.data.subjectId,
+            c.name ?? null,
+            c.districtCode ?? null,
+            c.industry ?? null,
+            c.principal ? JSON.stringify(c.principal) : null,
+            c.contact ? JSON.stringify(c.contact) : null,
+            e.data.highRisk,
+            event.streamVersion,
+            event.recordedAt,
+          ],
         );
         return;
       }
@@ -51,20 +60,50 @@ export const subjectsProjection: Projection = {
         return;
       case 'subject.inspection-opened':
         // the row's version follows the stream's (its ETag)
-        await tx.query('UPDATE rm_subjects SET version = $2, updated_at = $3 WHERE id = $1', [e.data.subjectId, event.streamVersion, event.recordedAt]);
+        await tx.query('UPDATE rm_subjects SET version = $2, updated_at = $3 WHERE id = $1', [
+          e.data.subjectId,
+          event.streamVersion,
+          event.recordedAt,
+        ]);
         return;
     }
   },
 };
 
 interface SubjectRow {
-  id: string; campaign_id: string; type: string; name: string; uscc: string; district_code: string; industry: string; high_risk: boolean;
-  principal: object; contact: object; active: boolean; version: number; registered_at: Date; updated_at: Date;
+  id: string;
+  campaign_id: string;
+  type: string;
+  name: string;
+  uscc: string;
+  district_code: string;
+  industry: string;
+  high_risk: boolean;
+  principal: object;
+  contact: object;
+  active: boolean;
+  version: number;
+  registered_at: Date;
+  updated_at: Date;
 }
 const SUBJECT_ROWS: TableSpec<SubjectRow> = {
   table: 'rm_subjects',
-  columns: { id: 'uuid', campaign_id: 'uuid', type: 'text', name: 'text', uscc: 'text', district_code: 'text', industry: 'text', high_risk: 'boolean',
-    principal: 'jsonb', contact: 'jsonb', active: 'boolean', version: 'bigint', registered_at: 'timestamptz', updated_at: 'timestamptz' },
+  columns: {
+    id: 'uuid',
+    campaign_id: 'uuid',
+    type: 'text',
+    name: 'text',
+    uscc: 'text',
+    district_code: 'text',
+    industry: 'text',
+    high_risk: 'boolean',
+    principal: 'jsonb',
+    contact: 'jsonb',
+    active: 'boolean',
+    version: 'bigint',
+    registered_at: 'timestamptz',
+    updated_at: 'timestamptz',
+  },
   key: ['id'],
   onConflict: 'nothing',
 };
@@ -74,11 +113,25 @@ async function insertRegistrations(tx: PoolClient, events: ProjectedEvent[]): Pr
   const out = new RowBuffer(SUBJECT_ROWS);
   for (const e of events) {
     const d = e.data as SubjectRegistered['data'];
-    out.upsert({
-      id: d.subjectId, campaign_id: d.campaignId, type: d.type, name: d.name, uscc: d.uscc, district_code: d.districtCode, industry: d.industry,
-      high_risk: d.highRisk, principal: d.principal, contact: d.contact ?? {}, active: true, version: e.streamVersion, registered_at: e.recordedAt,
-      updated_at: e.recordedAt,
-    }, true);
+    out.upsert(
+      {
+        id: d.subjectId,
+        campaign_id: d.campaignId,
+        type: d.type,
+        name: d.name,
+        uscc: d.uscc,
+        district_code: d.districtCode,
+        industry: d.industry,
+        high_risk: d.highRisk,
+        principal: d.principal,
+        contact: d.contact ?? {},
+        active: true,
+        version: e.streamVersion,
+        registered_at: e.recordedAt,
+        updated_at: e.recordedAt,
+      },
+      true,
+    );
   }
   await out.flush(tx);
 }

@@ -17,7 +17,10 @@ export interface PublishBulletin {
 }
 export type BulletinCommand = PublishBulletin;
 
-export type BulletinPublished = DomainEvent<'bulletin.published', { campaignId: string; issueNo: number; title: string; publishedAt: string; content: object }>;
+export type BulletinPublished = DomainEvent<
+  'bulletin.published',
+  { campaignId: string; issueNo: number; title: string; publishedAt: string; content: object }
+>;
 export type BulletinEvent = BulletinPublished;
 export const BULLETIN_EVENT_TYPES: BulletinEvent['type'][] = ['bulletin.published'];
 
@@ -33,7 +36,18 @@ export const bulletinStream = (campaignId: string) => `bulletin-${campaignId}`;
 function decide(c: BulletinCommand, s: BulletinState, ctx: DecideContext): BulletinEvent[] {
   requirePhaseStarted('summary', c.phase);
   if (!c.title.trim()) throw invalid('title', 'must not be blank');
-  return [{ type: 'bulletin.published', data: { campaignId: c.campaignId, issueNo: s.issues.length + 1, title: c.title, publishedAt: ctx.now.toISOString(), content: c.content } }];
+  return [
+    {
+      type: 'bulletin.published',
+      data: {
+        campaignId: c.campaignId,
+        issueNo: s.issues.length + 1,
+        title: c.title,
+        publishedAt: ctx.now.toISOString(),
+        content: c.content,
+      },
+    },
+  ];
 }
 
 function evolve(s: BulletinState, e: BulletinEvent): BulletinState {

@@ -28,7 +28,9 @@ export class SummaryFigures {
       this.figures.of(campaign.id, districts, cstDate(now)),
       this.pool.query(
         `SELECT district_code, item_code, count(*)::int AS n FROM rm_problems WHERE campaign_id = $1 AND district_code = ANY($2)
-          GROUP BY 1, 2 ORDER BY 1, 2`, [campaign.id, codes]),
+          GROUP BY 1, 2 ORDER BY 1, 2`,
+        [campaign.id, codes],
+      ),
       this.cases(campaign.id, codes),
       this.scores.table(campaign, now),
     ]);
@@ -36,7 +38,9 @@ export class SummaryFigures {
       const score = scores.districts.find((s) => s.districtCode === f.districtCode)!;
       return {
         ...f,
-        problemsByItem: Object.fromEntries(problems.rows.filter((r) => r.district_code === f.districtCode).map((r) => [r.item_code, r.n])),
+        problemsByItem: Object.fromEntries(
+          problems.rows.filter((r) => r.district_code === f.districtCode).map((r) => [r.item_code, r.n]),
+        ),
         cases: cases.filter((c) => c.districtCode === f.districtCode).length,
         score: { total: score.total, partial: score.card.partial, rank: score.rank, status: score.status },
       };
@@ -52,8 +56,14 @@ export class SummaryFigures {
     return rows.map((r) => {
       const c = r.state as TypicalCaseState;
       return {
-        caseId: c.caseId, districtCode: c.districtCode, title: c.title, subject: c.subject?.name ?? null, violation: c.violation, penalty: c.penalty,
-        adoptions: c.adoptions.map((a) => a.level), exposures: c.exposures.length,
+        caseId: c.caseId,
+        districtCode: c.districtCode,
+        title: c.title,
+        subject: c.subject?.name ?? null,
+        violation: c.violation,
+        penalty: c.penalty,
+        adoptions: c.adoptions.map((a) => a.level),
+        exposures: c.exposures.length,
       };
     });
   }

@@ -45,8 +45,14 @@ export interface ReturnSummary extends SummaryPhase {
 export type SummaryReportCommand = WriteNarrative | SubmitSummary | AcceptSummary | ReturnSummary;
 
 type E<T extends string, D> = DomainEvent<T, { campaignId: string; districtCode: string } & D>;
-export type NarrativeWritten = E<'summary-report.narrative-written', { narrative: Partial<Narrative>; writtenAt: string }>;
-export type SummarySubmitted = E<'summary-report.submitted', { submittedAt: string; due: string | null; late: boolean; figures: object; report?: FileRef }>;
+export type NarrativeWritten = E<
+  'summary-report.narrative-written',
+  { narrative: Partial<Narrative>; writtenAt: string }
+>;
+export type SummarySubmitted = E<
+  'summary-report.submitted',
+  { submittedAt: string; due: string | null; late: boolean; figures: object; report?: FileRef }
+>;
 export type SummaryAccepted = E<'summary-report.accepted', { acceptedAt: string; comment: string | null }>;
 export type SummaryReturned = E<'summary-report.returned', { returnedAt: string; reason: string }>;
 export type SummaryReportEvent = NarrativeWritten | SummarySubmitted | SummaryAccepted | SummaryReturned;
@@ -74,16 +80,28 @@ export interface SummaryReportState {
   returns: { at: string; reason: string }[];
 }
 export const initialSummaryReportState: SummaryReportState = {
-  exists: false, campaignId: '', districtCode: '', status: 'draft', narrative: {}, figures: null, report: null, submittedAt: null, due: null, late: false,
-  acceptedAt: null, returns: [],
+  exists: false,
+  campaignId: '',
+  districtCode: '',
+  status: 'draft',
+  narrative: {},
+  figures: null,
+  report: null,
+  submittedAt: null,
+  due: null,
+  late: false,
+  acceptedAt: null,
+  returns: [],
 };
 
-export const summaryReportStream = (campaignId: string, districtCode: string) => `summary-report-${campaignId}.${districtCode}`;
+export const summaryReportStream = (campaignId: string, districtCode: string) =>
+  `summary-report-${campaignId}.${districtCode}`;
 
 const REQUIRED: (keyof Narrative)[] = ['problemsFound', 'causes', 'measures'];
 
 function requireEditable(s: SummaryReportState): void {
-  if (s.status === 'submitted') throw conflict('the report is submitted and awaits the city; it can change only if returned', 'submitted');
+  if (s.status === 'submitted')
+    throw conflict('the report is submitted and awaits the city; it can change only if returned', 'submitted');
   if (s.status === 'accepted') throw conflict('the report is accepted and final', 'accepted');
 }
 
@@ -98,21 +116,49 @@ function decide(c: SummaryReportCommand, s: SummaryReportState, ctx: DecideConte
       if (!entries.length) throw invalid('narrative', 'must give at least one part');
       for (const [k, v] of entries) if (!String(v).trim()) throw invalid(k, 'must not be blank');
       if (entries.every(([k, v]) => s.narrative[k as keyof Narrative] === v)) return [];
-      return [{ type: 'summary-report.narrative-written', data: { campaignId: c.campaignId, districtCode: c.districtCode, narrative: Object.fromEntries(entries), writtenAt: at } }];
+      return [
+        {
+          type: 'summary-report.narrative-written',
+          data: {
+            campaignId: c.campaignId,
+            districtCode: c.districtCode,
+            narrative: Object.fromEntries(entries),
+            writtenAt: at,
+          },
+        },
+      ];
     }
     case 'SubmitSummary': {
       requirePhaseOpen('summary', c.phase);
       requireEditable(s);
       const missing = REQUIRED.filter((k) => !s.narrative[k]?.trim());
-      if (missing.length) throw conflict(`the narrative needs ${missing.join(', ')} before submission`, 'narrative-incomplete');
+      if (missing.length)
+        throw conflict(`the narrative needs ${missing.join(', ')} before submission`, 'narrative-incomplete');
       const late = c.due !== null && ctx.now.getTime() >= lateFrom(c.due).getTime();
-      return [{ type: 'summary-report.submitted', data: { ...key, submittedAt: at, due: c.due, late, figures: c.figures, ...(c.report ? { report: c.report } : {}) } }];
+      return [
+        {
+          type: 'summary-report.submitted',
+          data: {
+            ...key,
+            submittedAt: at,
+            due: c.due,
+            late,
+            figures: c.figures,
+            ...(c.report ? { report: c.report } : {}),
+          },
+        },
+      ];
     }
     case 'AcceptSummary':
     case 'ReturnSummary': {
       requirePhaseStarted('summary', c.phase);
-      if (s.status !== 'submitted') throw conflict(`only a submitted report can be ${c.kind === 'AcceptSummary' ? 'accepted' : 'returned'}; this one is ${s.status}`, 'not-submitted');
-      if (c.kind === 'AcceptSummary') return [{ type: 'summary-report.accepted', data: { ...key, acceptedAt: at, comment: c.comment ?? null } }];
+      if (s.status !== 'submitted')
+        throw conflict(
+          `only a submitted report can be ${c.kind === 'AcceptSummary' ? 'accepted' : 'returned'}; this one is ${s.status}`,
+          'not-submitted',
+        );
+      if (c.kind === 'AcceptSummary')
+        return [{ type: 'summary-report.accepted', data: { ...key, acceptedAt: at, comment: c.comment ?? null } }];
       if (!c.reason.trim()) throw invalid('reason', 'must not be blank');
       return [{ type: 'summary-report.returned', data: { ...key, returnedAt: at, reason: c.reason } }];
     }
@@ -122,9 +168,23 @@ function decide(c: SummaryReportCommand, s: SummaryReportState, ctx: DecideConte
 function evolve(s: SummaryReportState, e: SummaryReportEvent): SummaryReportState {
   switch (e.type) {
     case 'summary-report.narrative-written':
-      return { ...s, exists: true, campaignId: e.data.campaignId, districtCode: e.data.districtCode, narrative: { ...s.narrative, ...e.data.narrative } };
+      return {
+        ...s,
+        exists: true,
+        campaignId: e.data.campaignId,
+        districtCode: e.data.districtCode,
+        narrative: { ...s.narrative, ...e.data.narrative },
+      };
     case 'summary-report.submitted':
-      return { ...s, status: 'submitted', submittedAt: e.data.submittedAt, due: e.data.due, late: e.data.late, figures: e.data.figures, report: e.data.report ?? null };
+      return {
+        ...s,
+        status: 'submitted',
+        submittedAt: e.data.submittedAt,
+        due: e.data.due,
+        late: e.data.late,
+        figures: e.data.figures,
+        report: e.data.report ?? null,
+      };
     case 'summary-report.accepted':
       return { ...s, status: 'accepted', acceptedAt: e.data.acceptedAt };
     case 'summary-report.returned':

@@ -22,7 +22,14 @@ import { bulletinDecider, bulletinStream } from './bulletin.decider';
 import { SummaryFigures } from './summary-figures.service';
 import { summaryReportDecider, summaryReportStream } from './summary-report.decider';
 import type { SummaryReportCommand } from './summary-report.decider';
-import { AcceptSummaryDto, BulletinQuery, NarrativeDto, PublishBulletinDto, ReturnSummaryDto, SubmitSummaryDto } from './summary.dto';
+import {
+  AcceptSummaryDto,
+  BulletinQuery,
+  NarrativeDto,
+  PublishBulletinDto,
+  ReturnSummaryDto,
+  SubmitSummaryDto,
+} from './summary.dto';
 
 const DISTRICT_READERS = READ_ROLES.filter((r) => r !== 'subject-user');
 type BulletinContent = { asOf: string } & Awaited<ReturnType<SummaryFigures['of']>>;
@@ -41,28 +48,63 @@ export class SummaryController {
 
   @Get('summary-reports/:districtCode')
   @Roles(...DISTRICT_READERS)
-  async report(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Query() pit: PointInTimeQuery, @CurrentPrincipal() p: Principal,
-    @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async report(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Query() pit: PointInTimeQuery,
+    @CurrentPrincipal() p: Principal,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const campaign = await this.campaigns.get(id);
     const district = campaignDistrict(campaign, code, p);
-    const { state, version } = await this.reader.load(summaryReportDecider, summaryReportStream(id, code), pointInTime(pit));
+    const { state, version } = await this.reader.load(
+      summaryReportDecider,
+      summaryReportStream(id, code),
+      pointInTime(pit),
+    );
     // figures are live in a draft and frozen from submission on
     const figures = state.figures ?? (await this.figures.of(campaign, [district], this.clock.now())).districts[0];
-    return conditionalGet(res, version, ifNoneMatch, { ...withoutExists(state), campaignId: id, districtCode: code, districtName: district.name, figures, version });
+    return conditionalGet(res, version, ifNoneMatch, {
+      ...withoutExists(state),
+      campaignId: id,
+      districtCode: code,
+      districtName: district.name,
+      figures,
+      version,
+    });
   }
 
   @Put('summary-reports/:districtCode/narrative')
   @Roles('district-officer')
-  async narrative(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: NarrativeDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, code, ctx, ifMatch, res, async (c) => ({ kind: 'WriteNarrative', phase: phaseStatus(c, 'summary'), campaignId: id, districtCode: code, narrative: body }));
+  async narrative(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Body() body: NarrativeDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, code, ctx, ifMatch, res, async (c) => ({
+      kind: 'WriteNarrative',
+      phase: phaseStatus(c, 'summary'),
+      campaignId: id,
+      districtCode: code,
+      narrative: body,
+    }));
   }
 
   @Post('summary-reports/:districtCode/submit')
   @HttpCode(200)
   @Roles('district-officer')
-  async submit(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: SubmitSummaryDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async submit(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Body() body: SubmitSummaryDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const cited = await this.files.cite(body?.report, ctx.principal, 'report');
     const report = cited ? { report: cited } : {};
     return this.command(id, code, ctx, ifMatch, res, async (c, district) => ({
@@ -77,17 +119,37 @@ export class SummaryController {
   @Post('summary-reports/:districtCode/accept')
   @HttpCode(200)
   @Roles('city-admin')
-  async accept(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: AcceptSummaryDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, code, ctx, ifMatch, res, async (c) => ({ kind: 'AcceptSummary', phase: phaseStatus(c, 'summary'), ...body }));
+  async accept(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Body() body: AcceptSummaryDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, code, ctx, ifMatch, res, async (c) => ({
+      kind: 'AcceptSummary',
+      phase: phaseStatus(c, 'summary'),
+      ...body,
+    }));
   }
 
   @Post('summary-reports/:districtCode/return')
   @HttpCode(200)
   @Roles('city-admin')
-  async return(@Param('id', UuidParam) id: string, @Param('districtCode', DistrictParam) code: string, @Body() body: ReturnSummaryDto,
-    @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
-    return this.command(id, code, ctx, ifMatch, res, async (c) => ({ kind: 'ReturnSummary', phase: phaseStatus(c, 'summary'), reason: body.reason }));
+  async return(
+    @Param('id', UuidParam) id: string,
+    @Param('districtCode', DistrictParam) code: string,
+    @Body() body: ReturnSummaryDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.command(id, code, ctx, ifMatch, res, async (c) => ({
+      kind: 'ReturnSummary',
+      phase: phaseStatus(c, 'summary'),
+      reason: body.reason,
+    }));
   }
 
   private async command(
@@ -100,7 +162,15 @@ export class SummaryController {
   ) {
     const campaign = await this.campaigns.get(campaignId);
     const district = campaignDistrict(campaign, code, ctx.principal);
-    const result = await executeWithEtag(this.commands, summaryReportDecider, summaryReportStream(campaignId, code), await build(campaign, district), ctx, ifMatch, res);
+    const result = await executeWithEtag(
+      this.commands,
+      summaryReportDecider,
+      summaryReportStream(campaignId, code),
+      await build(campaign, district),
+      ctx,
+      ifMatch,
+      res,
+    );
     return { campaignId, districtCode: code, version: result.version };
   }
 
@@ -108,15 +178,32 @@ export class SummaryController {
 
   @Post('bulletins')
   @Roles('city-admin')
-  async publish(@Param('id', UuidParam) id: string, @Body() body: PublishBulletinDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async publish(
+    @Param('id', UuidParam) id: string,
+    @Body() body: PublishBulletinDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const campaign = await this.campaigns.get(id);
     const now = this.clock.now();
     const { districts, cases } = await this.figures.of(campaign, campaign.districts, now);
     districts.sort((a, b) => (a.score.rank ?? Infinity) - (b.score.rank ?? Infinity));
     const content: BulletinContent = { asOf: cstDate(now), districts, cases };
-    const result = await executeWithEtag(this.commands, bulletinDecider, bulletinStream(id), {
-      kind: 'PublishBulletin', phase: phaseStatus(campaign, 'summary'), campaignId: id, title: body.title, content,
-    }, ctx, undefined, res);
+    const result = await executeWithEtag(
+      this.commands,
+      bulletinDecider,
+      bulletinStream(id),
+      {
+        kind: 'PublishBulletin',
+        phase: phaseStatus(campaign, 'summary'),
+        campaignId: id,
+        title: body.title,
+        content,
+      },
+      ctx,
+      undefined,
+      res,
+    );
     const issueNo = (result.events[0]?.data as { issueNo: number }).issueNo;
     res.status(201).setHeader('Location', `/api/v1/campaigns/${id}/bulletins/${issueNo}`);
     return { issueNo, version: result.version };
@@ -133,8 +220,12 @@ export class SummaryController {
   /** One issue as published: JSON, or `format=csv` for one of its tables (districts by rank, or cases). */
   @Get('bulletins/:issueNo')
   @Roles(...READ_ROLES)
-  async bulletin(@Param('id', UuidParam) id: string, @Param('issueNo', PositiveIntParam) issueNo: number, @Query() q: BulletinQuery,
-    @Res({ passthrough: true }) res: Response) {
+  async bulletin(
+    @Param('id', UuidParam) id: string,
+    @Param('issueNo', PositiveIntParam) issueNo: number,
+    @Query() q: BulletinQuery,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     await this.campaigns.get(id);
     const { state } = await this.reader.load(bulletinDecider, bulletinStream(id));
     const issue = state.issues.find((i) => i.issueNo === issueNo);
@@ -147,15 +238,49 @@ export class SummaryController {
     if (table === 'cases') {
       return toCsv([
         ['caseId', 'districtCode', 'title', 'subject', 'violation', 'penalty', 'adoptions', 'exposures'],
-        ...content.cases.map((c) => [c.caseId, c.districtCode, c.title, c.subject, c.violation, c.penalty, c.adoptions.join(' '), c.exposures]),
+        ...content.cases.map((c) => [
+          c.caseId,
+          c.districtCode,
+          c.title,
+          c.subject,
+          c.violation,
+          c.penalty,
+          c.adoptions.join(' '),
+          c.exposures,
+        ]),
       ]);
     }
     return toCsv([
-      ['rank', 'districtCode', 'districtName', 'score', 'subjects', 'inspections', 'coveragePercent', 'penalties', 'finesCny', 'problems',
-        'closureRatePercent', 'overdue', 'cases'],
-      ...content.districts.map((d) => [d.score.rank, d.districtCode, d.districtName, d.score.total, d.subjects.total, d.inspections.completed,
-        d.inspections.coveragePercent, d.penalties.total, d.penalties.finesCny, d.rectification.problems, d.rectification.closureRatePercent,
-        d.rectification.overdue, d.cases]),
+      [
+        'rank',
+        'districtCode',
+        'districtName',
+        'score',
+        'subjects',
+        'inspections',
+        'coveragePercent',
+        'penalties',
+        'finesCny',
+        'problems',
+        'closureRatePercent',
+        'overdue',
+        'cases',
+      ],
+      ...content.districts.map((d) => [
+        d.score.rank,
+        d.districtCode,
+        d.districtName,
+        d.score.total,
+        d.subjects.total,
+        d.inspections.completed,
+        d.inspections.coveragePercent,
+        d.penalties.total,
+        d.penalties.finesCny,
+        d.rectification.problems,
+        d.rectification.closureRatePercent,
+        d.rectification.overdue,
+        d.cases,
+      ]),
     ]);
   }
 }

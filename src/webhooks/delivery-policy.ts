@@ -49,7 +49,12 @@ export { DEFAULT_RETRY_DELAYS_MS } from '../config/config';
  * The wait before retry number `attemptsMade` (1 after the first failure): the schedule's step with ±20 %
  * jitter, or what the receiver asked for in Retry-After (429/503), capped at a day.
  */
-export function retryDelay(schedule: number[], attemptsMade: number, retryAfterMs: number | null, random = Math.random): number {
+export function retryDelay(
+  schedule: number[],
+  attemptsMade: number,
+  retryAfterMs: number | null,
+  random = Math.random,
+): number {
   if (retryAfterMs !== null) return Math.min(Math.max(retryAfterMs, 0), 864e5);
   const base = schedule[Math.min(attemptsMade, schedule.length) - 1] ?? schedule[schedule.length - 1];
   return Math.round(base * (0.8 + 0.4 * random()));

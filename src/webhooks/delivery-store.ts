@@ -39,7 +39,9 @@ export class DeliveryStore {
   constructor(private readonly pool: Pool) {}
 
   async checkpoint(): Promise<number> {
-    const { rows } = await this.pool.query('SELECT position FROM projection_checkpoints WHERE name = $1', [OUTBOX_CHECKPOINT]);
+    const { rows } = await this.pool.query('SELECT position FROM projection_checkpoints WHERE name = $1', [
+      OUTBOX_CHECKPOINT,
+    ]);
     return rows.length ? Number(rows[0].position) : 0;
   }
 
@@ -85,7 +87,10 @@ export class DeliveryStore {
   }
 
   async get(subscriptionId: string, eventId: string): Promise<QueryResultRow | undefined> {
-    const { rows } = await this.pool.query('SELECT * FROM webhook_deliveries WHERE subscription_id = $1 AND event_id = $2', [subscriptionId, eventId]);
+    const { rows } = await this.pool.query(
+      'SELECT * FROM webhook_deliveries WHERE subscription_id = $1 AND event_id = $2',
+      [subscriptionId, eventId],
+    );
     return rows[0];
   }
 
@@ -162,8 +167,13 @@ const INSERT_PENDING = `INSERT INTO webhook_deliveries (subscription_id, event_i
   SELECT u.*, 'pending' FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) AS u`;
 
 function columns(deliveries: NewDelivery[]): unknown[][] {
-  return [deliveries.map((d) => d.subscriptionId), deliveries.map((d) => d.eventId), deliveries.map((d) => d.position),
-    deliveries.map((d) => d.streamId), deliveries.map((d) => d.type)];
+  return [
+    deliveries.map((d) => d.subscriptionId),
+    deliveries.map((d) => d.eventId),
+    deliveries.map((d) => d.position),
+    deliveries.map((d) => d.streamId),
+    deliveries.map((d) => d.type),
+  ];
 }
 
 function toKey(r: QueryResultRow): DeliveryKey {
@@ -172,7 +182,9 @@ function toKey(r: QueryResultRow): DeliveryKey {
 
 async function lockLines(tx: PoolClient, lines: { subscriptionId: string; streamId: string }[]): Promise<void> {
   const keys = [...new Set(lines.map((l) => `${l.subscriptionId}/${l.streamId}`))].sort();
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 6)) FROM unnest($1::text[]) AS k ORDER BY k`, [keys]);
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 6)) FROM unnest($1::text[]) AS k ORDER BY k`, [
+    keys,
+  ]);
 }
 
 /** The earliest pending delivery of each line these deliveries belong to. */

@@ -18,10 +18,24 @@ import { subscriptionDecider } from './subscription.decider';
 type AnyDecider = Decider<unknown, DomainEvent, unknown>;
 
 /** Every aggregate, longest name first: a stream `<aggregate>-<id>` belongs to the first whose name prefixes it. */
-const DECIDERS = ([
-  campaignDecider, visitDecider, selfEvaluationDecider, supervisionDecider, inspectionDecider, obligationDecider, monthlyReportDecider,
-  tipDecider, typicalCaseDecider, selfInspectionDecider, subjectDecider, bulletinDecider, summaryReportDecider, subscriptionDecider,
-] as unknown as AnyDecider[]).sort((a, b) => b.aggregate.length - a.aggregate.length);
+const DECIDERS = (
+  [
+    campaignDecider,
+    visitDecider,
+    selfEvaluationDecider,
+    supervisionDecider,
+    inspectionDecider,
+    obligationDecider,
+    monthlyReportDecider,
+    tipDecider,
+    typicalCaseDecider,
+    selfInspectionDecider,
+    subjectDecider,
+    bulletinDecider,
+    summaryReportDecider,
+    subscriptionDecider,
+  ] as unknown as AnyDecider[]
+).sort((a, b) => b.aggregate.length - a.aggregate.length);
 
 function deciderOf(streamId: string): AnyDecider | undefined {
   return DECIDERS.find((d) => streamId.startsWith(`${d.aggregate}-`));
@@ -60,6 +74,8 @@ export async function withDistricts(store: EventStore, events: StoredEvent[]): P
     state = next;
   }
   return events.map((e) =>
-    recordedDistricts(e) !== undefined ? e : { ...e, metadata: { ...e.metadata, districts: derived.get(e.eventId) ?? [] } },
+    recordedDistricts(e) !== undefined
+      ? e
+      : { ...e, metadata: { ...e.metadata, districts: derived.get(e.eventId) ?? [] } },
   );
 }

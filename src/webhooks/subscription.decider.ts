@@ -46,16 +46,36 @@ export interface DisableSubscription {
 export interface DeleteSubscription {
   kind: 'DeleteSubscription';
 }
-export type SubscriptionCommand = Subscribe | UpdateSubscription | RotateSecret | DisableSubscription | DeleteSubscription;
+export type SubscriptionCommand =
+  Subscribe | UpdateSubscription | RotateSecret | DisableSubscription | DeleteSubscription;
 
 type E<T extends string, D> = DomainEvent<T, D>;
-export type Subscribed = E<'webhook.subscribed', SubscriptionSettings & { subscriptionId: string; owner: string; secret: SecretRef; subscribedAt: string }>;
-export type SubscriptionUpdated = E<'webhook.updated', { subscriptionId: string; changes: Partial<SubscriptionSettings>; updatedAt: string }>;
-export type SecretRotated = E<'webhook.secret-rotated', { subscriptionId: string; secret: SecretRef; previous: SecretRef; previousExpiresAt: string; rotatedAt: string }>;
-export type SubscriptionDisabled = E<'webhook.disabled', { subscriptionId: string; reason: DisableReason; detail: string; disabledAt: string }>;
+export type Subscribed = E<
+  'webhook.subscribed',
+  SubscriptionSettings & { subscriptionId: string; owner: string; secret: SecretRef; subscribedAt: string }
+>;
+export type SubscriptionUpdated = E<
+  'webhook.updated',
+  { subscriptionId: string; changes: Partial<SubscriptionSettings>; updatedAt: string }
+>;
+export type SecretRotated = E<
+  'webhook.secret-rotated',
+  { subscriptionId: string; secret: SecretRef; previous: SecretRef; previousExpiresAt: string; rotatedAt: string }
+>;
+export type SubscriptionDisabled = E<
+  'webhook.disabled',
+  { subscriptionId: string; reason: DisableReason; detail: string; disabledAt: string }
+>;
 export type SubscriptionDeleted = E<'webhook.deleted', { subscriptionId: string; deletedAt: string }>;
-export type SubscriptionEvent = Subscribed | SubscriptionUpdated | SecretRotated | SubscriptionDisabled | SubscriptionDeleted;
-export const SUBSCRIPTION_EVENT_TYPES: SubscriptionEvent['type'][] = ['webhook.subscribed', 'webhook.updated', 'webhook.secret-rotated', 'webhook.disabled', 'webhook.deleted'];
+export type SubscriptionEvent =
+  Subscribed | SubscriptionUpdated | SecretRotated | SubscriptionDisabled | SubscriptionDeleted;
+export const SUBSCRIPTION_EVENT_TYPES: SubscriptionEvent['type'][] = [
+  'webhook.subscribed',
+  'webhook.updated',
+  'webhook.secret-rotated',
+  'webhook.disabled',
+  'webhook.deleted',
+];
 
 export interface SubscriptionState extends SubscriptionSettings {
   exists: boolean;
@@ -67,8 +87,17 @@ export interface SubscriptionState extends SubscriptionSettings {
 }
 
 export const initialSubscriptionState: SubscriptionState = {
-  exists: false, deleted: false, subscriptionId: '', owner: '', url: '', eventTypes: [], districts: [], description: '', enabled: false,
-  secret: null, disabledReason: null,
+  exists: false,
+  deleted: false,
+  subscriptionId: '',
+  owner: '',
+  url: '',
+  eventTypes: [],
+  districts: [],
+  description: '',
+  enabled: false,
+  secret: null,
+  disabledReason: null,
 };
 
 export const subscriptionStream = (id: string) => `webhook-${id}`;
@@ -80,7 +109,11 @@ export function canManage(p: Principal, s: { owner: string }): boolean {
 
 const SETTINGS: (keyof SubscriptionSettings)[] = ['url', 'eventTypes', 'districts', 'description', 'enabled'];
 
-function decide(c: SubscriptionCommand, s: SubscriptionState, ctx: { now: Date; principal: Principal }): SubscriptionEvent[] {
+function decide(
+  c: SubscriptionCommand,
+  s: SubscriptionState,
+  ctx: { now: Date; principal: Principal },
+): SubscriptionEvent[] {
   const now = ctx.now.toISOString();
   if (c.kind === 'Subscribe') {
     if (s.exists) throw conflict(`webhook subscription ${c.subscriptionId} already exists`, 'exists');
@@ -95,15 +128,31 @@ function decide(c: SubscriptionCommand, s: SubscriptionState, ctx: { now: Date; 
       const changes: Partial<SubscriptionSettings> = {};
       for (const key of SETTINGS) {
         const value = c[key];
-        if (value !== undefined && JSON.stringify(value) !== JSON.stringify(s[key])) (changes as Record<string, unknown>)[key] = value;
+        if (value !== undefined && JSON.stringify(value) !== JSON.stringify(s[key]))
+          (changes as Record<string, unknown>)[key] = value;
       }
-      return Object.keys(changes).length ? [{ type: 'webhook.updated', data: { subscriptionId: id, changes, updatedAt: now } }] : [];
+      return Object.keys(changes).length
+        ? [{ type: 'webhook.updated', data: { subscriptionId: id, changes, updatedAt: now } }]
+        : [];
     }
     case 'RotateSecret':
-      return [{ type: 'webhook.secret-rotated', data: { subscriptionId: id, secret: c.secret, previous: s.secret!, previousExpiresAt: c.previousExpiresAt, rotatedAt: now } }];
+      return [
+        {
+          type: 'webhook.secret-rotated',
+          data: {
+            subscriptionId: id,
+            secret: c.secret,
+            previous: s.secret!,
+            previousExpiresAt: c.previousExpiresAt,
+            rotatedAt: now,
+          },
+        },
+      ];
     case 'DisableSubscription':
       if (!s.enabled) return [];
-      return [{ type: 'webhook.disabled', data: { subscriptionId: id, reason: c.reason, detail: c.detail, disabledAt: now } }];
+      return [
+        { type: 'webhook.disabled', data: { subscriptionId: id, reason: c.reason, detail: c.detail, disabledAt: now } },
+      ];
     case 'DeleteSubscription':
       return [{ type: 'webhook.deleted', data: { subscriptionId: id, deletedAt: now } }];
   }

@@ -17,17 +17,33 @@ export const webhookSubscriptionsProjection: Projection = {
       return;
     }
     const first = e.type === 'webhook.subscribed';
-    const previous = first ? null : (await tx.query('SELECT * FROM rm_webhook_subscriptions WHERE id = $1', [id])).rows[0];
+    const previous = first
+      ? null
+      : (await tx.query('SELECT * FROM rm_webhook_subscriptions WHERE id = $1', [id])).rows[0];
     if (!first && !previous) return;
-    const state = first ? subscriptionDecider.evolve(subscriptionDecider.initialState, e) : subscriptionDecider.evolve(rowToSubscriptionState(previous), e);
+    const state = first
+      ? subscriptionDecider.evolve(subscriptionDecider.initialState, e)
+      : subscriptionDecider.evolve(rowToSubscriptionState(previous), e);
     await tx.query(
       `INSERT INTO rm_webhook_subscriptions (id, url, event_types, districts, description, enabled, disabled_reason, owner, secret_id,
          created_position, created_at, updated_at, version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
        ON CONFLICT (id) DO UPDATE SET url = $2, event_types = $3, districts = $4, description = $5, enabled = $6, disabled_reason = $7,
          secret_id = $9, updated_at = $11, version = $12`,
-      [id, state.url, JSON.stringify(state.eventTypes), JSON.stringify(state.districts), state.description, state.enabled, state.disabledReason,
-        state.owner, state.secret!.secretId, event.globalPosition, event.recordedAt, event.streamVersion],
+      [
+        id,
+        state.url,
+        JSON.stringify(state.eventTypes),
+        JSON.stringify(state.districts),
+        state.description,
+        state.enabled,
+        state.disabledReason,
+        state.owner,
+        state.secret!.secretId,
+        event.globalPosition,
+        event.recordedAt,
+        event.streamVersion,
+      ],
     );
   },
 };

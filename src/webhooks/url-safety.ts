@@ -18,7 +18,8 @@ function publicV4(a: ipaddr.IPv4): boolean {
   return a.range() === 'unicast';
 }
 
-const v4At = (parts: number[], at: number) => new ipaddr.IPv4([parts[at] >> 8, parts[at] & 0xff, parts[at + 1] >> 8, parts[at + 1] & 0xff]);
+const v4At = (parts: number[], at: number) =>
+  new ipaddr.IPv4([parts[at] >> 8, parts[at] & 0xff, parts[at + 1] >> 8, parts[at + 1] & 0xff]);
 
 function publicV6(a: ipaddr.IPv6): boolean {
   const p = a.parts;
@@ -35,7 +36,12 @@ function publicV6(a: ipaddr.IPv6): boolean {
     case '6to4':
       return publicV4(v4At(p, 1));
     case 'teredo': {
-      const client = new ipaddr.IPv4([(p[6] >> 8) ^ 0xff, (p[6] & 0xff) ^ 0xff, (p[7] >> 8) ^ 0xff, (p[7] & 0xff) ^ 0xff]);
+      const client = new ipaddr.IPv4([
+        (p[6] >> 8) ^ 0xff,
+        (p[6] & 0xff) ^ 0xff,
+        (p[7] >> 8) ^ 0xff,
+        (p[7] & 0xff) ^ 0xff,
+      ]);
       return publicV4(v4At(p, 2)) && publicV4(client);
     }
     default:
@@ -59,7 +65,10 @@ export function isPublicAddress(address: string): boolean {
 }
 
 export class UnsafeUrlError extends Error {
-  constructor(readonly rule: string, message: string) {
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -72,13 +81,19 @@ export function checkUrlShape(raw: string, allowPrivate: boolean): URL {
   } catch {
     throw new UnsafeUrlError('isUrl', 'url must be an absolute http(s) URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UnsafeUrlError('scheme', 'url must use http or https');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UnsafeUrlError('scheme', 'url must use http or https');
   if (url.username || url.password) throw new UnsafeUrlError('noCredentials', 'url must not carry credentials');
   if (url.hash) throw new UnsafeUrlError('noFragment', 'url must not have a fragment');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate) {
-    if (host === 'localhost' || host.endsWith('.localhost')) throw new UnsafeUrlError('publicHost', 'url must not point at this machine');
-    if (isIP(host) && !isPublicAddress(host)) throw new UnsafeUrlError('publicHost', `url must not point at a private, loopback or link-local address (${host})`);
+    if (host === 'localhost' || host.endsWith('.localhost'))
+      throw new UnsafeUrlError('publicHost', 'url must not point at this machine');
+    if (isIP(host) && !isPublicAddress(host))
+      throw new UnsafeUrlError(
+        'publicHost',
+        `url must not point at a private, loopback or link-local address (${host})`,
+      );
   }
   return url;
 }
@@ -101,12 +116,20 @@ export async function checkUrl(raw: string, allowPrivate: boolean): Promise<URL>
 
 /** A `lookup` for http.request that refuses non-public addresses at connect time. */
 export function guardedLookup(allowPrivate: boolean) {
-  return (hostname: string, options: object, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+  return (
+    hostname: string,
+    options: object,
+    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const list = addresses as LookupAddress[];
       const bad = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
-      if (bad) return callback(new UnsafeUrlError('publicHost', `${hostname} resolves to a non-public address (${bad.address})`), []);
+      if (bad)
+        return callback(
+          new UnsafeUrlError('publicHost', `${hostname} resolves to a non-public address (${bad.address})`),
+          [],
+        );
       if ((options as { all?: boolean }).all) return callback(null, list);
       callback(null, list[0].address, list[0].family);
     });

@@ -17,7 +17,11 @@ export class WebhookSecrets {
   constructor(private readonly pool: Pool) {}
 
   async store(subscriptionId: string, secretId: string, secret: string): Promise<void> {
-    await this.pool.query('INSERT INTO webhook_secrets (subscription_id, secret_id, secret) VALUES ($1, $2, $3)', [subscriptionId, secretId, secret]);
+    await this.pool.query('INSERT INTO webhook_secrets (subscription_id, secret_id, secret) VALUES ($1, $2, $3)', [
+      subscriptionId,
+      secretId,
+      secret,
+    ]);
   }
 
   /**
@@ -33,7 +37,10 @@ export class WebhookSecrets {
   }
 
   async forget(subscriptionId: string, secretId?: string): Promise<void> {
-    await this.pool.query('DELETE FROM webhook_secrets WHERE subscription_id = $1 AND ($2::text IS NULL OR secret_id = $2)', [subscriptionId, secretId ?? null]);
+    await this.pool.query(
+      'DELETE FROM webhook_secrets WHERE subscription_id = $1 AND ($2::text IS NULL OR secret_id = $2)',
+      [subscriptionId, secretId ?? null],
+    );
   }
 
   /** The secrets that sign now: the current one first, then any rotated out whose grace has not ended. */

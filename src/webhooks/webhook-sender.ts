@@ -15,13 +15,21 @@ export interface SendResult {
 const SNIPPET_BYTES = 1024;
 
 /** Connections are kept alive between deliveries; each new one is dialled through the guarded lookup. */
-const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 128 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 128 }) };
+const agents = {
+  http: new HttpAgent({ keepAlive: true, maxSockets: 128 }),
+  https: new HttpsAgent({ keepAlive: true, maxSockets: 128 }),
+};
 
 /**
  * One POST of a signed body. Redirects are not followed (a 3xx is a failure like any other non-2xx), the whole
  * exchange is cut off after `timeoutMs`, and the target is checked again on the address actually dialled.
  */
-export function postWebhook(url: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number; allowPrivate: boolean }): Promise<SendResult> {
+export function postWebhook(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: { timeoutMs: number; allowPrivate: boolean },
+): Promise<SendResult> {
   const started = process.hrtime.bigint();
   const elapsed = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
   return new Promise<SendResult>((resolve) => {
@@ -43,7 +51,12 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       target,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'rectify-webhooks/1', ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'rectify-webhooks/1',
+          ...headers,
+          'content-length': String(Buffer.byteLength(body)),
+        },
         lookup: guardedLookup(opts.allowPrivate) as never,
         agent: target.protocol === 'https:' ? agents.https : agents.http,
       },
@@ -52,8 +65,13 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
         let kept = 0;
         const done = () => {
           const retryAfter = res.headers['retry-after'];
-          finish({ status: res.statusCode ?? null, latencyMs: elapsed(), retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
-            snippet: Buffer.concat(chunks).toString('utf8'), error: null });
+          finish({
+            status: res.statusCode ?? null,
+            latencyMs: elapsed(),
+            retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+            snippet: Buffer.concat(chunks).toString('utf8'),
+            error: null,
+          });
         };
         res.on('data', (c: Buffer) => {
           chunks.push(c.subarray(0, SNIPPET_BYTES - kept));

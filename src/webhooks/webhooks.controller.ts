@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -52,7 +65,11 @@ export class WebhooksController {
   /** Creates a subscription; the signing secret is in this response only. */
   @Post()
   @Roles(...MANAGERS)
-  async create(@Body() body: CreateWebhookDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async create(
+    @Body() body: CreateWebhookDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const settings = {
       url: await this.safeUrl(body.url),
       eventTypes: this.eventTypes(body.eventTypes ?? ['*']),
@@ -65,7 +82,13 @@ export class WebhooksController {
     await this.webhooks.secrets.store(id, ref.secretId, secret);
     let result: CommandResult;
     try {
-      result = await this.run(id, { kind: 'Subscribe', subscriptionId: id, secret: ref, ...settings }, ctx, undefined, res);
+      result = await this.run(
+        id,
+        { kind: 'Subscribe', subscriptionId: id, secret: ref, ...settings },
+        ctx,
+        undefined,
+        res,
+      );
     } catch (err) {
       await this.webhooks.secrets.forget(id);
       throw err;
@@ -96,7 +119,14 @@ export class WebhooksController {
   ) {
     const at = pointInTime(pit);
     const current = await this.row(id, p);
-    const s = rowToSubscription(at ? await this.timeTravel.row(webhookSubscriptionsProjection, subscriptionStream(id), at, { sql: 'SELECT * FROM rm_webhook_subscriptions WHERE id = $1', params: [id] }) : current);
+    const s = rowToSubscription(
+      at
+        ? await this.timeTravel.row(webhookSubscriptionsProjection, subscriptionStream(id), at, {
+            sql: 'SELECT * FROM rm_webhook_subscriptions WHERE id = $1',
+            params: [id],
+          })
+        : current,
+    );
     return conditionalGet(res, s.version, inm, s);
   }
 
@@ -125,7 +155,12 @@ export class WebhooksController {
   @Delete(':webhookId')
   @HttpCode(204)
   @Roles(...MANAGERS)
-  async remove(@Param('webhookId', UuidParam) id: string, @Headers('if-match') ifMatch: string | undefined, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async remove(
+    @Param('webhookId', UuidParam) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     await this.managed(id, ctx.principal);
     await this.run(id, { kind: 'DeleteSubscription' }, ctx, ifMatch, res);
     await this.webhooks.deliveries.cancelPending(id);
@@ -139,7 +174,12 @@ export class WebhooksController {
   @Post(':webhookId/rotate-secret')
   @HttpCode(200)
   @Roles(...MANAGERS)
-  async rotate(@Param('webhookId', UuidParam) id: string, @Body() body: RotateSecretDto, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) res: Response) {
+  async rotate(
+    @Param('webhookId', UuidParam) id: string,
+    @Body() body: RotateSecretDto,
+    @CommandCtx() ctx: CommandContext,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const { version } = await this.managedAt(id, ctx.principal);
     const { secret, ref } = newSecret();
     const previousExpiresAt = new Date(this.clock.now().getTime() + (body.graceHours ?? 24) * 3_600_000);
@@ -148,21 +188,44 @@ export class WebhooksController {
     try {
       // one rotation at a time: conditional on the client's If-Match, else on the version just read (a concurrent
       // rotation that won makes this one a 409, never a second secret the bookkeeping below would lose)
-      result = await this.run(id, { kind: 'RotateSecret', secret: ref, previousExpiresAt: previousExpiresAt.toISOString() }, ctx, ctx.ifMatch ?? `"${version}"`, res);
+      result = await this.run(
+        id,
+        { kind: 'RotateSecret', secret: ref, previousExpiresAt: previousExpiresAt.toISOString() },
+        ctx,
+        ctx.ifMatch ?? `"${version}"`,
+        res,
+      );
     } catch (err) {
       await this.webhooks.secrets.forget(id, ref.secretId);
-      if (err instanceof PreconditionFailedError && ctx.ifMatch === undefined) throw new ConcurrencyConflictError(subscriptionStream(id));
+      if (err instanceof PreconditionFailedError && ctx.ifMatch === undefined)
+        throw new ConcurrencyConflictError(subscriptionStream(id));
       throw err;
     }
     const rotated = result.events.find((e) => e.type === 'webhook.secret-rotated')!.data as SecretRotated['data'];
-    await this.webhooks.secrets.rotated(id, ref.secretId, rotated.previous.secretId, previousExpiresAt, this.clock.now());
-    return { id, secretId: ref.secretId, secret, previousSecretId: rotated.previous.secretId, previousExpiresAt: previousExpiresAt.toISOString() };
+    await this.webhooks.secrets.rotated(
+      id,
+      ref.secretId,
+      rotated.previous.secretId,
+      previousExpiresAt,
+      this.clock.now(),
+    );
+    return {
+      id,
+      secretId: ref.secretId,
+      secret,
+      previousSecretId: rotated.previous.secretId,
+      previousExpiresAt: previousExpiresAt.toISOString(),
+    };
   }
 
   /** The delivery log, newest event last: status, attempts, the last response. */
   @Get(':webhookId/deliveries')
   @Roles(...READERS)
-  async deliveries(@Param('webhookId', UuidParam) id: string, @Query() q: DeliveriesQuery, @CurrentPrincipal() p: Principal) {
+  async deliveries(
+    @Param('webhookId', UuidParam) id: string,
+    @Query() q: DeliveriesQuery,
+    @CurrentPrincipal() p: Principal,
+  ) {
     await this.row(id, p);
     const limit = q.limit ?? 50;
     const { rows } = await this.pool.query(
@@ -173,12 +236,19 @@ export class WebhooksController {
         ORDER BY d.global_position LIMIT $4`,
       [id, q.after ?? 0, q.status ?? null, limit],
     );
-    return { items: rows.map(rowToDelivery), next: rows.length === limit ? Number(rows[rows.length - 1].global_position) : null };
+    return {
+      items: rows.map(rowToDelivery),
+      next: rows.length === limit ? Number(rows[rows.length - 1].global_position) : null,
+    };
   }
 
   @Get(':webhookId/deliveries/:eventId')
   @Roles(...READERS)
-  async delivery(@Param('webhookId', UuidParam) id: string, @Param('eventId', UuidParam) eventId: string, @CurrentPrincipal() p: Principal) {
+  async delivery(
+    @Param('webhookId', UuidParam) id: string,
+    @Param('eventId', UuidParam) eventId: string,
+    @CurrentPrincipal() p: Principal,
+  ) {
     await this.row(id, p);
     const d = await this.webhooks.deliveries.get(id, eventId);
     if (!d) throw notFound(`no delivery of event ${eventId} to webhook ${id}`);
@@ -190,7 +260,11 @@ export class WebhooksController {
     return {
       ...rowToDelivery(d),
       attemptLog: rows.map((a) => ({
-        at: a.attempted_at.toISOString(), status: a.status_code, latencyMs: a.latency_ms, error: a.error, response: a.response_snippet,
+        at: a.attempted_at.toISOString(),
+        status: a.status_code,
+        latencyMs: a.latency_ms,
+        error: a.error,
+        response: a.response_snippet,
       })),
     };
   }
@@ -199,12 +273,18 @@ export class WebhooksController {
   @Post(':webhookId/deliveries/:eventId/redeliver')
   @HttpCode(202)
   @Roles(...MANAGERS)
-  async redeliver(@Param('webhookId', UuidParam) id: string, @Param('eventId', UuidParam) eventId: string, @CurrentPrincipal() p: Principal) {
+  async redeliver(
+    @Param('webhookId', UuidParam) id: string,
+    @Param('eventId', UuidParam) eventId: string,
+    @CurrentPrincipal() p: Principal,
+  ) {
     const sub = await this.row(id, p);
     this.assertEnabled(sub);
     const d = await this.webhooks.deliveries.get(id, eventId);
     if (!d) throw notFound(`no delivery of event ${eventId} to webhook ${id}`);
-    await this.webhooks.requeue([{ subscriptionId: id, eventId, position: Number(d.global_position), streamId: d.stream_id, type: d.event_type }]);
+    await this.webhooks.requeue([
+      { subscriptionId: id, eventId, position: Number(d.global_position), streamId: d.stream_id, type: d.event_type },
+    ]);
     return rowToDelivery((await this.webhooks.deliveries.get(id, eventId))!);
   }
 
@@ -216,7 +296,9 @@ export class WebhooksController {
     const sub = await this.row(id, p);
     this.assertEnabled(sub);
     if (body.after !== undefined && body.through !== undefined && body.through <= body.after) {
-      throw new ValidationProblem([{ field: 'through', rule: 'greaterThanAfter', message: 'through must be greater than after' }]);
+      throw new ValidationProblem([
+        { field: 'through', rule: 'greaterThanAfter', message: 'through must be greater than after' },
+      ]);
     }
     const filter = { eventTypes: sub.event_types, districts: sub.districts, createdPosition: -1 };
     const limit = body.limit ?? 100_000;
@@ -224,12 +306,26 @@ export class WebhooksController {
     let scanned = 0;
     let queued = 0;
     for (;;) {
-      const page = await this.store.readAll({ after, limit: 5000, from: body.from ? new Date(body.from) : undefined, to: body.to ? new Date(body.to) : undefined });
-      const inRange = await withDistricts(this.store, page.events.filter((e) => body.through === undefined || e.globalPosition <= body.through));
+      const page = await this.store.readAll({
+        after,
+        limit: 5000,
+        from: body.from ? new Date(body.from) : undefined,
+        to: body.to ? new Date(body.to) : undefined,
+      });
+      const inRange = await withDistricts(
+        this.store,
+        page.events.filter((e) => body.through === undefined || e.globalPosition <= body.through),
+      );
       const selected: NewDelivery[] = inRange
         .filter((e) => matches(filter, e))
         .slice(0, limit - queued)
-        .map((e) => ({ subscriptionId: id, eventId: e.eventId, position: e.globalPosition, streamId: e.streamId, type: e.type }));
+        .map((e) => ({
+          subscriptionId: id,
+          eventId: e.eventId,
+          position: e.globalPosition,
+          streamId: e.streamId,
+          type: e.type,
+        }));
       await this.webhooks.requeue(selected);
       queued += selected.length;
       scanned += inRange.length;
@@ -240,7 +336,8 @@ export class WebhooksController {
   }
 
   private assertEnabled(sub: QueryResultRow): void {
-    if (!sub.enabled) throw new DomainError('conflict', 'the subscription is disabled: enable it first', undefined, 'enabled');
+    if (!sub.enabled)
+      throw new DomainError('conflict', 'the subscription is disabled: enable it first', undefined, 'enabled');
   }
 
   /** A subscription a command may act on, folded from its stream (never a read model that may lag). */
@@ -256,7 +353,8 @@ export class WebhooksController {
 
   private async row(id: string, p: Principal): Promise<QueryResultRow> {
     const { rows } = await this.pool.query('SELECT * FROM rm_webhook_subscriptions WHERE id = $1', [id]);
-    if (!rows.length || (p.role !== 'auditor' && !canManage(p, rows[0]))) throw notFound(`webhook subscription ${id} not found`);
+    if (!rows.length || (p.role !== 'auditor' && !canManage(p, rows[0])))
+      throw notFound(`webhook subscription ${id} not found`);
     return rows[0];
   }
 
@@ -264,7 +362,8 @@ export class WebhooksController {
     try {
       return (await checkUrl(url, this.config.webhookAllowPrivate)).toString();
     } catch (err) {
-      if (err instanceof UnsafeUrlError) throw new ValidationProblem([{ field: 'url', rule: err.rule, message: err.message }]);
+      if (err instanceof UnsafeUrlError)
+        throw new ValidationProblem([{ field: 'url', rule: err.rule, message: err.message }]);
       throw err;
     }
   }
@@ -272,7 +371,13 @@ export class WebhooksController {
   private eventTypes(patterns: string[]): string[] {
     const useless = patterns.map((p, i) => [p, i] as const).filter(([p]) => !selectsSomething(p));
     if (useless.length) {
-      throw new ValidationProblem(useless.map(([p, i]) => ({ field: `eventTypes[${i}]`, rule: 'knownEventType', message: `${p} selects no event type the product records` })));
+      throw new ValidationProblem(
+        useless.map(([p, i]) => ({
+          field: `eventTypes[${i}]`,
+          rule: 'knownEventType',
+          message: `${p} selects no event type the product records`,
+        })),
+      );
     }
     return patterns;
   }
@@ -282,12 +387,23 @@ export class WebhooksController {
     if (p.role === 'city-admin' || !p.districts.length) return codes;
     const outside = codes.map((c, i) => [c, i] as const).filter(([c]) => !p.districts.includes(c));
     if (outside.length) {
-      throw new DomainError('forbidden', `districts outside your jurisdiction: ${outside.map(([c]) => c).join(', ')}`, `districts[${outside[0][1]}]`, 'inJurisdiction');
+      throw new DomainError(
+        'forbidden',
+        `districts outside your jurisdiction: ${outside.map(([c]) => c).join(', ')}`,
+        `districts[${outside[0][1]}]`,
+        'inJurisdiction',
+      );
     }
     return codes.length ? codes : [...p.districts];
   }
 
-  private run(id: string, command: SubscriptionCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {
+  private run(
+    id: string,
+    command: SubscriptionCommand,
+    ctx: CommandContext,
+    ifMatch: string | undefined,
+    res: Response,
+  ) {
     return executeWithEtag(this.commands, subscriptionDecider, subscriptionStream(id), command, ctx, ifMatch, res);
   }
 }

@@ -1,6 +1,18 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min,
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsBoolean,
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
 } from 'class-validator';
 import { CODE, CODE_MSG } from '../shared/patterns';
 import { EVENT_TYPE_PATTERN } from './delivery-policy';
@@ -9,16 +21,38 @@ const TYPE_MSG = { each: true, message: 'eventTypes must be event types or wildc
 
 export class CreateWebhookDto {
   @IsString() @MaxLength(2000) url!: string;
-  @IsOptional() @ArrayMinSize(1) @ArrayMaxSize(100) @ArrayUnique() @IsString({ each: true }) @Matches(EVENT_TYPE_PATTERN, TYPE_MSG) eventTypes?: string[];
-  @IsOptional() @ArrayMaxSize(100) @ArrayUnique() @IsString({ each: true }) @Matches(CODE, { ...CODE_MSG, each: true }) districts?: string[];
+  @IsOptional()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(EVENT_TYPE_PATTERN, TYPE_MSG)
+  eventTypes?: string[];
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(CODE, { ...CODE_MSG, each: true })
+  districts?: string[];
   @IsOptional() @IsString() @MaxLength(500) description?: string;
   @IsOptional() @IsBoolean() enabled?: boolean;
 }
 
 export class UpdateWebhookDto {
   @IsOptional() @IsString() @MaxLength(2000) url?: string;
-  @IsOptional() @ArrayMinSize(1) @ArrayMaxSize(100) @ArrayUnique() @IsString({ each: true }) @Matches(EVENT_TYPE_PATTERN, TYPE_MSG) eventTypes?: string[];
-  @IsOptional() @ArrayMaxSize(100) @ArrayUnique() @IsString({ each: true }) @Matches(CODE, { ...CODE_MSG, each: true }) districts?: string[];
+  @IsOptional()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(EVENT_TYPE_PATTERN, TYPE_MSG)
+  eventTypes?: string[];
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(CODE, { ...CODE_MSG, each: true })
+  districts?: string[];
   @IsOptional() @IsString() @MaxLength(500) description?: string;
   @IsOptional() @IsBoolean() enabled?: boolean;
 }

@@ -52,7 +52,10 @@ export function webhookBody(e: StoredEvent): string {
 }
 
 class DeliveryFailed extends Error {
-  constructor(message: string, readonly retryAfterMs: number | null) {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null,
+  ) {
     super(message);
   }
 }
@@ -122,7 +125,11 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       removeOnComplete: { age: 86400 },
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error, job?: MinimalJob<DeliveryKey>) =>
-          retryDelay(schedule, attemptsMade + (job?.data.prior ?? 0), (err as DeliveryFailed | undefined)?.retryAfterMs ?? null),
+          retryDelay(
+            schedule,
+            attemptsMade + (job?.data.prior ?? 0),
+            (err as DeliveryFailed | undefined)?.retryAfterMs ?? null,
+          ),
       },
     });
     scrapeHooks.add(this.refreshMetrics);
@@ -181,14 +188,28 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     if (!(await this.projections.waitFor(through, 30_000, [webhookSubscriptionsProjection.name]))) {
       throw new Error('the subscriptions read model is behind the outbox; retrying');
     }
-    const { rows: subs } = await this.pool.query('SELECT id, event_types, districts, created_position FROM rm_webhook_subscriptions WHERE enabled');
-    const filters = subs.map((s) => ({ id: s.id as string, eventTypes: s.event_types, districts: s.districts, createdPosition: Number(s.created_position) }));
+    const { rows: subs } = await this.pool.query(
+      'SELECT id, event_types, districts, created_position FROM rm_webhook_subscriptions WHERE enabled',
+    );
+    const filters = subs.map((s) => ({
+      id: s.id as string,
+      eventTypes: s.event_types,
+      districts: s.districts,
+      createdPosition: Number(s.created_position),
+    }));
     const created: NewDelivery[] = [];
     // districts only matter to a subscription confined to some
     const scoped = filters.some((f) => f.districts.length > 0) ? await withDistricts(this.store, events) : events;
     for (const e of scoped) {
       for (const s of filters) {
-        if (matches(s, e)) created.push({ subscriptionId: s.id, eventId: e.eventId, position: e.globalPosition, streamId: e.streamId, type: e.type });
+        if (matches(s, e))
+          created.push({
+            subscriptionId: s.id,
+            eventId: e.eventId,
+            position: e.globalPosition,
+            streamId: e.streamId,
+            type: e.type,
+          });
       }
     }
     await this.enqueue(await this.deliveries.create(created, through));
@@ -199,7 +220,11 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     if (!keys.length) return;
     const attempts = this.config.webhookRetryDelaysMs.length + 1;
     await this.queue.addBulk(
-      keys.map((k) => ({ name: 'deliver', data: k, opts: { jobId: jobIdOf(k), attempts: attempts - (k.prior ?? 0), backoff: { type: 'webhook' }, delay } })),
+      keys.map((k) => ({
+        name: 'deliver',
+        data: k,
+        opts: { jobId: jobIdOf(k), attempts: attempts - (k.prior ?? 0), backoff: { type: 'webhook' }, delay },
+      })),
     );
   }
 
@@ -305,8 +330,14 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** One POST of one delivery, recorded; what became of it and, once it is done with, the next of its line. */
-  private async attemptOne(key: DeliveryKey, lastAttempt: boolean, posting: () => void): Promise<
-    { kind: 'skipped' | 'cancelled' | 'waiting' } | { kind: 'delivered'; next: DeliveryKey | null } | { kind: 'failed'; error: Error & { retryAfterMs?: number | null } }
+  private async attemptOne(
+    key: DeliveryKey,
+    lastAttempt: boolean,
+    posting: () => void,
+  ): Promise<
+    | { kind: 'skipped' | 'cancelled' | 'waiting' }
+    | { kind: 'delivered'; next: DeliveryKey | null }
+    | { kind: 'failed'; error: Error & { retryAfterMs?: number | null } }
   > {
     const { subscriptionId, eventId, round } = key;
     const d = await this.deliveries.get(subscriptionId, eventId);
@@ -329,13 +360,24 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     const keys = await this.secrets.signing(subscriptionId, sub.secret_id, at);
     const signature = keys.map((k) => new Webhook(k).sign(event.eventId, at, body)).join(' ');
     posting();
-    const result = await postWebhook(sub.url, body, {
-      'webhook-id': event.eventId,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signature,
-    }, { timeoutMs: this.config.webhookTimeoutMs, allowPrivate: this.config.webhookAllowPrivate });
+    const result = await postWebhook(
+      sub.url,
+      body,
+      {
+        'webhook-id': event.eventId,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
+      { timeoutMs: this.config.webhookTimeoutMs, allowPrivate: this.config.webhookAllowPrivate },
+    );
     const outcome = outcomeOf(result.status, parseRetryAfter(result.retryAfter, at));
-    const attempt = { at, status: result.status, latencyMs: result.latencyMs, error: result.error, snippet: result.snippet };
+    const attempt = {
+      at,
+      status: result.status,
+      latencyMs: result.latencyMs,
+      error: result.error,
+      snippet: result.snippet,
+    };
     if (outcome.kind === 'delivered') {
       const next = await this.deliveries.attempted(d, attempt, 'delivered');
       if (!this.healthy.has(subscriptionId)) {
@@ -357,7 +399,14 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     if (failingSince) this.failingSince.set(subscriptionId, failingSince);
     if (failingTooLong(failingSince, at, this.config.webhookDisableAfterHours * 3_600_000)) {
       webhookAttempts.inc({ outcome: 'disabled' });
-      await this.disable(sub, 'failing', `no delivery succeeded since ${failingSince!.toISOString()}`, event.eventId, d, attempt);
+      await this.disable(
+        sub,
+        'failing',
+        `no delivery succeeded since ${failingSince!.toISOString()}`,
+        event.eventId,
+        d,
+        attempt,
+      );
       return { kind: 'failed', error: new UnrecoverableError('failing too long: subscription disabled') };
     }
     const next = await this.deliveries.attempted(d, attempt, lastAttempt ? 'failed' : null);
@@ -371,13 +420,25 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
    * what is pending — including a delivery the outbox recorded meanwhile. One recorded later still finds the
    * subscription disabled when its job runs, and is cancelled there.
    */
-  private async disable(sub: QueryResultRow, reason: DisableReason, detail: string, causationId: string, d: QueryResultRow, attempt: Attempt): Promise<void> {
+  private async disable(
+    sub: QueryResultRow,
+    reason: DisableReason,
+    detail: string,
+    causationId: string,
+    d: QueryResultRow,
+    attempt: Attempt,
+  ): Promise<void> {
     await this.commands.execute(
-      new ExecuteDecider(subscriptionDecider, subscriptionStream(sub.id), { kind: 'DisableSubscription', reason, detail }, {
-        principal: WEBHOOK_SYSTEM,
-        correlationId: randomUUID(),
-        causationId,
-      }),
+      new ExecuteDecider(
+        subscriptionDecider,
+        subscriptionStream(sub.id),
+        { kind: 'DisableSubscription', reason, detail },
+        {
+          principal: WEBHOOK_SYSTEM,
+          correlationId: randomUUID(),
+          causationId,
+        },
+      ),
     );
     await this.deliveries.attempted(d, attempt, 'failed');
     const cancelled = await this.deliveries.cancelPending(sub.id);

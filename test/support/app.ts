@@ -25,7 +25,14 @@ export interface TestApp {
    * a request whose response is checked against openapi.yaml (route template given). It reads its own writes as a
    * client should: every call sends the highest X-Log-Position seen so far as X-Min-Position.
    */
-  call(method: 'get' | 'post' | 'put' | 'patch' | 'delete', template: string, path: string, caller?: Caller | null, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
+  call(
+    method: 'get' | 'post' | 'put' | 'patch' | 'delete',
+    template: string,
+    path: string,
+    caller?: Caller | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<request.Response>;
   close(): Promise<void>;
   /** stop the app but keep its database (to start again on it) */
   stop(): Promise<void>;
@@ -50,13 +57,18 @@ export interface TestAppOptions {
 }
 
 /** Routes that act on no stream (they queue deliveries again): If-Match does not apply. */
-const NOT_ON_A_STREAM = new Set(['post /api/v1/webhooks/{webhookId}/deliveries/{eventId}/redeliver', 'post /api/v1/webhooks/{webhookId}/replay']);
+const NOT_ON_A_STREAM = new Set([
+  'post /api/v1/webhooks/{webhookId}/deliveries/{eventId}/redeliver',
+  'post /api/v1/webhooks/{webhookId}/replay',
+]);
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
   // without Redis (outside CI), a suite meant for it runs on BullMQ's Postgres backend, and says so
   if (options.queue === 'redis' && !options.redisUrl && !redisPresent()) {
-    notRun(`the Redis queue backend for ${expect.getState().testPath?.replace(/.*\/test\//, 'test/') ?? 'a suite'} (it ran on BullMQ's Postgres backend)`);
+    notRun(
+      `the Redis queue backend for ${expect.getState().testPath?.replace(/.*\/test\//, 'test/') ?? 'a suite'} (it ran on BullMQ's Postgres backend)`,
+    );
     options = { ...options, queue: 'postgres' };
   }
   const config = loadConfig({
@@ -72,7 +84,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await createApp(config, { databaseUrl: db.url, clock: options.clock });
   await app.init();
   const http = request(app.getHttpServer());
-  const token: TestApp['token'] = (role, extra = {}) => signToken({ sub: extra.sub ?? `t-${role}`, role, ...extra }, config.jwtSecret);
+  const token: TestApp['token'] = (role, extra = {}) =>
+    signToken({ sub: extra.sub ?? `t-${role}`, role, ...extra }, config.jwtSecret);
   let reached = 0;
   const probes = { routes: new Set<string>(), problems: [] as string[] };
   let probeNo = 0;
@@ -94,18 +107,27 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         return body === undefined ? req : req.send(body as object);
       };
       const key = `${method} ${template}`;
-      const probing = options.probeIfMatch && method !== 'get' && template.startsWith('/api/v1') && !NOT_ON_A_STREAM.has(key)
-        && !Object.keys(headers).some((h) => h.toLowerCase() === 'if-match');
+      const probing =
+        options.probeIfMatch &&
+        method !== 'get' &&
+        template.startsWith('/api/v1') &&
+        !NOT_ON_A_STREAM.has(key) &&
+        !Object.keys(headers).some((h) => h.toLowerCase() === 'if-match');
       let probe: request.Response | null = null;
       if (probing) {
         const correlationId = randomUUID();
-        probe = await send({ 'If-Match': probeNo++ % 2 ? '"999999998", W/"1", "999999999"' : '"999999999"', 'X-Correlation-Id': correlationId });
-        if (await eventsUnder(db, correlationId)) probes.problems.push(`${key}: a stale If-Match wrote to the log (${probe.status})`);
+        probe = await send({
+          'If-Match': probeNo++ % 2 ? '"999999998", W/"1", "999999999"' : '"999999999"',
+          'X-Correlation-Id': correlationId,
+        });
+        if (await eventsUnder(db, correlationId))
+          probes.problems.push(`${key}: a stale If-Match wrote to the log (${probe.status})`);
       }
       const res = await send({});
       if (probe && res.status < 300) {
         probes.routes.add(key);
-        if (probe.status !== 412) probes.problems.push(`${key}: a stale If-Match got ${probe.status}, the command itself ${res.status}`);
+        if (probe.status !== 412)
+          probes.problems.push(`${key}: a stale If-Match got ${probe.status}, the command itself ${res.status}`);
       }
       const position = Number(res.headers['x-log-position'] ?? 0);
       if (position > reached) reached = position;

@@ -37,10 +37,19 @@ export async function startClamd(): Promise<TestClamd> {
   const dir = await mkdtemp(join(tmpdir(), 'rectify-clamd-'));
   await writeFile(join(dir, 'eicar.ndb'), `Eicar-Test-Signature:0:*:${Buffer.from(EICAR).toString('hex')}\n`);
   const port = await freePort();
-  await writeFile(join(dir, 'clamd.conf'), [
-    'Foreground yes', `DatabaseDirectory ${dir}`, `TCPSocket ${port}`, 'TCPAddr 127.0.0.1', `PidFile ${join(dir, 'clamd.pid')}`,
-    `LogFile ${join(dir, 'clamd.log')}`, 'StreamMaxLength 30M', '',
-  ].join('\n'));
+  await writeFile(
+    join(dir, 'clamd.conf'),
+    [
+      'Foreground yes',
+      `DatabaseDirectory ${dir}`,
+      `TCPSocket ${port}`,
+      'TCPAddr 127.0.0.1',
+      `PidFile ${join(dir, 'clamd.pid')}`,
+      `LogFile ${join(dir, 'clamd.log')}`,
+      'StreamMaxLength 30M',
+      '',
+    ].join('\n'),
+  );
   const child: ChildProcess = spawn(CLAMD, [`--config-file=${join(dir, 'clamd.conf')}`], { stdio: 'ignore' });
   let exited = false;
   child.once('exit', () => (exited = true));

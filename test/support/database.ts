@@ -27,5 +27,6 @@ export async function createTestDatabase(poolSize = 20): Promise<TestDatabase> {
 
 /** How many events the request with this correlation id appended (its own, not what others did meanwhile). */
 export async function eventsUnder(db: TestDatabase, correlationId: string): Promise<number> {
-  return (await db.pool.query('SELECT count(*)::int AS n FROM events WHERE correlation_id = $1', [correlationId])).rows[0].n;
+  return (await db.pool.query('SELECT count(*)::int AS n FROM events WHERE correlation_id = $1', [correlationId]))
+    .rows[0].n;
 }

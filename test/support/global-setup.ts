@@ -26,7 +26,10 @@ export default async function globalSetup(): Promise<void> {
     chmodSync(dir, 0o755);
     process.stderr.write(`\nno Postgres at ${ADMIN_DATABASE_URL}: starting an embedded one in ${dir}\n`);
     // the suites' apps, and BullMQ's Postgres backend standing in for Redis, hold more connections than 100
-    const embedded = await startEmbeddedPostgres(dir, await freePort(), () => undefined, false, ['-c', 'max_connections=400']);
+    const embedded = await startEmbeddedPostgres(dir, await freePort(), () => undefined, false, [
+      '-c',
+      'max_connections=400',
+    ]);
     (globalThis as { __embeddedPostgres?: typeof embedded }).__embeddedPostgres = embedded;
     const admin = new URL(embedded.url);
     admin.pathname = '/postgres';
@@ -34,7 +37,9 @@ export default async function globalSetup(): Promise<void> {
   }
   if (!(await redisAnswers(REDIS_URL))) {
     if (ci) throw new Error(`tests need Redis at ${REDIS_URL} under CI=true (set TEST_REDIS_URL)`);
-    process.stderr.write(`no Redis at ${REDIS_URL}: suites meant for Redis run on BullMQ's Postgres backend; tests of Redis itself are not run\n`);
+    process.stderr.write(
+      `no Redis at ${REDIS_URL}: suites meant for Redis run on BullMQ's Postgres backend; tests of Redis itself are not run\n`,
+    );
     process.env[NO_REDIS_ENV] = '1';
   }
 }
@@ -54,7 +59,12 @@ async function postgresAnswers(url: string): Promise<boolean> {
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 5000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 5000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

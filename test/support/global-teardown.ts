@@ -7,9 +7,14 @@ import { NOT_RUN_DIR_ENV } from './tiers';
 export default async function globalTeardown(): Promise<void> {
   const dir = process.env[NOT_RUN_DIR_ENV];
   if (dir) {
-    const lines = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n')).filter(Boolean);
+    const lines = readdirSync(dir)
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+      .filter(Boolean);
     const notes = [...new Set(lines)].sort();
-    if (notes.length) process.stderr.write(`\nNOT RUN here (reported as skipped, not passed):\n${notes.map((n) => `  - ${n}`).join('\n')}\n`);
+    if (notes.length)
+      process.stderr.write(
+        `\nNOT RUN here (reported as skipped, not passed):\n${notes.map((n) => `  - ${n}`).join('\n')}\n`,
+      );
     rmSync(dir, { recursive: true, force: true });
   }
   await (globalThis as { __embeddedPostgres?: EmbeddedDatabase }).__embeddedPostgres?.stop();

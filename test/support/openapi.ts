@@ -35,7 +35,11 @@ export function specProblems(method: string, template: string, res: ResponseLike
     response = pointer
       .slice(2)
       .split('/')
-      .reduce((o: Record<string, unknown>, k: string) => o[k.replace(/~1/g, '/').replace(/~0/g, '~')] as Record<string, unknown>, spec);
+      .reduce(
+        (o: Record<string, unknown>, k: string) =>
+          o[k.replace(/~1/g, '/').replace(/~0/g, '~')] as Record<string, unknown>,
+        spec,
+      );
   }
   const contentType = (res.headers['content-type'] ?? '').split(';')[0].trim();
   if (!response.content) {
@@ -43,7 +47,9 @@ export function specProblems(method: string, template: string, res: ResponseLike
     return empty ? [] : [`${method} ${template} ${res.status} documents no body, got ${contentType}`];
   }
   if (!response.content[contentType]) {
-    return [`${method} ${template} ${res.status}: content type ${contentType} not in ${Object.keys(response.content).join(', ')}`];
+    return [
+      `${method} ${template} ${res.status}: content type ${contentType} not in ${Object.keys(response.content).join(', ')}`,
+    ];
   }
   // a file's bytes: the content type is what there is to check
   if (response.content[contentType].schema?.format === 'binary') return [];

@@ -6,7 +6,11 @@ export interface Received {
   timestamp: string;
   signature: string;
   body: string;
-  json: { type: string; timestamp: string; data: { eventId: string; stream: string; version: number; position: number; actor: unknown; payload: unknown } };
+  json: {
+    type: string;
+    timestamp: string;
+    data: { eventId: string; stream: string; version: number; position: number; actor: unknown; payload: unknown };
+  };
   /** the status this receiver answered */
   answered: number;
   /** which of the known secrets verified it (by index in `secrets`) */
@@ -38,31 +42,40 @@ export class Receiver {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => void (this.hold ?? Promise.resolve()).then(() => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const verifiedBy = this.verify(body, req.headers);
-        const mode = this.mode;
-        let status = 204;
-        const headers: Record<string, string> = {};
-        const id = String(req.headers['webhook-id']);
-        if (mode === 'unavailable' || this.failOnce.delete(id)) status = 503;
-        else if (mode === 'gone') status = 410;
-        else if (mode !== 'up') {
-          status = mode.status;
-          Object.assign(headers, mode.headers ?? {});
-        } else if (!verifiedBy.length) status = 401;
-        let json: Received['json'];
-        try {
-          json = JSON.parse(body);
-        } catch {
-          json = null as never;
-        }
-        this.received.push({
-          id: String(req.headers['webhook-id']), timestamp: String(req.headers['webhook-timestamp']), signature: String(req.headers['webhook-signature']),
-          body, json, answered: status, verifiedBy,
-        });
-        res.writeHead(status, headers).end(status === 204 ? undefined : 'receiver says no');
-      }));
+      req.on(
+        'end',
+        () =>
+          void (this.hold ?? Promise.resolve()).then(() => {
+            const body = Buffer.concat(chunks).toString('utf8');
+            const verifiedBy = this.verify(body, req.headers);
+            const mode = this.mode;
+            let status = 204;
+            const headers: Record<string, string> = {};
+            const id = String(req.headers['webhook-id']);
+            if (mode === 'unavailable' || this.failOnce.delete(id)) status = 503;
+            else if (mode === 'gone') status = 410;
+            else if (mode !== 'up') {
+              status = mode.status;
+              Object.assign(headers, mode.headers ?? {});
+            } else if (!verifiedBy.length) status = 401;
+            let json: Received['json'];
+            try {
+              json = JSON.parse(body);
+            } catch {
+              json = null as never;
+            }
+            this.received.push({
+              id: String(req.headers['webhook-id']),
+              timestamp: String(req.headers['webhook-timestamp']),
+              signature: String(req.headers['webhook-signature']),
+              body,
+              json,
+              answered: status,
+              verifiedBy,
+            });
+            res.writeHead(status, headers).end(status === 204 ? undefined : 'receiver says no');
+          }),
+      );
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server!.address() as { port: number }).port;
@@ -80,7 +93,11 @@ export class Receiver {
   }
 
   private verify(body: string, headers: IncomingHttpHeaders): number[] {
-    const h = { 'webhook-id': String(headers['webhook-id']), 'webhook-timestamp': String(headers['webhook-timestamp']), 'webhook-signature': String(headers['webhook-signature']) };
+    const h = {
+      'webhook-id': String(headers['webhook-id']),
+      'webhook-timestamp': String(headers['webhook-timestamp']),
+      'webhook-signature': String(headers['webhook-signature']),
+    };
     const ok: number[] = [];
     this.secrets.forEach((secret, i) => {
       try {

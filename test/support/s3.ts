@@ -20,7 +20,13 @@ export interface TestS3 {
  */
 export async function startTestS3(bucket = 'evidence'): Promise<TestS3> {
   const directory = await mkdtemp(join(tmpdir(), 'rectify-s3-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
   const { port } = (await server.run()) as { port: number };
   const url = `s3://S3RVER:S3RVER@${bucket}/rectify?endpoint=http://127.0.0.1:${port}&region=us-east-1&pathStyle=true`;
   const at = parseS3Url(url);

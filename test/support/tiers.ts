@@ -15,4 +15,3 @@ export function notRun(what: string): void {
   if (dir) appendFileSync(join(dir, `${process.pid}.txt`), `${what}\n`);
   else process.stderr.write(`NOT RUN: ${what}\n`);
 }
-
