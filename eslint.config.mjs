@@ -12,6 +12,7 @@ export default tseslint.config(
       'jest.config.js',
       'jest.unit.config.js',
       '.dependency-cruiser.cjs',
+      '.dependency-cruiser.runtime.cjs',
     ],
   },
   js.configs.recommended,

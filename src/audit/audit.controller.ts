@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
-import { FilesService } from '../files/files.service';
+import { FilesService } from '../files/files.module';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
 import { Roles } from '../auth/auth.decorators';

@@ -6,7 +6,7 @@ import { BrokenLink } from '../event-store/hash-chain';
 import { inTransaction } from '../infra/transaction';
 import { Projection } from '../projections/projection';
 import { applyEvents } from '../projections/projection-runner';
-import { OUTBOX_CHECKPOINT } from '../webhooks/delivery-store';
+import { OUTBOX_CHECKPOINT } from '../webhooks/webhooks.module';
 import { ChainWalker } from './chain-verification';
 
 export interface ReplayReport {

@@ -1,4 +1,5 @@
-import { CHECKLISTS, TemplateRef } from '../checklists/checklist';
+import { CHECKLISTS } from '../checklists';
+import { TemplateRef } from '../checklists';
 import { isCalendarDate } from '../shared/dates';
 import { CODE as CODE_RE, KEY as KEY_RE } from '../shared/patterns';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';

@@ -1,16 +1,13 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
 import { CommandCtx, READ_ROLES, Roles } from '../auth/auth.decorators';
 import { EventStore } from '../event-store/event-store';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
-import { pageOf } from '../http/paging';
 import { eventToJson } from '../http/event-json';
 import { KeyParam, PhaseParam, SubjectTypeParam, UuidParam } from '../http/params';
-import { PG_POOL } from '../infra/tokens';
 import { notFound } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { campaignDecider, campaignStream } from './campaign.decider';
@@ -24,9 +21,8 @@ import {
   ReminderScheduleDto,
   SetDeadlineDto,
 } from './campaign.dto';
-import { campaignsProjection, rowToCampaign } from './campaigns.projection';
+import { CampaignQueries } from './campaign.queries';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
-import { TimeTravel } from '../projections/time-travel';
 
 const BASE = '/api/v1/campaigns';
 
@@ -35,8 +31,7 @@ export class CampaignsController {
   constructor(
     private readonly commands: CommandExecutor,
     private readonly store: EventStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly timeTravel: TimeTravel,
+    private readonly queries: CampaignQueries,
   ) {}
 
   @Post()
@@ -55,16 +50,8 @@ export class CampaignsController {
 
   @Get()
   @Roles(...READ_ROLES)
-  async list(@Query() q: ListCampaignsQuery) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.jurisdiction) where.push(`jurisdiction = $${params.push(q.jurisdiction)}`);
-    if (q.status) where.push(`status = $${params.push(q.status)}`);
-    return pageOf(
-      this.pool,
-      { from: 'rm_campaigns', where, params, orderBy: 'launched_at DESC, id', limit: q.limit, offset: q.offset },
-      rowToCampaign,
-    );
+  list(@Query() q: ListCampaignsQuery) {
+    return this.queries.list(q);
   }
 
   @Get(':id')
@@ -75,13 +62,7 @@ export class CampaignsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const at = pointInTime(q);
-    const select = { sql: 'SELECT * FROM rm_campaigns WHERE id = $1', params: [id] };
-    const rows = at
-      ? [await this.timeTravel.row(campaignsProjection, campaignStream(id), at, select)]
-      : (await this.pool.query(select.sql, select.params)).rows;
-    if (!rows.length) throw notFound(`campaign ${id} not found`);
-    const campaign = rowToCampaign(rows[0]);
+    const campaign = await this.queries.get(id, pointInTime(q));
     return conditionalGet(res, campaign.version, ifNoneMatch, campaign);
   }
 

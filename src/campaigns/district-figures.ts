@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, QueryResultRow } from 'pg';
-import { PENALTY_KINDS } from '../enforcement/inspection.decider';
 import { PG_POOL } from '../infra/tokens';
 import { ReadModelMemo } from '../projections/read-model-memo';
-import { SUBJECT_TYPES } from '../domain';
+import { PENALTY_KINDS, SUBJECT_TYPES } from '../domain';
 import type { District } from '../domain';
 
 /**

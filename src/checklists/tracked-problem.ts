@@ -1,4 +1,5 @@
-import type { FileRef } from '../domain';
+import type { Evidence } from '../domain';
+export type { Evidence } from '../domain';
 import { isCalendarDate } from '../shared/dates';
 import { conflict, invalid, notFound } from '../shared/decider';
 
@@ -7,14 +8,6 @@ import { conflict, invalid, notFound } from '../shared/decider';
  * order. open → rectified (with evidence) → verified; a failed verification reopens it.
  */
 export type ProblemStatus = 'open' | 'rectified' | 'verified';
-
-export interface Evidence {
-  text: string;
-  /** a reference to a file kept elsewhere (free text, as before files were stored) */
-  fileRef?: string;
-  /** files stored here (POST /api/v1/files), each with the sha256 its bytes had */
-  files?: FileRef[];
-}
 
 export interface Verification {
   result: 'passed' | 'failed';

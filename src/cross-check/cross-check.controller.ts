@@ -5,37 +5,34 @@ import {
   Get,
   Headers,
   HttpCode,
-  Inject,
   Param,
   Post,
   Put,
   Query,
   Res,
 } from '@nestjs/common';
-import { FilesService } from '../files/files.service';
+import { FilesService } from '../files/files.module';
 import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
-import { campaignDistrict, CampaignReader } from '../campaigns/campaign.reader';
-import { phaseStatus } from '../campaigns/campaign.decider';
-import type { CampaignState } from '../campaigns/campaign.decider';
+import { campaignDistrict, CampaignReader } from '../campaigns/campaigns.module';
+import { phaseStatus } from '../campaigns';
+import type { CampaignState } from '../campaigns';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { DistrictParam, ItemParam, UuidParam } from '../http/params';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
-import { PG_POOL } from '../infra/tokens';
 import { withoutExists } from '../projections/evolve-row';
-import { DOC, rowToDocument } from '../projections/documents.projection';
+import { CrossCheckQueries } from './cross-check.queries';
 import { AggregateReader } from '../shared/aggregate-reader';
 import type { PointInTime } from '../shared/aggregate-reader';
 import { Clock } from '../shared/clock';
 import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
-import { SubjectReader } from '../subjects/subject.reader';
+import { SubjectReader } from '../subjects/subjects.module';
 import {
   AssignDistrictDto,
   DeclareItemsDto,
@@ -49,7 +46,7 @@ import {
   SpotCheckDto,
 } from './cross-check.dto';
 import { visitDecider, visitStream } from './district-visit.decider';
-import type { VisitCommand, VisitState } from './district-visit.decider';
+import type { VisitCommand } from './district-visit.decider';
 import { rubricOf } from './rubric';
 import { Scores, summariseItems, summariseScore } from './scores.service';
 import { selfEvaluationDecider, selfEvaluationStream } from './self-evaluation.decider';
@@ -70,7 +67,7 @@ export class CrossCheckController {
     private readonly scores: Scores,
     private readonly files: FilesService,
     private readonly clock: Clock,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly queries: CrossCheckQueries,
   ) {}
 
   @Get('rubrics/:rubricId')
@@ -189,12 +186,8 @@ export class CrossCheckController {
   async visits(@Param('id', UuidParam) id: string, @Query() q: ListVisitsQuery, @CurrentPrincipal() p: Principal) {
     const campaign = await this.campaigns.get(id);
     if (q.district) campaignDistrict(campaign, q.district, p);
-    const { rows } = await this.pool.query(
-      `SELECT * FROM rm_documents WHERE campaign_id = $1 AND kind = $2 AND ($3::text IS NULL OR district_code = $3)
-        ORDER BY state->>'visitedOn', stream_id`,
-      [id, DOC.visit, q.district ?? null],
-    );
-    return { items: rows.filter((r) => this.canSee(p, r.district_code)).map((r) => rowToDocument<VisitState>(r)) };
+    const visits = await this.queries.visits(id, q.district);
+    return { items: visits.filter((v) => this.canSee(p, v.districtCode)).map((v) => v.visit) };
   }
 
   @Get('campaigns/:id/cross-check-visits/:visitId')

@@ -1,3 +1,4 @@
+import { CrossCheckQueries } from './cross-check.queries';
 import { Module } from '@nestjs/common';
 import { SubjectsModule } from '../subjects/subjects.module';
 import { CrossCheckController } from './cross-check.controller';
@@ -7,7 +8,10 @@ import { Scores } from './scores.service';
 @Module({
   imports: [SubjectsModule],
   controllers: [CrossCheckController],
-  providers: [RubricFacts, Scores],
+  providers: [RubricFacts, Scores, CrossCheckQueries],
   exports: [Scores],
 })
 export class CrossCheckModule {}
+
+// what other slices inject from this one
+export * from './scores.service';

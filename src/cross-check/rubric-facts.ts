@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import type { CampaignState } from '../campaigns/campaign.decider';
+import type { CampaignState } from '../campaigns';
 import { PG_POOL } from '../infra/tokens';
 import { DOC } from '../projections/documents.projection';
-import { timeliness } from '../reporting/monthly-report.decider';
-import type { MonthlyReportState } from '../reporting/monthly-report.decider';
-import type { TypicalCaseState } from '../reporting/typical-case.decider';
+import { timeliness } from '../reporting';
+import type { MonthlyReportState } from '../reporting';
+import type { TypicalCaseState } from '../reporting';
 import type { VisitState } from './district-visit.decider';
 import { DistrictFacts, SubjectFact } from './rubric';
 

@@ -1,4 +1,5 @@
 import type { SubjectType } from '../domain';
+import type { MonthlyFact } from '../reporting';
 
 /**
  * The district self-evaluation rubric (自评细则, Chongqing 2022 Annex 6, domain.md §6) as a versioned template,
@@ -111,11 +112,6 @@ export interface SpotCheckFact {
   subjectName: string;
   violationFound: boolean;
   violationUnpunished: boolean;
-}
-export type MonthlyStatus = 'on-time' | 'late' | 'missing' | 'pending';
-export interface MonthlyFact {
-  month: string;
-  status: MonthlyStatus;
 }
 export interface AdoptionFact {
   caseId: string;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import type { CampaignState } from '../campaigns/campaign.decider';
+import type { CampaignState } from '../campaigns';
 import { PG_POOL } from '../infra/tokens';
 import { DOC } from '../projections/documents.projection';
 import { ReadModelMemo } from '../projections/read-model-memo';

@@ -4,5 +4,6 @@
 export * from './deadlines';
 export * from './districts';
 export * from './file-ref';
+export * from './penalties';
 export * from './phases';
 export * from './subject-types';

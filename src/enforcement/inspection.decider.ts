@@ -1,6 +1,6 @@
-import { requirePhaseOpen, requirePhaseStarted } from '../domain';
-import type { PhaseStatus, SubjectType } from '../domain';
-import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists/checklist';
+import { PENALTY_KINDS, requirePhaseOpen, requirePhaseStarted } from '../domain';
+import type { PenaltyKind, PhaseStatus, SubjectType } from '../domain';
+import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists';
 import {
   checkMeasureAndDeadline,
   checkRectification,
@@ -11,9 +11,9 @@ import {
   verificationOf,
   withRectified,
   withVerified,
-} from '../checklists/tracked-problem';
+} from '../checklists';
 import { cstDate, isCalendarDate } from '../shared/dates';
-import { openInspectionMessage } from '../subjects/subject.decider';
+import { openInspectionMessage } from '../subjects';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 
 /**
@@ -69,8 +69,6 @@ export interface VerifyOrder extends EnforcementPhase, Verification {
   orderId: string;
 }
 
-export const PENALTY_KINDS = ['warning', 'fine', 'suspension', 'disqualification', 'referral'] as const;
-export type PenaltyKind = (typeof PENALTY_KINDS)[number];
 export const PENALTY_NAMES: Record<PenaltyKind, string> = {
   warning: '警告',
   fine: '罚款',

@@ -16,11 +16,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { SUBJECT_TYPES } from '../domain';
-import type { SubjectType } from '../domain';
+import { PENALTY_KINDS, SUBJECT_TYPES } from '../domain';
+import type { PenaltyKind, SubjectType } from '../domain';
 import { CODE, CODE_MSG, DATE, DATE_MSG, ITEM_CODE, ITEM_MSG } from '../shared/patterns';
-import { PENALTY_KINDS } from './inspection.decider';
-import type { PenaltyKind } from './inspection.decider';
 
 export class ScheduleInspectionDto {
   @IsUUID() subjectId: string;

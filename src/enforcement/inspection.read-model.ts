@@ -1,7 +1,7 @@
 import type { ProjectedEvent } from '../event-store/event-store';
 import { Folded, withoutExists } from '../projections/evolve-row';
 import type { RowBuffer, TableSpec } from '../projections/row-buffer';
-import { FoldedForm, formView, ProblemRow, SUBJECT_COLUMNS } from '../checklists/problem-list';
+import { FoldedForm, formView, ProblemRow, SUBJECT_COLUMNS } from '../projections/problem-list';
 import { findingsOf, InspectionEvent, InspectionState } from './inspection.decider';
 
 /**

@@ -23,3 +23,6 @@ import { openFileStore } from './open-file-store';
   exports: [FilesService],
 })
 export class FilesModule {}
+
+// what other slices inject from this one
+export * from './files.service';

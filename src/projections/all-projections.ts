@@ -1,6 +1,6 @@
 import { campaignsProjection } from '../campaigns/campaigns.projection';
 import { rectificationProjection } from './rectification.projection';
-import { fileReferencesProjection } from '../files/file-references.projection';
+import { fileReferencesProjection } from './file-references.projection';
 import { subjectsProjection, subjectTimelineProjection } from '../subjects/subjects.projection';
 import { obligationsProjection } from '../reminders/obligations.projection';
 import { remindersProjection } from '../reminders/reminders-inbox.projection';

@@ -3,7 +3,7 @@ import { ProjectedEvent } from '../event-store/event-store';
 import { foldStreams } from './evolve-row';
 import { RowBuffer } from './row-buffer';
 import { Projection } from './projection';
-import { PROBLEMS } from '../checklists/problem-list';
+import { PROBLEMS } from './problem-list';
 import { FINDINGS, INSPECTIONS, PENALTIES, projectInspection } from '../enforcement/inspection.read-model';
 import { INSPECTION_EVENT_TYPES, InspectionEvent, inspectionDecider } from '../enforcement/inspection.decider';
 import { projectSelfInspection, SELF_INSPECTIONS } from '../self-correction/self-inspection.read-model';

@@ -6,6 +6,7 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { ADMIN_QUEUES_ROUTE, adminBoardAuth } from './admin-board';
+import { ReminderQueries } from './reminder.queries';
 import { RemindersController } from './reminders.controller';
 import { RemindersService } from './reminders.service';
 
@@ -21,7 +22,7 @@ import { RemindersService } from './reminders.service';
     }),
   ],
   controllers: [RemindersController],
-  providers: [RemindersService],
+  providers: [RemindersService, ReminderQueries],
   exports: [RemindersService],
 })
 export class RemindersModule implements OnModuleInit {

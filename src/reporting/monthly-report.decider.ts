@@ -1,7 +1,13 @@
-import type { CampaignState } from '../campaigns/campaign.decider';
+import type { CampaignState } from '../campaigns';
 import { lateFrom } from '../shared/dates';
 import { Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
-import type { MonthlyFact, MonthlyStatus } from '../cross-check/rubric';
+
+/** A district's monthly report for one month, as the timeliness matrix and the rubric see it. */
+export type MonthlyStatus = 'on-time' | 'late' | 'missing' | 'pending';
+export interface MonthlyFact {
+  month: string;
+  status: MonthlyStatus;
+}
 
 /**
  * 每月调度: each district bureau's report on one month's work, one stream per (campaign, district, month). The

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { FilesService } from '../files/files.service';
+import { FilesService } from '../files/files.module';
 import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
-import { campaignDistrict, CampaignReader } from '../campaigns/campaign.reader';
-import type { CampaignState } from '../campaigns/campaign.decider';
+import { campaignDistrict, CampaignReader } from '../campaigns/campaigns.module';
+import type { CampaignState } from '../campaigns';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { executeWithEtag } from '../http/command-response';
@@ -20,7 +20,7 @@ import { Clock } from '../shared/clock';
 import { invalid, notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
-import { SubjectReader } from '../subjects/subject.reader';
+import { SubjectReader } from '../subjects/subjects.module';
 import {
   monthlyObligations,
   monthlyReportDecider,

@@ -1,7 +1,7 @@
 import { requirePhaseOpen, requirePhaseStarted } from '../domain';
 import type { FileRef } from '../domain';
 import type { PhaseStatus, SubjectType } from '../domain';
-import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists/checklist';
+import { Answer, changedAnswers, checkAnswers, unanswered } from '../checklists';
 import {
   checkMeasureAndDeadline,
   checkRectification,
@@ -12,7 +12,7 @@ import {
   verificationOf,
   withRectified,
   withVerified,
-} from '../checklists/tracked-problem';
+} from '../checklists';
 import { lateFrom, requirePastDay } from '../shared/dates';
 import { conflict, Decider, DecideContext, DomainEvent, invalid, notFound } from '../shared/decider';
 

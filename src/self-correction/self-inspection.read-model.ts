@@ -1,7 +1,7 @@
 import type { ProjectedEvent } from '../event-store/event-store';
 import { Folded, withoutExists } from '../projections/evolve-row';
 import type { RowBuffer, TableSpec } from '../projections/row-buffer';
-import { FoldedForm, formView, ProblemRow } from '../checklists/problem-list';
+import { FoldedForm, formView, ProblemRow } from '../projections/problem-list';
 import type { SelfInspectionEvent, SelfInspectionState } from './self-inspection.decider';
 
 /**

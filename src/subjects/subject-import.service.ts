@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { Pool } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
-import { CampaignState } from '../campaigns/campaign.decider';
+import { CampaignState } from '../campaigns';
 import { EventStore, StreamAppend, WrongExpectedVersionError } from '../event-store/event-store';
 import { RowError, RowsRejected, ValidationProblem } from '../http/problem';
 import { flattenValidationErrors } from '../http/validation';

@@ -1,25 +1,19 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandExecutor } from '../shared/command-executor';
 import type { Request, Response } from 'express';
-import { Pool, QueryResultRow } from 'pg';
 import { AccessPolicy } from '../auth/access-policy';
 import { CommandCtx, CurrentPrincipal, READ_ROLES, Roles } from '../auth/auth.decorators';
-import { CampaignReader } from '../campaigns/campaign.reader';
-import { EventStore } from '../event-store/event-store';
+import { CampaignReader } from '../campaigns/campaigns.module';
 import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
-import { decodeCursor, pageOf } from '../http/paging';
-import { ValidationProblem } from '../http/problem';
-import { eventToJson } from '../http/event-json';
 import { UuidParam } from '../http/params';
-import { PG_POOL } from '../infra/tokens';
 import { Clock } from '../shared/clock';
-import { notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
 import type { CommandContext } from '../shared/execute-decider.command';
 import { SubjectImportService } from './subject-import.service';
 import { campaignScopeOf, subjectDecider, subjectIdFor, subjectStream } from './subject.decider';
 import type { SubjectCommand } from './subject.decider';
+import { SubjectQueries } from './subject.queries';
 import { SubjectReader } from './subject.reader';
 import {
   AmendSubjectDto,
@@ -29,9 +23,7 @@ import {
   RegisterSubjectDto,
   TimelineQuery,
 } from './subject.dto';
-import { rowToSubject, subjectsProjection } from './subjects.projection';
 import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
-import { TimeTravel } from '../projections/time-travel';
 
 const BASE = '/api/v1/subjects';
 
@@ -42,10 +34,8 @@ export class SubjectsController {
     private readonly campaigns: CampaignReader,
     private readonly subjects: SubjectReader,
     private readonly imports: SubjectImportService,
-    private readonly store: EventStore,
     private readonly clock: Clock,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly timeTravel: TimeTravel,
+    private readonly queries: SubjectQueries,
   ) {}
 
   @Post()
@@ -89,38 +79,8 @@ export class SubjectsController {
 
   @Get()
   @Roles(...READ_ROLES)
-  async list(@Query() q: ListSubjectsQuery, @CurrentPrincipal() p: Principal) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.district) {
-      AccessPolicy.assertDistrict(p, q.district);
-      where.push(`district_code = $${params.push(q.district)}`);
-    }
-    const scope = AccessPolicy.sqlScope(p, params, 'district_code', 'id');
-    if (scope) where.push(scope);
-    if (q.campaign) where.push(`campaign_id = $${params.push(q.campaign)}`);
-    if (q.type) where.push(`type = $${params.push(q.type)}`);
-    if (q.highRisk) where.push(`high_risk = $${params.push(q.highRisk === 'true')}`);
-    if (q.active) where.push(`active = $${params.push(q.active === 'true')}`);
-    if (q.q) where.push(`(strpos(name, $${params.push(q.q)}) > 0 OR uscc = upper($${params.length}))`);
-    if (q.after !== undefined && q.offset)
-      throw new ValidationProblem([
-        { field: 'offset', rule: 'cursorOrOffset', message: 'offset cannot be combined with after' },
-      ]);
-    const keyset = { columns: ['district_code', 'name', 'id'], after: decodeCursor(q.after, 3) };
-    return pageOf(
-      this.pool,
-      {
-        from: 'rm_subjects',
-        where,
-        params,
-        orderBy: 'district_code, name, id',
-        limit: q.limit,
-        offset: q.offset,
-        keyset,
-      },
-      rowToSubject,
-    );
+  list(@Query() q: ListSubjectsQuery, @CurrentPrincipal() p: Principal) {
+    return this.queries.list(q, p);
   }
 
   @Get(':id')
@@ -132,15 +92,7 @@ export class SubjectsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const at = pointInTime(q);
-    const current = await this.visibleRow(id, p);
-    const row = at
-      ? await this.timeTravel.row(subjectsProjection, subjectStream(id), at, {
-          sql: 'SELECT * FROM rm_subjects WHERE id = $1',
-          params: [id],
-        })
-      : current;
-    const subject = rowToSubject(row);
+    const subject = await this.queries.get(id, p, pointInTime(q));
     return conditionalGet(res, subject.version, ifNoneMatch, subject);
   }
 
@@ -184,27 +136,8 @@ export class SubjectsController {
   /** Everything that happened to the subject, in log order: registry, self-inspection, inspections. */
   @Get(':id/timeline')
   @Roles(...READ_ROLES)
-  async timeline(@Param('id', UuidParam) id: string, @Query() q: TimelineQuery, @CurrentPrincipal() p: Principal) {
-    await this.visibleRow(id, p);
-    const limit = q.limit ?? 100;
-    const { rows: positions } = await this.pool.query<{ global_position: string }>(
-      `SELECT p AS global_position FROM rm_subject_timeline t, unnest(t.positions) AS p WHERE t.subject_id = $1 AND p > $2
-        ORDER BY p LIMIT $3`,
-      [id, q.after ?? 0, limit],
-    );
-    const events = await this.store.readPositions(positions.map((r) => Number(r.global_position)));
-    return {
-      items: events.map(eventToJson),
-      next: positions.length === limit ? Number(positions[positions.length - 1].global_position) : null,
-    };
-  }
-
-  /** The subject's registry row, when the caller may see it (else a 404: its existence does not leak). */
-  private async visibleRow(id: string, p: Principal): Promise<QueryResultRow> {
-    const { rows } = await this.pool.query('SELECT * FROM rm_subjects WHERE id = $1', [id]);
-    if (!rows.length || !AccessPolicy.canActOnSubject(p, id, rows[0].district_code))
-      throw notFound(`subject ${id} not found`);
-    return rows[0];
+  timeline(@Param('id', UuidParam) id: string, @Query() q: TimelineQuery, @CurrentPrincipal() p: Principal) {
+    return this.queries.timeline(id, q, p);
   }
 
   private run(id: string, command: SubjectCommand, ctx: CommandContext, ifMatch: string | undefined, res: Response) {

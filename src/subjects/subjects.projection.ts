@@ -1,6 +1,6 @@
 import { PoolClient, QueryResultRow } from 'pg';
 import { ProjectedEvent } from '../event-store/event-store';
-import { Projection } from '../projections/projection';
+import { consumed, Projection, unreachable } from '../projections/projection';
 import { RowBuffer, TableSpec } from '../projections/row-buffer';
 import { UUID_RE } from '../shared/ids';
 import { SUBJECT_EVENT_TYPES, SubjectEvent, SubjectRegistered } from './subject.decider';
@@ -27,7 +27,7 @@ export const subjectsProjection: Projection = {
     await flush();
   },
   async apply(tx: PoolClient, event: ProjectedEvent): Promise<void> {
-    const e = { type: event.type, data: event.data } as SubjectEvent;
+    const e = consumed<SubjectEvent>(event);
     switch (e.type) {
       case 'subject.registered':
         return insertRegistrations(tx, [event]);
@@ -66,6 +66,8 @@ export const subjectsProjection: Projection = {
           event.recordedAt,
         ]);
         return;
+      default:
+        return unreachable(e);
     }
   },
 };

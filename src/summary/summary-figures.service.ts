@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import { DistrictFigures } from '../campaigns/district-figures';
-import type { CampaignState } from '../campaigns/campaign.decider';
+import { DistrictFigures } from '../campaigns/campaigns.module';
+import type { CampaignState } from '../campaigns';
 import type { District } from '../domain';
-import { Scores } from '../cross-check/scores.service';
+import { Scores } from '../cross-check/cross-check.module';
 import { PG_POOL } from '../infra/tokens';
 import { DOC } from '../projections/documents.projection';
-import type { TypicalCaseState } from '../reporting/typical-case.decider';
+import type { TypicalCaseState } from '../reporting';
 import { cstDate } from '../shared/dates';
 
 /**

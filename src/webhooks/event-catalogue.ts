@@ -1,16 +1,16 @@
-import { CAMPAIGN_EVENT_TYPES } from '../campaigns/campaign.decider';
-import { VISIT_EVENT_TYPES } from '../cross-check/district-visit.decider';
-import { SELF_EVALUATION_EVENT_TYPES } from '../cross-check/self-evaluation.decider';
-import { SUPERVISION_EVENT_TYPES } from '../cross-check/supervision.decider';
-import { INSPECTION_EVENT_TYPES } from '../enforcement/inspection.decider';
-import { OBLIGATION_EVENT_TYPES } from '../reminders/obligation.decider';
-import { MONTHLY_REPORT_EVENT_TYPES } from '../reporting/monthly-report.decider';
-import { TIP_EVENT_TYPES } from '../reporting/public-tip.decider';
-import { TYPICAL_CASE_EVENT_TYPES } from '../reporting/typical-case.decider';
-import { SELF_INSPECTION_EVENT_TYPES } from '../self-correction/self-inspection.decider';
-import { SUBJECT_EVENT_TYPES } from '../subjects/subject.decider';
-import { BULLETIN_EVENT_TYPES } from '../summary/bulletin.decider';
-import { SUMMARY_REPORT_EVENT_TYPES } from '../summary/summary-report.decider';
+import { CAMPAIGN_EVENT_TYPES } from '../campaigns';
+import { VISIT_EVENT_TYPES } from '../cross-check';
+import { SELF_EVALUATION_EVENT_TYPES } from '../cross-check';
+import { SUPERVISION_EVENT_TYPES } from '../cross-check';
+import { INSPECTION_EVENT_TYPES } from '../enforcement';
+import { OBLIGATION_EVENT_TYPES } from '../reminders';
+import { MONTHLY_REPORT_EVENT_TYPES } from '../reporting';
+import { TIP_EVENT_TYPES } from '../reporting';
+import { TYPICAL_CASE_EVENT_TYPES } from '../reporting';
+import { SELF_INSPECTION_EVENT_TYPES } from '../self-correction';
+import { SUBJECT_EVENT_TYPES } from '../subjects';
+import { BULLETIN_EVENT_TYPES } from '../summary';
+import { SUMMARY_REPORT_EVENT_TYPES } from '../summary';
 import { typeMatches } from './delivery-policy';
 
 /** Every event type a webhook can carry (the subscriptions' own `webhook.*` events are never delivered). */

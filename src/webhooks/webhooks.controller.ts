@@ -15,7 +15,7 @@ import {
 import { CommandExecutor } from '../shared/command-executor';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Pool, QueryResultRow } from 'pg';
+import type { QueryResultRow } from 'pg';
 import { CommandCtx, CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
@@ -24,7 +24,6 @@ import { executeWithEtag } from '../http/command-response';
 import { conditionalGet } from '../http/etag';
 import { ValidationProblem } from '../http/problem';
 import { UuidParam } from '../http/params';
-import { PG_POOL } from '../infra/tokens';
 import { Clock } from '../shared/clock';
 import { DomainError, notFound } from '../shared/decider';
 import type { Principal } from '../shared/decider';
@@ -42,6 +41,7 @@ import { PointInTimeQuery, pointInTime } from '../http/point-in-time';
 import { TimeTravel } from '../projections/time-travel';
 import { checkUrl, UnsafeUrlError } from './url-safety';
 import { newSecret } from './webhook-secrets';
+import { rowToDelivery, WebhookQueries } from './webhook.queries';
 import { CreateWebhookDto, DeliveriesQuery, ReplayDto, RotateSecretDto, UpdateWebhookDto } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
 
@@ -56,7 +56,7 @@ export class WebhooksController {
     private readonly store: EventStore,
     private readonly webhooks: WebhooksService,
     private readonly clock: Clock,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly queries: WebhookQueries,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly timeTravel: TimeTravel,
     private readonly reader: AggregateReader,
@@ -100,12 +100,8 @@ export class WebhooksController {
 
   @Get()
   @Roles(...READERS)
-  async list(@CurrentPrincipal() p: Principal) {
-    const { rows } = await this.pool.query(
-      'SELECT * FROM rm_webhook_subscriptions WHERE ($1::text IS NULL OR owner = $1) ORDER BY created_at, id',
-      [p.role === 'integration' ? p.sub : null],
-    );
-    return { items: rows.map(rowToSubscription) };
+  list(@CurrentPrincipal() p: Principal) {
+    return this.queries.subscriptions(p);
   }
 
   @Get(':webhookId')
@@ -118,7 +114,7 @@ export class WebhooksController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const at = pointInTime(pit);
-    const current = await this.row(id, p);
+    const current = await this.queries.subscription(id, p);
     const s = rowToSubscription(
       at
         ? await this.timeTravel.row(webhookSubscriptionsProjection, subscriptionStream(id), at, {
@@ -226,20 +222,8 @@ export class WebhooksController {
     @Query() q: DeliveriesQuery,
     @CurrentPrincipal() p: Principal,
   ) {
-    await this.row(id, p);
-    const limit = q.limit ?? 50;
-    const { rows } = await this.pool.query(
-      `SELECT d.*, a.latency_ms, a.response_snippet FROM webhook_deliveries d
-         LEFT JOIN LATERAL (SELECT latency_ms, response_snippet FROM webhook_attempts a
-                             WHERE a.subscription_id = d.subscription_id AND a.event_id = d.event_id ORDER BY a.id DESC LIMIT 1) a ON true
-        WHERE d.subscription_id = $1 AND d.global_position > $2 AND ($3::text IS NULL OR d.status = $3)
-        ORDER BY d.global_position LIMIT $4`,
-      [id, q.after ?? 0, q.status ?? null, limit],
-    );
-    return {
-      items: rows.map(rowToDelivery),
-      next: rows.length === limit ? Number(rows[rows.length - 1].global_position) : null,
-    };
+    await this.queries.subscription(id, p);
+    return this.queries.deliveries(id, q);
   }
 
   @Get(':webhookId/deliveries/:eventId')
@@ -249,24 +233,10 @@ export class WebhooksController {
     @Param('eventId', UuidParam) eventId: string,
     @CurrentPrincipal() p: Principal,
   ) {
-    await this.row(id, p);
+    await this.queries.subscription(id, p);
     const d = await this.webhooks.deliveries.get(id, eventId);
     if (!d) throw notFound(`no delivery of event ${eventId} to webhook ${id}`);
-    const { rows } = await this.pool.query(
-      `SELECT attempted_at, status_code, latency_ms, error, response_snippet FROM webhook_attempts
-        WHERE subscription_id = $1 AND event_id = $2 ORDER BY id`,
-      [id, eventId],
-    );
-    return {
-      ...rowToDelivery(d),
-      attemptLog: rows.map((a) => ({
-        at: a.attempted_at.toISOString(),
-        status: a.status_code,
-        latencyMs: a.latency_ms,
-        error: a.error,
-        response: a.response_snippet,
-      })),
-    };
+    return { ...rowToDelivery(d), attemptLog: await this.queries.attempts(id, eventId) };
   }
 
   /** Sends one event again (a new round with the same webhook-id), behind any earlier pending delivery of its stream. */
@@ -278,7 +248,7 @@ export class WebhooksController {
     @Param('eventId', UuidParam) eventId: string,
     @CurrentPrincipal() p: Principal,
   ) {
-    const sub = await this.row(id, p);
+    const sub = await this.queries.subscription(id, p);
     this.assertEnabled(sub);
     const d = await this.webhooks.deliveries.get(id, eventId);
     if (!d) throw notFound(`no delivery of event ${eventId} to webhook ${id}`);
@@ -293,7 +263,7 @@ export class WebhooksController {
   @HttpCode(202)
   @Roles(...MANAGERS)
   async replay(@Param('webhookId', UuidParam) id: string, @Body() body: ReplayDto, @CurrentPrincipal() p: Principal) {
-    const sub = await this.row(id, p);
+    const sub = await this.queries.subscription(id, p);
     this.assertEnabled(sub);
     if (body.after !== undefined && body.through !== undefined && body.through <= body.after) {
       throw new ValidationProblem([
@@ -349,13 +319,6 @@ export class WebhooksController {
     const { state, version } = await this.reader.load(subscriptionDecider, subscriptionStream(id));
     if (!state.exists || state.deleted || !canManage(p, state)) throw notFound(`webhook subscription ${id} not found`);
     return { state, version };
-  }
-
-  private async row(id: string, p: Principal): Promise<QueryResultRow> {
-    const { rows } = await this.pool.query('SELECT * FROM rm_webhook_subscriptions WHERE id = $1', [id]);
-    if (!rows.length || (p.role !== 'auditor' && !canManage(p, rows[0])))
-      throw notFound(`webhook subscription ${id} not found`);
-    return rows[0];
   }
 
   private async safeUrl(url: string): Promise<string> {
@@ -424,24 +387,5 @@ function decidedSubscription(result: CommandResult): ReturnType<typeof rowToSubs
     createdAt: result.createdAt!.toISOString(),
     updatedAt: result.updatedAt!.toISOString(),
     version: result.version,
-  };
-}
-
-function rowToDelivery(d: QueryResultRow) {
-  return {
-    eventId: d.event_id as string,
-    eventType: d.event_type as string,
-    stream: d.stream_id as string,
-    position: Number(d.global_position),
-    status: d.status as string,
-    attempts: Number(d.attempts),
-    round: Number(d.round),
-    createdAt: d.created_at.toISOString(),
-    lastAttemptAt: d.last_attempt_at ? d.last_attempt_at.toISOString() : null,
-    lastStatus: d.last_status ?? null,
-    lastError: d.last_error ?? null,
-    lastLatencyMs: d.latency_ms ?? null,
-    lastResponse: d.response_snippet ?? null,
-    deliveredAt: d.delivered_at ? d.delivered_at.toISOString() : null,
   };
 }

@@ -4,12 +4,13 @@ import type { BullBoardInstance } from '@bull-board/nestjs';
 import { Module, OnModuleInit } from '@nestjs/common';
 import { RemindersModule } from '../reminders/reminders.module';
 import { WebhooksController } from './webhooks.controller';
+import { WebhookQueries } from './webhook.queries';
 import { WebhooksService } from './webhooks.service';
 
 @Module({
   imports: [RemindersModule],
   controllers: [WebhooksController],
-  providers: [WebhooksService],
+  providers: [WebhooksService, WebhookQueries],
   exports: [WebhooksService],
 })
 export class WebhooksModule implements OnModuleInit {
@@ -22,3 +23,6 @@ export class WebhooksModule implements OnModuleInit {
     this.board.addQueue(new BullMQAdapter(this.webhooks.queue));
   }
 }
+
+// what other slices inject from this one
+export * from './delivery-store';

@@ -1,5 +1,5 @@
-import type { Answer } from './checklist';
-import type { TableSpec } from '../projections/row-buffer';
+import type { Answer } from '../checklists';
+import type { TableSpec } from './row-buffer';
 
 /**
  * The problem list (清单) as read: one row per problem, a self-inspection's (source self-correction) or an

@@ -1,6 +1,6 @@
-import type { CampaignState } from '../campaigns/campaign.decider';
+import { CHECKLISTS } from '../checklists';
+import type { CampaignState } from './campaign.decider';
 import type { SubjectType } from '../domain';
-import { CHECKLISTS } from './checklist';
 
 /** The template version a campaign chose for a subject type, with its item codes; null when none is chosen. */
 export function templateFor(campaign: CampaignState, subjectType: SubjectType) {

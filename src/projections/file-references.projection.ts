@@ -1,6 +1,6 @@
 import { PoolClient } from 'pg';
 import { ProjectedEvent } from '../event-store/event-store';
-import { consumed, Projection } from '../projections/projection';
+import { consumed, Projection } from './projection';
 import type { EvaluationSubmitted, SelfEvaluationEvent } from '../cross-check/self-evaluation.decider';
 import type { InspectionEvent, OrderRectified } from '../enforcement/inspection.decider';
 import type { CaseRecorded, TypicalCaseEvent } from '../reporting/typical-case.decider';

@@ -1,0 +1,7 @@
+/**
+ * The checklists slice's public file: what other slices may import from it (npm run lint:layers). Pure: no Nest, no
+ * I/O, so that a decider may name another slice's events. What other slices inject is exported by its module.
+ */
+export * from './checklist';
+export * from './checklist-template';
+export * from './tracked-problem';
