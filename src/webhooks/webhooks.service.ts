@@ -80,6 +80,10 @@ const WORKER_SLOTS = 128;
 const SLOT_WAIT_MS = 2000;
 /** A subscription with a POST in flight this long is slow: its jobs past its share do not wait here for a slot. */
 const SLOW_AFTER_MS = 1000;
+/** A subscription whose oldest POST in flight has waited this long is not answering (see `deliver`). */
+const STALLED_AFTER_MS = 5000;
+/** The longest a job past a stalled subscription's share stays away before it asks for a slot again. */
+const MAX_BOUNCE_MS = 5000;
 /** Deliveries of a line one job makes after its own while they succeed, and for how long (see `attempt`). */
 const LINE_DRAIN = 100;
 const LINE_DRAIN_MS = 2000;
@@ -266,7 +270,14 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       }
     }
     if (full()) {
-      await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 200), token);
+      // back to the queue for a moment; but while the receiver has not answered for STALLED_AFTER_MS (dead, its POSTs
+      // waiting for their timeout), for about as long again as its oldest POST has waited (at most MAX_BOUNCE_MS):
+      // a dead receiver's jobs past its share must not churn the queue backend (dear on Postgres, where that churn
+      // starved every other subscription), while a slow one's come back soon
+      const waited = Date.now() - Math.min(...mine());
+      const back =
+        waited < STALLED_AFTER_MS ? 100 + Math.random() * 200 : Math.min(MAX_BOUNCE_MS, waited) * (0.5 + Math.random());
+      await job.moveToDelayed(Date.now() + Math.floor(back), token);
       throw new DelayedError();
     }
     let started = Date.now() + Math.random(); // unique in the set
