@@ -76,21 +76,21 @@ export class S3FileStore extends FileStore {
   }
 
   async *read(sha256: string, start = 0, end = Number.MAX_SAFE_INTEGER): AsyncIterable<Buffer> {
-    const blob = await this.stat(sha256);
-    if (!blob || start >= blob.size || end < start) return;
-    const last = Math.min(end, blob.size - 1);
+    if (end < start) return;
+    // one request: S3 ends a range at the object's end, and answers 416 to one that starts past it
+    const range = `bytes=${start}-${end === Number.MAX_SAFE_INTEGER ? '' : end}`;
     let body: Readable;
     try {
       const got = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.at.bucket, Key: this.blobKey(sha256), Range: `bytes=${start}-${last}` }),
+        new GetObjectCommand({ Bucket: this.at.bucket, Key: this.blobKey(sha256), Range: range }),
       );
       body = got.Body as Readable;
     } catch (err) {
-      if (isMissing(err)) return;
+      if (isMissing(err) || isUnsatisfiable(err)) return;
       throw err;
     }
     // never more than asked: some S3-compatible stores answer `bytes=0-0` with the whole object (s3rver does)
-    let left = last - start + 1;
+    let left = end - start + 1;
     try {
       for await (const raw of body) {
         const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
@@ -179,6 +179,10 @@ export class S3FileStore extends FileStore {
   override close(): void {
     this.s3.destroy();
   }
+}
+
+function isUnsatisfiable(err: unknown): boolean {
+  return err instanceof S3ServiceException && (err.name === 'InvalidRange' || err.$metadata?.httpStatusCode === 416);
 }
 
 function isMissing(err: unknown): boolean {

@@ -1,17 +1,14 @@
 import { PoolClient } from 'pg';
 import { ProjectedEvent } from '../event-store/event-store';
+import type { DomainEvent } from '../shared/decider';
 import { foldStreams } from './evolve-row';
 import { RowBuffer } from './row-buffer';
 import { Projection } from './projection';
 import { PROBLEMS } from './problem-list';
 import { FINDINGS, INSPECTIONS, PENALTIES, projectInspection } from '../enforcement/inspection.read-model';
-import { INSPECTION_EVENT_TYPES, InspectionEvent, inspectionDecider } from '../enforcement/inspection.decider';
+import { INSPECTION_EVENT_TYPES, inspectionDecider } from '../enforcement/inspection.decider';
 import { projectSelfInspection, SELF_INSPECTIONS } from '../self-correction/self-inspection.read-model';
-import {
-  SELF_INSPECTION_EVENT_TYPES,
-  SelfInspectionEvent,
-  selfInspectionDecider,
-} from '../self-correction/self-inspection.decider';
+import { SELF_INSPECTION_EVENT_TYPES, selfInspectionDecider } from '../self-correction/self-inspection.decider';
 
 /**
  * The two phases' read models (self-correction/self-inspection.read-model.ts, enforcement/inspection.read-model.ts),
@@ -40,34 +37,29 @@ export const rectificationProjection: Projection = {
     };
     const selfEvents = events.filter((e) => e.type.startsWith('self-inspection.'));
     const inspectionEvents = events.filter((e) => !e.type.startsWith('self-inspection.'));
-    const selfStates = await foldStreams(
-      tx,
-      selfInspectionDecider,
-      selfEvents.map((event) => {
-        const e = { type: event.type, data: event.data } as SelfInspectionEvent;
-        return {
-          key: event.streamId,
-          version: event.streamVersion,
-          event: e,
-          first: e.type === 'self-inspection.started',
-        };
-      }),
-    );
+    const selfStates = await foldEach(tx, selfInspectionDecider, selfEvents, 'self-inspection.started');
     selfEvents.forEach((event, i) => projectSelfInspection(out, event, selfStates[i]));
-    const inspectionStates = await foldStreams(
-      tx,
-      inspectionDecider,
-      inspectionEvents.map((event) => {
-        const e = { type: event.type, data: event.data } as InspectionEvent;
-        return {
-          key: event.streamId,
-          version: event.streamVersion,
-          event: e,
-          first: e.type === 'inspection.scheduled',
-        };
-      }),
-    );
+    const inspectionStates = await foldEach(tx, inspectionDecider, inspectionEvents, 'inspection.scheduled');
     inspectionEvents.forEach((event, i) => projectInspection(out, event, inspectionStates[i]));
     for (const buffer of Object.values(out)) await buffer.flush(tx);
   },
 };
+
+/** Each event's stream folded with the aggregate's evolve, up to and after it (a stream starts with `first`). */
+function foldEach<E extends DomainEvent, S>(
+  tx: PoolClient,
+  decider: { initialState: S; evolve(s: S, e: E): S },
+  events: ProjectedEvent[],
+  first: E['type'],
+) {
+  return foldStreams(
+    tx,
+    decider,
+    events.map((event) => ({
+      key: event.streamId,
+      version: event.streamVersion,
+      event: { type: event.type, data: event.data } as E,
+      first: event.type === first,
+    })),
+  );
+}

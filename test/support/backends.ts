@@ -1,14 +1,18 @@
 import { notRun, redisPresent } from './tiers';
 
 /**
- * The queue backends a suite runs on: Redis and BullMQ's Postgres backend, or (no Redis here) Postgres alone, with
- * the Redis run named as not run and shown as skipped.
+ * Declares a suite once per queue backend, Redis and BullMQ's Postgres backend (`%s` in the name is the backend).
+ * With no Redis here the Redis one is the same suite skipped (reported so, never passed) and named as not run.
  */
-export function queueBackends(suite: string): readonly ('redis' | 'postgres')[] {
-  if (redisPresent()) return ['redis', 'postgres'];
-  notRun(`${suite} on the redis queue backend (no Redis here)`);
-  describe.skip(`${suite} on the redis queue backend`, () => it('needs Redis', () => undefined));
-  return ['postgres'];
+export function eachQueueBackend(file: string, name: string, body: (backend: 'redis' | 'postgres') => void): void {
+  for (const backend of ['redis', 'postgres'] as const) {
+    const title = name.replace('%s', backend);
+    if (backend === 'postgres' || redisPresent()) describe(title, () => body(backend));
+    else {
+      notRun(`${file}: ${title} (no Redis here)`);
+      describe.skip(title, () => body(backend));
+    }
+  }
 }
 
 /**

@@ -2,9 +2,10 @@ import { notRun } from './tiers';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/infra/free-port';
 
 /** Debian's clamd (package `clamav-daemon`), which `.ci/run` installs when it is missing. */
 export const CLAMD = process.env.CLAMD_PATH ?? '/usr/sbin/clamd';
@@ -68,17 +69,6 @@ export async function startClamd(): Promise<TestClamd> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Whether clamd answers PING on `port`. */
